@@ -1,0 +1,30 @@
+# The README's two commands: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PORT ?= 5000
+BIN := $(VENV)/bin
+
+.PHONY: run test install clean-db
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+## Install, create or upgrade the SQLite database, load the demo agreement and users, serve.
+run: install
+	$(BIN)/koopflow db upgrade
+	$(BIN)/koopflow demo load
+	@echo "KoopFlow: http://localhost:$(PORT)/  (Demo-Benutzer: README.md, Passwort: demo)"
+	$(BIN)/koopflow serve --port $(PORT)
+
+## The whole test suite.
+test: install
+	$(BIN)/python -m pytest
+
+## Throw away the embedded database (var/koopflow.db).
+clean-db:
+	rm -f var/koopflow.db var/koopflow.db-wal var/koopflow.db-shm

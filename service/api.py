@@ -1,0 +1,136 @@
+"""JSON API v1 for the agencies' own systems: personal bearer tokens, same rules as the pages."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request, url_for
+
+from service.app import koopflow
+from service.auth import csrf
+from service.openapi import OPENAPI
+from workflows.accounts import actor_for_token
+from workflows.cases import case_view, start_case, startable_processes
+from workflows.errors import Conflict, ValidationFailed
+from workflows.inbox import inbox_page
+from workflows.tasks import claim_task, complete_task, task_view
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies here: a bearer token cannot be sent by another site's form
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.startswith("Bearer ") else ""
+        actor = actor_for_token(koopflow().db, token) if token else None
+        if actor is None:
+            response = jsonify({"error": "Anmeldung erforderlich: Authorization: Bearer <Token>"})
+            response.headers["WWW-Authenticate"] = 'Bearer realm="koopflow"'
+            return response, 401
+        g.actor = actor
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+@bp.get("/processes")
+@token_required
+def processes():
+    return jsonify({"processes": [
+        {"process": c["process_key"], "name": c["process_name"], "agreement": c["agreement_id"],
+         "agreement_name": c["agreement_name"]}
+        for c in startable_processes(koopflow().db, g.actor)
+    ]})
+
+
+@bp.post("/cases")
+@token_required
+def create_case():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("process"), str) or not isinstance(body.get("agreement"), str):
+        return jsonify({"error": "Erwartet: {\"process\": \"…\", \"agreement\": \"…\"}"}), 400
+    app = koopflow()
+    started = start_case(app.db, app.clock, g.actor, body["process"], body["agreement"])
+    payload = {"id": started.case_id, "case_number": started.case_number, "task_id": started.my_task_id}
+    return jsonify(payload), 201, {"Location": url_for("api.get_case", case_id=started.case_id)}
+
+
+@bp.get("/cases/<int:case_id>")
+@token_required
+def get_case(case_id: int):
+    view = case_view(koopflow().db, g.actor, case_id)
+    return jsonify({
+        "id": view.case.id,
+        "case_number": view.case.case_number,
+        "process": view.case.process_key,
+        "agreement": view.case.agreement_id,
+        "status": view.case.status,
+        "created_at": view.case.created_at.isoformat(),
+        "completed_at": view.case.completed_at.isoformat() if view.case.completed_at else None,
+        "open_tasks": [_task_summary(task, groups) for task, groups in view.open_tasks],
+        "history": [
+            {"at": e.at.isoformat(), "event": e.kind, "actor": actor, "task": e.task_name,
+             "data": e.details.get("data")}
+            for e, actor in view.history
+        ],
+    })
+
+
+@bp.get("/tasks")
+@token_required
+def list_tasks():
+    page = inbox_page(koopflow().db, g.actor, request.args.get("after"))
+    return jsonify({
+        "tasks": [
+            {"id": r.task_id, "case_id": r.case_id, "case_number": r.case_number, "name": r.task_name,
+             "agency": r.agency, "due_on": r.due_on.isoformat() if r.due_on else None,
+             "since": r.since.isoformat(), "assignee": r.assignee_name}
+            for r in page.rows
+        ],
+        "next": url_for("api.list_tasks", after=page.next_cursor) if page.next_cursor else None,
+    })
+
+
+@bp.get("/tasks/<int:task_id>")
+@token_required
+def get_task(task_id: int):
+    view = task_view(koopflow().db, g.actor, task_id)
+    summary = _task_summary(view.task, view.groups)
+    summary.update({"case_id": view.case.id, "case_number": view.case.case_number,
+                    "assignee": view.assignee_name, "schema": view.schema})
+    return jsonify(summary)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@token_required
+def claim(task_id: int):
+    app = koopflow()
+    claim_task(app.db, app.clock, g.actor, task_id)
+    return jsonify({"id": task_id, "assignee": g.actor.display_name})
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete(task_id: int):
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify({"error": "Erwartet wird ein JSON-Objekt mit den Formulardaten."}), 400
+    app = koopflow()
+    try:
+        case = complete_task(app.db, app.clock, g.actor, task_id, data)
+    except ValidationFailed as exc:
+        return jsonify({"error": exc.message, "errors": exc.errors}), 422
+    except Conflict as exc:
+        return jsonify({"error": exc.message}), 409
+    return jsonify({"id": task_id, "state": "completed", "case_id": case.id, "case_status": case.status})
+
+
+def _task_summary(task, groups: list[str]) -> dict:
+    return {"id": task.id, "name": task.name, "task": task.bpmn_id, "state": task.state,
+            "due_on": task.due_on.isoformat() if task.due_on else None, "inboxes": groups}

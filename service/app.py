@@ -1,0 +1,42 @@
+"""The application factory: configuration, extensions and blueprints in one place."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from service.config import Settings
+from service.runtime import Koopflow, boot
+from workflows.clock import SystemClock
+
+
+def create_app(settings: Settings | None = None, clock=None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        **settings.extra,
+    )
+    app.extensions["koopflow"] = boot(settings, clock or SystemClock())
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from service import api, auth, cases, errors, inbox, tasks, templating  # noqa: PLC0415
+
+    auth.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, api.bp):
+        app.register_blueprint(blueprint)
+
+
+def koopflow() -> Koopflow:
+    """The running KoopFlow of the current app."""
+    return current_app.extensions["koopflow"]

@@ -1,0 +1,109 @@
+"""The ``koopflow`` command: schema, demo data, users, tokens, deadlines, the web server."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from service.cli_deadline import deadline
+from service.config import Settings
+from workflows.clock import SystemClock
+from workflows.errors import KoopflowError
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _database():
+    from workflows.store.db import Database
+
+    return Database(_settings().database_url)
+
+
+@click.group(help="KoopFlow – Prozesse der Kooperationsvereinbarungen in der Eingliederungshilfe.")
+def main() -> None:
+    pass
+
+
+main.add_command(deadline)
+
+
+@main.group(help="Datenbankschema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Schema anlegen oder auf den neuesten Stand bringen (Alembic).")
+def db_upgrade() -> None:
+    from workflows.schema import upgrade
+
+    settings = _settings()
+    if settings.database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(_database())
+    click.echo("Datenbankschema ist aktuell.")
+
+
+@main.group(help="Demodaten.")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="Vereinbarungen und Demo-Benutzer laden (mehrfach aufrufbar).")
+def demo_load() -> None:
+    from service.runtime import boot
+    from workflows.accounts import load_demo_users
+
+    settings, clock = _settings(), SystemClock()
+    app = _or_exit(lambda: boot(settings, clock))
+    added = 0
+    for path in sorted(settings.agreements_dir.glob("*.demo-users.yaml")):
+        added += load_demo_users(app.db, clock, path)
+    click.echo(f"Vereinbarungen geladen: {', '.join(sorted(app.agreements))}; neue Demo-Benutzer: {added}.")
+
+
+@main.group(help="Benutzer.")
+def user() -> None:
+    pass
+
+
+@user.command("list", help="Alle Benutzer mit Träger und Organisationseinheiten.")
+def user_list() -> None:
+    from workflows.accounts import user_listing
+
+    for username, name, agencies, units in user_listing(_database()):
+        click.echo(f"{username}\t{name}\t{agencies}\t{'; '.join(units)}")
+
+
+@main.group(help="Persönliche API-Tokens.")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="Neues API-Token für USERNAME erzeugen; es wird nur einmal angezeigt.")
+@click.argument("username")
+def token_create(username: str) -> None:
+    from workflows.accounts import create_api_token
+
+    click.echo(_or_exit(lambda: create_api_token(_database(), SystemClock(), username)))
+
+
+@main.command("serve", help="Web-Oberfläche starten (eingebetteter Server; Produktion: gunicorn).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    from service.app import create_app
+
+    app = _or_exit(create_app)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _or_exit(action):
+    try:
+        return action()
+    except KoopflowError as exc:
+        click.echo(f"Fehler: {exc.message}", err=True)
+        sys.exit(1)

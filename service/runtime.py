@@ -1,0 +1,53 @@
+"""What a running KoopFlow process holds: the database, the clock, the definitions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import inspect
+
+from workflows.agreements import AgreementData, load_agreements, store_agreement
+from workflows.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
+from workflows.errors import DefinitionError
+from workflows.store.db import Database
+from service.config import Settings
+
+
+@dataclass
+class Koopflow:
+    settings: Settings
+    db: Database
+    clock: object
+    definitions: dict[str, Definition]
+    agreements: dict[str, AgreementData]
+
+    def org_unit_name(self, org_unit_id: str) -> str:
+        for agreement in self.agreements.values():
+            for partner in agreement.data["partners"]:
+                for unit in partner["org_units"]:
+                    if unit["id"] == org_unit_id:
+                        return f"{partner['short_name']}: {unit['name']}"
+        return org_unit_id
+
+
+def boot(settings: Settings, clock) -> Koopflow:
+    """Read and check agreements and diagrams, then bring them into the database."""
+    agreements = load_agreements(settings.agreements_dir)
+    definitions = load_definitions(settings.bpmn_dir, settings.forms_dir)
+    for agreement in agreements.values():
+        for key in agreement.processes:
+            if key not in definitions:
+                raise DefinitionError(f"Vereinbarung {agreement.id}: Prozess {key} gibt es in bpmn/ nicht")
+            check_lanes_against_roles(definitions[key], agreement.id, agreement.roles)
+    db = Database(settings.database_url)
+    if not inspect(db.engine).has_table("alembic_version"):
+        raise DefinitionError("Die Datenbank ist nicht eingerichtet: bitte zuerst `koopflow db upgrade` ausführen.")
+    sync(db, clock, agreements, definitions)
+    return Koopflow(settings, db, clock, definitions, agreements)
+
+
+def sync(db: Database, clock, agreements: dict[str, AgreementData], definitions: dict[str, Definition]) -> None:
+    with db.transaction() as session:
+        now = clock.now()
+        for agreement in agreements.values():
+            store_agreement(session, agreement, now)
+        register_versions(session, definitions, now)

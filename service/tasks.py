@@ -1,0 +1,94 @@
+"""A task: open its form, complete it, claim it, give it back or hand it to a colleague."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from service.app import koopflow
+from service.auth import current_actor
+from service.record import case_record
+from workflows.cases import case_view
+from workflows.errors import Conflict, Forbidden, ValidationFailed
+from workflows.forms import check_form, form_fields
+from workflows.store.tasks import OPEN
+from workflows.tasks import claim_task, complete_task, hand_over_task, task_view, unclaim_task
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@bp.get("/<int:task_id>")
+@login_required
+def show(task_id: int):
+    return _render(task_id, values=None, errors={})
+
+
+def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None):
+    app = koopflow()
+    view = task_view(app.db, current_actor(), task_id)
+    fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN else []
+    record = case_record(case_view(app.db, current_actor(), view.case.id))
+    return render_template(
+        "task.html", view=view, fields=fields, values=values, errors=errors, record=record,
+        me=current_actor(), conflict=conflict,
+    ), status
+
+
+@bp.post("/<int:task_id>")
+@login_required
+def complete(task_id: int):
+    app = koopflow()
+    view = task_view(app.db, current_actor(), task_id)
+    data, errors = check_form(view.schema or {}, view.ui, request.form)
+    if errors:
+        return _render(task_id, request.form, errors, status=422)
+    try:
+        case = complete_task(app.db, app.clock, current_actor(), task_id, data)
+    except ValidationFailed as exc:
+        return _render(task_id, request.form, exc.errors, status=422)
+    except Conflict as exc:
+        return _render(task_id, request.form, {}, status=409, conflict=exc.message)
+    flash(f"„{view.task.name}“ ist erledigt.", "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/<int:task_id>/claim")
+@login_required
+def claim(task_id: int):
+    app = koopflow()
+    try:
+        claim_task(app.db, app.clock, current_actor(), task_id)
+        flash("Sie bearbeiten diese Aufgabe jetzt.", "success")
+    except Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(_back(task_id))
+
+
+@bp.post("/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int):
+    app = koopflow()
+    try:
+        unclaim_task(app.db, app.clock, current_actor(), task_id)
+        flash("Die Aufgabe liegt wieder im Gruppenposteingang.", "success")
+    except (Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+    return redirect(_back(task_id))
+
+
+@bp.post("/<int:task_id>/hand-over")
+@login_required
+def hand_over(task_id: int):
+    app = koopflow()
+    try:
+        hand_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("colleague", ""))
+        flash("Die Aufgabe wurde übergeben.", "success")
+    except (Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+    return redirect(_back(task_id))
+
+
+def _back(task_id: int) -> str:
+    """Back where the button was pressed: the inbox or the task page."""
+    if request.form.get("return_to") == "inbox":
+        return url_for("inbox.inbox")
+    return url_for("tasks.show", task_id=task_id)

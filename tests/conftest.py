@@ -1,0 +1,50 @@
+"""Fixtures: a real database (SQLite file), the demo agreement and users, a fixed clock."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from service.app import create_app
+from service.config import Settings
+from workflows.accounts import load_demo_users
+from workflows.clock import BERLIN, FixedClock
+from workflows.paths import AGREEMENTS_DIR
+from workflows.schema import upgrade
+from workflows.store.db import Database
+from tests.support.pages import login
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret")
+
+
+@pytest.fixture
+def app(settings, clock):
+    database = Database(settings.database_url)
+    upgrade(database)
+    database.dispose()
+    application = create_app(settings, clock)
+    load_demo_users(application.extensions["koopflow"].db, clock,
+                    AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    yield application
+    application.extensions["koopflow"].db.dispose()
+
+
+@pytest.fixture
+def kf(app):
+    """The running KoopFlow behind the app: db, clock, definitions."""
+    return app.extensions["koopflow"]
+
+
+@pytest.fixture
+def as_user(app):
+    """A logged-in browser for a demo user: ``as_user("lk.sozialamt")``."""
+    return lambda username: login(app, username)

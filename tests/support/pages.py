@@ -1,0 +1,69 @@
+"""Driving the pages as a person would: read the page, fill in the form, press the button.
+
+CSRF protection stays on; the token is taken from the page like a browser would send it.
+"""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, whitespace folded."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+class Browser:
+    def __init__(self, client):
+        self.client = client
+        self.page = None
+
+    def get(self, url: str, status: int = 200):
+        self.page = self.client.get(url)
+        assert self.page.status_code == status, (url, self.page.status_code, text_of(self.page.text)[:500])
+        return self.page
+
+    def submit(self, page_url: str, action: str, data: dict | None = None, status: int | None = None):
+        """Load ``page_url``, take its CSRF token, post ``data`` to ``action``."""
+        page = self.client.get(page_url)
+        token = CSRF.search(page.text)
+        assert token, f"no form on {page_url}"
+        response = self.client.post(action, data={"csrf_token": token.group(1), **(data or {})})
+        if status is not None:
+            assert response.status_code == status, (action, response.status_code, text_of(response.text)[:800])
+        self.page = response
+        return response
+
+    def follow(self, response):
+        assert response.status_code in (302, 303), response.status_code
+        return self.get(response.headers["Location"])
+
+    @property
+    def text(self) -> str:
+        return text_of(self.page.text)
+
+
+def login(app, username: str, password: str = "demo") -> Browser:
+    browser = Browser(app.test_client())
+    response = browser.submit("/login", "/login", {"username": username, "password": password})
+    assert response.status_code == 302, text_of(response.text)[:300]
+    return browser
+
+
+TASK_LINK = re.compile(r'<a href="/tasks/(\d+)">([^<]+)<span class="visually-hidden"> \(([^)]+)\)</span></a>')
+
+
+def inbox_tasks(browser: Browser) -> list[tuple[int, str, str]]:
+    """(task id, task name, case number) of every row on the first inbox page."""
+    browser.get("/inbox")
+    return [(int(i), unescape(name), number) for i, name, number in TASK_LINK.findall(browser.page.text)]
+
+
+def task_in_inbox(browser: Browser, task_name: str, case_number: str) -> int:
+    for task_id, name, number in inbox_tasks(browser):
+        if name == task_name and number == case_number:
+            return task_id
+    raise AssertionError(f"{task_name} ({case_number}) not in the inbox: {inbox_tasks(browser)}")

@@ -1,0 +1,76 @@
+"""Who may see and do what. Every query and command asks here, pages and API alike.
+
+A user sees a case only as far as one of their org units takes part in it: it has (or
+had) a task in one of their group inboxes. They may work on a task that sits in one of
+their groups or is assigned to them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from workflows.errors import Forbidden, NotFound
+from workflows.store.cases import Case
+from workflows.store.tasks import HumanTask, groups_of_task, org_unit_took_part
+from workflows.store.users import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request, with the groups they act for."""
+
+    user_id: int
+    username: str
+    display_name: str
+    org_unit_ids: frozenset[str]
+    lead_org_unit_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, user: User) -> "Actor":
+        return cls(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            org_unit_ids=frozenset(m.org_unit_id for m in user.memberships),
+            lead_org_unit_ids=frozenset(m.org_unit_id for m in user.memberships if m.is_lead),
+        )
+
+
+CASE_NOT_FOUND = "Diesen Vorgang gibt es nicht, oder Sie haben keinen Zugriff darauf."
+TASK_NOT_FOUND = "Diese Aufgabe gibt es nicht, oder Sie haben keinen Zugriff darauf."
+
+
+def case_for(session: Session, actor: Actor, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not may_see_case(session, actor, case):
+        raise NotFound(CASE_NOT_FOUND)
+    return case
+
+
+def may_see_case(session: Session, actor: Actor, case: Case) -> bool:
+    return case.created_by_id == actor.user_id or org_unit_took_part(
+        session, case.id, sorted(actor.org_unit_ids)
+    )
+
+
+def task_for(session: Session, actor: Actor, task_id: int) -> HumanTask:
+    """The task, if it sits in one of the actor's groups or is theirs; else NotFound."""
+    task = session.get(HumanTask, task_id)
+    if task is None or not may_work_on(session, actor, task):
+        raise NotFound(TASK_NOT_FOUND)
+    return task
+
+
+def may_work_on(session: Session, actor: Actor, task: HumanTask) -> bool:
+    if task.assignee_id == actor.user_id:
+        return True
+    return bool(actor.org_unit_ids.intersection(groups_of_task(session, task.id)))
+
+
+def require_lead_or_assignee(session: Session, actor: Actor, task: HumanTask) -> None:
+    if task.assignee_id == actor.user_id:
+        return
+    if actor.lead_org_unit_ids.intersection(groups_of_task(session, task.id)):
+        return
+    raise Forbidden("Nur die bearbeitende Person oder die Leitung der Gruppe kann diese Aufgabe abgeben.")

@@ -1,0 +1,104 @@
+"""Local accounts (argon2 password hashes), personal API tokens, demo users."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from workflows.access import Actor
+from workflows.errors import NotFound
+from workflows.store.organisation import Agency, OrgUnit
+from workflows.store.users import ApiToken, Membership, User, user_by_username
+
+_HASHER = PasswordHasher()
+# Verifying against this keeps a login for an unknown name as slow as for a known one.
+_DUMMY_HASH = _HASHER.hash("not-a-password")
+TOKEN_PREFIX = "kf_"
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def authenticate(db, username: str, password: str) -> Actor | None:
+    with db.transaction() as session:
+        user = user_by_username(session, username)
+        stored = user.password_hash if user and user.active and user.password_hash else _DUMMY_HASH
+        try:
+            _HASHER.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or stored is _DUMMY_HASH:
+            return None
+        if _HASHER.check_needs_rehash(stored):
+            user.password_hash = _HASHER.hash(password)
+        return Actor.of(user)
+
+
+def actor_by_id(db, user_id: int) -> Actor | None:
+    with db.transaction() as session:
+        user = session.get(User, user_id)
+        return Actor.of(user) if user and user.active else None
+
+
+def create_api_token(db, clock, username: str) -> str:
+    """A new personal token; printed once, only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.transaction() as session:
+        user = user_by_username(session, username)
+        if user is None:
+            raise NotFound(f"Benutzer {username} gibt es nicht.")
+        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=clock.now()))
+    return token
+
+
+def actor_for_token(db, token: str) -> Actor | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    with db.transaction() as session:
+        row = session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked.is_(False))
+        )
+        user = session.get(User, row.user_id) if row else None
+        return Actor.of(user) if user and user.active else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_demo_users(db, clock, path: Path) -> int:
+    """Create the users of a demo file that do not exist yet; returns how many were added."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    password_hash = hash_password(spec["password"])
+    added = 0
+    with db.transaction() as session:
+        for entry in spec["users"]:
+            if user_by_username(session, entry["username"]) is not None:
+                continue
+            user = User(username=entry["username"], display_name=entry["display_name"],
+                        email=entry.get("email") or f"{entry['username']}@demo.invalid",
+                        password_hash=password_hash, active=True, created_at=clock.now())
+            for unit in entry["org_units"]:
+                user.memberships.append(Membership(org_unit_id=unit, is_lead=bool(entry.get("lead"))))
+            session.add(user)
+            added += 1
+    return added
+
+
+def user_listing(db) -> list[tuple[str, str, str, list[str]]]:
+    """(username, display name, agencies, org units) for every user."""
+    with db.transaction() as session:
+        units = {u.id: u for u in session.scalars(select(OrgUnit))}
+        agencies = {a.id: a.short_name for a in session.scalars(select(Agency))}
+        listing = []
+        for user in session.scalars(select(User).order_by(User.username)):
+            unit_rows = [units[i] for i in user.org_unit_ids if i in units]
+            agency_names = sorted({agencies.get(u.agency_id, u.agency_id) for u in unit_rows})
+            listing.append((user.username, user.display_name, ", ".join(agency_names), [u.name for u in unit_rows]))
+        return listing

@@ -1,0 +1,138 @@
+"""Cooperation agreements as data: read from agreements/*.yaml, checked, stored.
+
+An agreement names its partners (agencies) and their org units, maps process lane roles
+to org units, and says which processes run under it. A new Landkreis is a new file, not
+new code.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from workflows.errors import DefinitionError
+from workflows.paths import AGREEMENTS_DIR
+from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
+
+_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "agreement.schema.json").read_text())
+_VALIDATOR = Draft202012Validator(_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@dataclass(frozen=True)
+class AgreementData:
+    """An agreement file, checked."""
+
+    data: dict
+    source: str
+    content_hash: str
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def delivery_deadline_rule(self) -> str:
+        return self.data["delivery_deadline_rule"]
+
+    @property
+    def holiday_subdivision(self) -> str:
+        return self.data["holiday_subdivision"]
+
+    @property
+    def roles(self) -> dict[str, list[str]]:
+        return self.data["roles"]
+
+    @property
+    def processes(self) -> list[str]:
+        return self.data["processes"]
+
+    def partner_of_org_unit(self, org_unit_id: str) -> dict | None:
+        for partner in self.data["partners"]:
+            if any(unit["id"] == org_unit_id for unit in partner["org_units"]):
+                return partner
+        return None
+
+
+def read_agreement_file(path: Path) -> AgreementData:
+    source = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"{path.name}: kein gültiges YAML ({exc})") from exc
+    data = _json_ready(data)
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].path) or "(Wurzel)"
+        raise DefinitionError(f"{path.name}, {where}: {errors[0].message}")
+    _check_references(path.name, data)
+    return AgreementData(data, source, hashlib.sha256(source.encode()).hexdigest())
+
+
+def _json_ready(value):
+    """YAML gives dates as date objects; the stored agreement is plain JSON."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _check_references(filename: str, data: dict) -> None:
+    units = [u["id"] for p in data["partners"] for u in p["org_units"]]
+    if len(units) != len(set(units)):
+        raise DefinitionError(f"{filename}: eine Organisationseinheit ist doppelt aufgeführt")
+    for role, unit_ids in data["roles"].items():
+        for unit_id in unit_ids:
+            if unit_id not in units:
+                raise DefinitionError(f"{filename}, roles/{role}: unbekannte Organisationseinheit {unit_id}")
+
+
+def load_agreements(directory: Path = AGREEMENTS_DIR) -> dict[str, AgreementData]:
+    """Every agreement file (``*.yaml`` but not ``*.demo-users.yaml``) in the directory."""
+    found = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name.endswith(".demo-users.yaml"):
+            continue
+        agreement = read_agreement_file(path)
+        found[agreement.id] = agreement
+    return found
+
+
+def load_agreement(agreement_id: str, directory: Path = AGREEMENTS_DIR) -> AgreementData:
+    agreements = load_agreements(directory)
+    if agreement_id not in agreements:
+        raise DefinitionError(f"Vereinbarung {agreement_id} nicht gefunden in {directory}")
+    return agreements[agreement_id]
+
+
+def store_agreement(session: Session, agreement: AgreementData, now) -> None:
+    """Create or update the agreement, its agencies, org units and role map."""
+    for partner in agreement.data["partners"]:
+        session.merge(Agency(id=partner["id"], name=partner["name"],
+                             short_name=partner["short_name"], kind=partner["kind"]))
+        for unit in partner["org_units"]:
+            session.merge(OrgUnit(id=unit["id"], agency_id=partner["id"], name=unit["name"]))
+    row = session.get(Agreement, agreement.id)
+    if row is None:
+        row = Agreement(id=agreement.id, status="active")
+        session.add(row)
+    if row.content_hash != agreement.content_hash:
+        row.name = agreement.data["name"]
+        row.data = agreement.data
+        row.source = agreement.source
+        row.content_hash = agreement.content_hash
+        row.loaded_at = now
+    session.flush()
+    session.execute(delete(AgreementRole).where(AgreementRole.agreement_id == agreement.id))
+    for role, unit_ids in agreement.roles.items():
+        for unit_id in unit_ids:
+            session.add(AgreementRole(agreement_id=agreement.id, role=role, org_unit_id=unit_id))

@@ -1,0 +1,121 @@
+"""Starting cases and reading them: the Vorgang as a caseworker sees it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.access import Actor, case_for
+from workflows.engine import runtime
+from workflows.errors import AgreementNotActive, Forbidden, NotFound
+from workflows.instances import save_workflow
+from workflows.store.audit import AuditEvent, history_of, record
+from workflows.store.cases import RUNNING, Case, next_case_number
+from workflows.store.definitions import ProcessDefinition, current_definition
+from workflows.store.organisation import Agreement
+from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
+from workflows.store.users import User
+
+
+@dataclass(frozen=True)
+class Started:
+    case_id: int
+    case_number: str
+    my_task_id: int | None  # the first task, when it is the starter's to do
+
+
+def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str) -> Started:
+    """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
+    with db.transaction() as session:
+        agreement = session.get(Agreement, agreement_id)
+        if agreement is None:
+            raise NotFound("Diese Kooperationsvereinbarung gibt es nicht.")
+        if agreement.status != "active":
+            raise AgreementNotActive("Unter dieser Vereinbarung können keine neuen Vorgänge begonnen werden.")
+        if process_key not in agreement.data.get("processes", []):
+            raise NotFound("Dieser Prozess ist in der Vereinbarung nicht vorgesehen.")
+        definition = current_definition(session, process_key)
+        if definition is None:
+            raise NotFound("Diesen Prozess gibt es nicht.")
+        now = clock.now()
+        workflow = runtime.start(definition.bpmn_xml.encode(), definition.filename, process_key)
+        case = Case(
+            case_number=next_case_number(session, agreement.data["case_number_prefix"], now.year),
+            agreement_id=agreement_id, definition_id=definition.id, process_key=process_key,
+            status=RUNNING, state=b"", created_at=now, updated_at=now, created_by_id=actor.user_id,
+        )
+        session.add(case)
+        session.flush()
+        record(session, now, "case.started", case_id=case.id, actor_id=actor.user_id,
+               process=process_key, definition_version=definition.content_hash[:12])
+        created = save_workflow(session, case, definition, workflow, now, actor.user_id)
+        mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
+        if not mine:
+            raise Forbidden("Sie gehören zu keiner Stelle, die diesen Vorgang beginnen kann.")
+        mine[0].assignee_id = actor.user_id
+        return Started(case.id, case.case_number, mine[0].id)
+
+
+def startable_processes(db, actor: Actor) -> list[dict]:
+    """(agreement, process) pairs the actor could start: their org units act in the first lane."""
+    with db.transaction() as session:
+        result = []
+        for agreement in session.scalars(select(Agreement).where(Agreement.status == "active")):
+            roles = agreement.data.get("roles", {})
+            for key in agreement.data.get("processes", []):
+                definition = current_definition(session, key)
+                if definition and _starter_role(definition) in _roles_of(actor, roles):
+                    result.append({"agreement_id": agreement.id, "agreement_name": agreement.name,
+                                   "process_key": key, "process_name": definition.name})
+        return result
+
+
+def _starter_role(definition: ProcessDefinition) -> str | None:
+    first = next(iter(definition.user_tasks.values()), None)
+    return first["lane"] if first else None
+
+
+def _roles_of(actor: Actor, roles: dict[str, list[str]]) -> set[str]:
+    return {role for role, units in roles.items() if actor.org_unit_ids.intersection(units)}
+
+
+@dataclass
+class CaseView:
+    case: Case
+    agreement_name: str
+    process_name: str
+    definition: ProcessDefinition
+    open_tasks: list[tuple[HumanTask, list[str]]]  # task and the org units it waits in
+    history: list[tuple[AuditEvent, str | None]]  # event and the actor's display name
+
+
+def case_view(db, actor: Actor, case_id: int) -> CaseView:
+    with db.transaction() as session:
+        case = case_for(session, actor, case_id)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        agreement = session.get(Agreement, case.agreement_id)
+        open_tasks = [(t, groups_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
+        events = history_of(session, case.id)
+        names = display_names(session, {e.actor_id for e in events if e.actor_id})
+        history = [(e, names.get(e.actor_id)) for e in events]
+        return CaseView(case, agreement.name, definition.name, definition, open_tasks, history)
+
+
+def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+
+
+def cases_of(db, actor: Actor, limit: int = 50) -> list[Case]:
+    """The newest cases the actor's org units take part in."""
+    with db.transaction() as session:
+        seen = case_ids_seen_by_org_units(session, sorted(actor.org_unit_ids))
+        query = (
+            select(Case)
+            .where((Case.id.in_(seen)) | (Case.created_by_id == actor.user_id))
+            .order_by(Case.id.desc())
+            .limit(limit)
+        )
+        return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""The only package that talks to SpiffWorkflow: parsing diagrams and running instances."""

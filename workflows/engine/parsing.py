@@ -1,0 +1,98 @@
+"""Reading a BPMN file: what it defines, its lanes, its user tasks and their forms.
+
+We read the XML ourselves (lxml) for what SpiffWorkflow does not keep - lane ids, which are
+our role keys - and let SpiffWorkflow's parser build the executable spec.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from workflows.errors import DefinitionError
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_PROPERTY = "formUiSchemaFilename"
+HUMAN_TASK_TAGS = ("userTask", "manualTask")
+
+
+@dataclass
+class UserTaskInfo:
+    id: str
+    name: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    properties: dict[str, str] = field(default_factory=dict)
+    documentation: str = ""
+
+
+@dataclass
+class DiagramInfo:
+    """What a BPMN file says, before anything runs."""
+
+    process_key: str
+    name: str
+    filename: str
+    lanes: dict[str, str]  # flow node id -> lane id (role)
+    lane_names: dict[str, str]  # lane id -> label
+    user_tasks: list[UserTaskInfo]
+
+
+def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionError(f"{filename}: kein gültiges XML ({exc})") from exc
+    collaboration = root.find("bpmn:collaboration", NS)
+    processes = [p for p in root.findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
+    if collaboration is not None:
+        key, name = collaboration.get("id"), collaboration.get("name") or collaboration.get("id")
+    elif len(processes) == 1:
+        key, name = processes[0].get("id"), processes[0].get("name") or processes[0].get("id")
+    else:
+        raise DefinitionError(f"{filename}: weder eine Kollaboration noch genau ein ausführbarer Prozess")
+    lanes, lane_names = {}, {}
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        lane_names[lane.get("id")] = lane.get("name") or lane.get("id")
+        for ref in lane.findall("bpmn:flowNodeRef", NS):
+            lanes[ref.text.strip()] = lane.get("id")
+    tasks = [_user_task(node, lanes) for tag in HUMAN_TASK_TAGS for node in root.iterfind(f".//bpmn:{tag}", NS)]
+    return DiagramInfo(key, name, filename, lanes, lane_names, tasks)
+
+
+def _user_task(node, lanes: dict[str, str]) -> UserTaskInfo:
+    props = {
+        p.get("name"): p.get("value")
+        for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+    }
+    doc = node.find("bpmn:documentation", NS)
+    return UserTaskInfo(
+        id=node.get("id"),
+        name=node.get("name") or node.get("id"),
+        lane=lanes.get(node.get("id")),
+        form=props.get(FORM_PROPERTY),
+        ui_form=props.get(UI_PROPERTY),
+        properties=props,
+        documentation=(doc.text or "").strip() if doc is not None else "",
+    )
+
+
+@lru_cache(maxsize=64)
+def build_spec(xml: bytes, filename: str, process_key: str):
+    """SpiffWorkflow's (spec, subprocess_specs) for a diagram; cached by its content."""
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.fromstring(xml), filename=filename)
+        if process_key in parser.collaborations:
+            return parser.get_collaboration(process_key)
+        return parser.get_spec(process_key), parser.get_subprocess_specs(process_key)
+    except ValidationException as exc:
+        raise DefinitionError(f"{filename}: {exc}") from exc

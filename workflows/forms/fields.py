@@ -1,0 +1,195 @@
+"""Turn a form's JSON Schema (plus optional UI schema) into field descriptors.
+
+A *form schema* describes what may be entered; a `Field` is what the page shows for one
+question: its label, hint, widget and options, in the order the caseworker sees them.
+Parsing, validation, rendering and read-only display all walk the same list, so a form
+author changes a title or an order in one place and every view follows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+#: Kinds of answer a field holds; each maps to one parser and one display rule.
+KINDS = ("text", "date", "integer", "number", "boolean", "choice", "consent", "group")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One possible answer of a choice: `value` is what the browser posts back."""
+
+    value: str
+    label: str
+    const: Any
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question (or, for kind "group", one nested object shown as a fieldset).
+
+    `name` is the dotted data path used as the HTML name ("person.last_name"), `key` the
+    property name inside its object, `id` the HTML id ("field-person-last_name").
+    `required` means the server rejects the form without an answer; `conditional` means
+    an answer becomes required only in some cases (an if/then rule, or an optional group
+    that has been started), so the label is not marked "(optional)".
+    """
+
+    name: str
+    key: str
+    id: str
+    kind: str
+    widget: str  # input | textarea | date | radio | select | checkbox | fieldset
+    label: str
+    hint: str = ""
+    required: bool = False
+    conditional: bool = False
+    options: tuple[Option, ...] = ()
+    children: tuple["Field", ...] = ()
+    messages: tuple[tuple[str, str], ...] = ()  # from the schema's "x-messages": required/invalid
+
+
+def field_id(name: str) -> str:
+    """HTML id for a dotted field name; the error summary template uses the same rule."""
+    return "field-" + name.replace(".", "-")
+
+
+def form_fields(schema: dict, ui: dict | None = None) -> list[Field]:
+    """The fields of an object schema, in display order (ui:order first, then schema order).
+
+    Raises ValueError for a property kind the forms cannot show (e.g. arrays), so that a
+    broken form is found when the definitions are loaded, not when a caseworker opens it.
+    """
+    return list(_object_fields(schema, ui or {}, prefix="", group_required=True))
+
+
+def walk(fields: list[Field] | tuple[Field, ...]) -> Iterator[Field]:
+    """Every field, groups before their children, in display order."""
+    for field in fields:
+        yield field
+        yield from walk(field.children)
+
+
+def option_value(const: Any) -> str:
+    """How a JSON value travels in an HTML form: strings as they are, others as JSON."""
+    return const if isinstance(const, str) else json.dumps(const)
+
+
+def _object_fields(schema: dict, ui: dict, prefix: str, group_required: bool) -> Iterator[Field]:
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    conditional = _conditionally_required(schema)
+    for key in _ordered(list(properties), ui.get("ui:order")):
+        is_required = key in required
+        yield _field(
+            key,
+            properties[key],
+            ui.get(key) or {},
+            prefix=prefix,
+            required=is_required and group_required,
+            conditional=key in conditional or (is_required and not group_required),
+        )
+
+
+def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditional: bool) -> Field:
+    name = f"{prefix}{key}"
+    kind = _kind(name, prop)
+    hint = " ".join(part for part in (prop.get("description"), ui.get("ui:help")) if part)
+    children: tuple[Field, ...] = ()
+    if kind == "group":
+        children = tuple(_object_fields(prop, ui, prefix=f"{name}.", group_required=required))
+    return Field(
+        name=name,
+        key=key,
+        id=field_id(name),
+        kind=kind,
+        widget=_widget(kind, prop, ui.get("ui:widget")),
+        label=prop.get("title") or key,
+        hint=hint,
+        required=required,
+        conditional=conditional,
+        options=_options(kind, prop),
+        children=children,
+        messages=tuple(sorted((prop.get("x-messages") or {}).items())),
+    )
+
+
+def _kind(name: str, prop: dict) -> str:
+    if _choices(prop) is not None:
+        return "choice"
+    kind = prop.get("type")
+    if isinstance(kind, list):  # e.g. ["string", "null"]
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or (kind is None and "properties" in prop):
+        return "group"
+    if kind == "boolean":
+        return "consent" if prop.get("const") is True else "boolean"
+    if kind == "string":
+        return "date" if prop.get("format") == "date" else "text"
+    if kind in ("integer", "number"):
+        return kind
+    raise ValueError(f"Formularfeld {name!r}: Typ {kind!r} wird nicht unterstützt")
+
+
+def _widget(kind: str, prop: dict, requested: str | None) -> str:
+    if kind == "group":
+        return "fieldset"
+    if kind in ("choice", "boolean"):
+        return requested if requested in ("radio", "select") else "radio"
+    if kind == "consent":
+        return "checkbox"
+    if kind == "date":
+        return "date"
+    if kind == "text" and (requested == "textarea" or prop.get("maxLength", 0) > 200):
+        return "textarea"
+    return "input"
+
+
+def _choices(prop: dict) -> list[tuple[Any, str]] | None:
+    """(value, title) pairs of an enumeration, or None if the property is not one."""
+    if "enum" in prop:
+        return [(value, str(value)) for value in prop["enum"]]
+    for keyword in ("oneOf", "anyOf"):
+        branches = prop.get(keyword)
+        if branches and all(isinstance(b, dict) and "const" in b for b in branches):
+            return [(b["const"], b.get("title") or str(b["const"])) for b in branches]
+    return None
+
+
+def _options(kind: str, prop: dict) -> tuple[Option, ...]:
+    if kind == "boolean":
+        return (Option("true", "Ja", True), Option("false", "Nein", False))
+    if kind == "consent":
+        return (Option("true", prop.get("title", ""), True),)
+    if kind == "choice":
+        return tuple(Option(option_value(c), title, c) for c, title in _choices(prop) or [])
+    return ()
+
+
+def _conditionally_required(schema: dict) -> set[str]:
+    """Properties that an if/then (or if/else) rule of this object may require."""
+    rules = [schema, *schema.get("allOf", [])]
+    names: set[str] = set()
+    for rule in rules:
+        if isinstance(rule, dict) and "if" in rule:
+            for branch in ("then", "else"):
+                names.update(rule.get(branch, {}).get("required", []))
+    return names
+
+
+def _ordered(keys: list[str], order: list[str] | None) -> list[str]:
+    """Apply a ui:order list; "*" marks where unlisted keys go (default: at the end)."""
+    if not order:
+        return keys
+    listed = [k for k in order if k in keys]
+    rest = [k for k in keys if k not in listed]
+    if "*" not in order:
+        return listed + rest
+    result: list[str] = []
+    for entry in order:
+        if entry == "*":
+            result.extend(rest)
+        elif entry in keys and entry not in result:
+            result.append(entry)
+    return result

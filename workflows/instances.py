@@ -1,0 +1,99 @@
+"""Between a case row and its running SpiffWorkflow instance.
+
+After every command the human-task rows are brought in line with the instance: a task that
+became ready gets a row in the group inboxes of the org units its lane maps to under the
+case's agreement; a row whose task is no longer ready is closed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from workflows.clock import berlin_date
+from workflows.deadlines import add_working_days
+from workflows.engine import runtime
+from workflows.store.audit import record
+from workflows.store.cases import COMPLETED, Case
+from workflows.store.definitions import ProcessDefinition
+from workflows.store.organisation import Agreement, OrgUnit, org_units_for_role
+from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
+
+DUE_PROPERTY = "dueWorkingDays"
+
+
+def load_workflow(case: Case):
+    return runtime.load(case.state)
+
+
+def save_workflow(session: Session, case: Case, definition: ProcessDefinition, workflow, now: datetime,
+                  actor_id: int | None) -> list[HumanTask]:
+    """Write the instance back, sync the task rows; returns the tasks that became ready."""
+    case.state = runtime.dump(workflow)
+    case.updated_at = now
+    created = sync_human_tasks(session, case, definition, workflow, now)
+    if runtime.is_completed(workflow) and case.status != COMPLETED:
+        case.status = COMPLETED
+        case.completed_at = now
+        record(session, now, "case.completed", case_id=case.id, actor_id=actor_id)
+    session.flush()  # the optimistic version check on the case happens here
+    return created
+
+
+def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition, workflow,
+                     now: datetime) -> list[HumanTask]:
+    ready = {t.spiff_id: t for t in runtime.ready_human_tasks(workflow)}
+    rows = {row.spiff_task_id: row for row in open_tasks_of_case(session, case.id)}
+    for spiff_id, row in rows.items():
+        if spiff_id not in ready:
+            row.state = CANCELLED
+            row.completed_at = now
+            _close_groups(session, row)
+    created = []
+    for spiff_id, task in ready.items():
+        if spiff_id not in rows:
+            created.append(_create_task(session, case, definition, task, now))
+    return created
+
+
+def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now) -> HumanTask:
+    info = definition.user_tasks.get(task.bpmn_id, {})
+    role = definition.lanes.get(task.bpmn_id, "")
+    org_units = org_units_for_role(session, case.agreement_id, role)
+    due_on = _due_date(info.get("properties", {}), now, _holiday_subdivision(session, case))
+    agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
+    row = HumanTask(
+        case_id=case.id, spiff_task_id=task.spiff_id, bpmn_id=task.bpmn_id, name=task.name,
+        lane_role=role, agency_id=agency_id, form_name=info.get("form"), state=OPEN,
+        due_on=due_on, due_sort=due_on or NO_DUE_DATE, created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    for unit in org_units:
+        session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort))
+    record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
+    return row
+
+
+def _due_date(properties: dict, now: datetime, subdivision: str):
+    days = properties.get(DUE_PROPERTY)
+    if not days:
+        return None
+    return add_working_days(berlin_date(now), int(days), subdivision)
+
+
+def _holiday_subdivision(session: Session, case: Case) -> str:
+    agreement = session.get(Agreement, case.agreement_id)
+    return agreement.data.get("holiday_subdivision", "HE")
+
+
+def close_task(session: Session, task: HumanTask, state: str, now: datetime, by: int | None) -> None:
+    task.state = state
+    task.completed_at = now
+    task.completed_by_id = by
+    _close_groups(session, task)
+
+
+def _close_groups(session: Session, task: HumanTask) -> None:
+    session.execute(update(HumanTaskGroup).where(HumanTaskGroup.task_id == task.id).values(is_open=False))

@@ -1,0 +1,40 @@
+"""The case history: an append-only list of what happened, who did it and when."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from workflows.store.db import Base, UtcDateTime
+
+
+class AuditEvent(Base):
+    """One entry. The application only ever inserts these rows."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    task_name: Mapped[str | None] = mapped_column(String(300))
+    form_name: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+def history_of(session: Session, case_id: int) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
+        )
+    )
+
+
+def record(session: Session, at: datetime, kind: str, *, case_id: int | None = None,
+           actor_id: int | None = None, task_name: str | None = None,
+           form_name: str | None = None, **details) -> AuditEvent:
+    event = AuditEvent(at=at, kind=kind, case_id=case_id, actor_id=actor_id,
+                       task_name=task_name, form_name=form_name, details=details)
+    session.add(event)
+    return event

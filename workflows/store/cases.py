@@ -1,0 +1,62 @@
+"""Cases (Vorgänge): one running process instance each, its state in one column."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from workflows.store.db import Base, UtcDateTime
+
+RUNNING, COMPLETED, CANCELLED = "running", "completed", "cancelled"
+STATUS_LABELS = {RUNNING: "In Bearbeitung", COMPLETED: "Abgeschlossen", CANCELLED: "Abgebrochen"}
+
+
+class Case(Base):
+    """A case. ``version`` is checked on every write, so two commands can't both win."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(40), unique=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # serialized SpiffWorkflow instance
+    next_timer_due: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class CaseNumberCounter(Base):
+    """The last number handed out per prefix and year: GI-2026-00001, GI-2026-00002 …"""
+
+    __tablename__ = "case_number_counters"
+    __table_args__ = (UniqueConstraint("prefix", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def next_case_number(session: Session, prefix: str, year: int) -> str:
+    counter = session.scalar(
+        select(CaseNumberCounter)
+        .where(CaseNumberCounter.prefix == prefix, CaseNumberCounter.year == year)
+        .with_for_update()
+    )
+    if counter is None:
+        counter = CaseNumberCounter(prefix=prefix, year=year, last=0)
+        session.add(counter)
+    counter.last += 1
+    session.flush()
+    return f"{prefix}-{year}-{counter.last:05d}"

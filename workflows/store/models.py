@@ -1,0 +1,14 @@
+"""Every model, imported once so the metadata is complete (for Alembic and tests)."""
+from workflows.store.audit import AuditEvent
+from workflows.store.cases import Case, CaseNumberCounter
+from workflows.store.db import Base
+from workflows.store.definitions import ProcessDefinition
+from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
+from workflows.store.tasks import HumanTask, HumanTaskGroup
+from workflows.store.users import ApiToken, Membership, User
+
+__all__ = [
+    "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
+    "CaseNumberCounter", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit",
+    "ProcessDefinition", "User",
+]

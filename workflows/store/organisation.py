@@ -1,0 +1,71 @@
+"""Agencies (Träger), their org units, agreements and the roles org units play in them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from workflows.store.db import Base, UtcDateTime
+
+
+class Agency(Base):
+    """A legal agency (Träger), e.g. the LWV Hessen or a Landkreis."""
+
+    __tablename__ = "agencies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # local | supra_local | special_status_city
+
+
+class OrgUnit(Base):
+    """An org unit of an agency; its members share a group inbox."""
+
+    __tablename__ = "org_units"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Agreement(Base):
+    """A cooperation agreement as loaded from agreements/; ``data`` is the whole file."""
+
+    __tablename__ = "agreements"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class AgreementRole(Base):
+    """Org unit ``org_unit_id`` acts in lane role ``role`` under agreement ``agreement_id``."""
+
+    __tablename__ = "agreement_roles"
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_unit_id: Mapped[str] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+
+
+def org_units_for_role(session: Session, agreement_id: str, role: str) -> list[str]:
+    rows = session.scalars(
+        select(AgreementRole.org_unit_id)
+        .where(AgreementRole.agreement_id == agreement_id, AgreementRole.role == role)
+        .order_by(AgreementRole.org_unit_id)
+    )
+    return list(rows)
+
+
+def agreements_of_org_units(session: Session, org_unit_ids: list[str]) -> list[str]:
+    """The agreements in which any of these org units plays a role."""
+    if not org_unit_ids:
+        return []
+    rows = session.scalars(
+        select(AgreementRole.agreement_id)
+        .where(AgreementRole.org_unit_id.in_(org_unit_ids))
+        .distinct()
+    )
+    return sorted(rows)

@@ -1,0 +1,94 @@
+"""Human tasks: one row per ready user task of a case, and the group inboxes it sits in.
+
+The inbox is read page by page in due-date order. ``due_sort`` (the due date, or a date
+far in the future for tasks without one) and the ``(org_unit_id, is_open, due_sort,
+task_id)`` index let every group's inbox be read in order straight off an index, so a page
+costs the same with a thousand cases as with a hundred thousand.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from workflows.store.db import Base, UtcDateTime
+
+OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
+NO_DUE_DATE = date(9999, 12, 31)
+
+
+class HumanTask(Base):
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_assignee_open", "assignee_id", "state", "due_sort", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    lane_role: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    form_name: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    due_sort: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class HumanTaskGroup(Base):
+    """Task ``task_id`` sits in the group inbox of org unit ``org_unit_id``."""
+
+    __tablename__ = "human_task_groups"
+    __table_args__ = (
+        Index("ix_human_task_groups_inbox", "org_unit_id", "is_open", "due_sort", "task_id"),
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), primary_key=True)
+    org_unit_id: Mapped[str] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    due_sort: Mapped[date] = mapped_column(Date)
+
+
+def groups_of_task(session: Session, task_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(HumanTaskGroup.org_unit_id)
+            .where(HumanTaskGroup.task_id == task_id)
+            .order_by(HumanTaskGroup.org_unit_id)
+        )
+    )
+
+
+def open_tasks_of_case(session: Session, case_id: int) -> list[HumanTask]:
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.case_id == case_id, HumanTask.state == OPEN)
+            .order_by(HumanTask.id)
+        )
+    )
+
+
+def case_ids_seen_by_org_units(session: Session, org_unit_ids: list[str]):
+    """A subquery of the ids of cases that have had a task in any of these org units."""
+    return (
+        select(HumanTask.case_id)
+        .join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
+        .where(HumanTaskGroup.org_unit_id.in_(org_unit_ids))
+    )
+
+
+def org_unit_took_part(session: Session, case_id: int, org_unit_ids: list[str]) -> bool:
+    if not org_unit_ids:
+        return False
+    found = session.scalar(
+        select(HumanTaskGroup.task_id)
+        .join(HumanTask, HumanTaskGroup.task_id == HumanTask.id)
+        .where(HumanTask.case_id == case_id, HumanTaskGroup.org_unit_id.in_(org_unit_ids))
+        .limit(1)
+    )
+    return found is not None

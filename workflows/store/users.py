@@ -1,0 +1,68 @@
+"""People who log in, the org units they belong to, and their personal API tokens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from workflows.store.db import Base, UtcDateTime
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def org_unit_ids(self) -> list[str]:
+        return sorted(m.org_unit_id for m in self.memberships)
+
+
+class Membership(Base):
+    """User ``user_id`` works in org unit ``org_unit_id``; ``is_lead`` marks its leads."""
+
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    org_unit_id: Mapped[str] = mapped_column(ForeignKey("org_units.id"), primary_key=True, index=True)
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class ApiToken(Base):
+    """A personal API token; only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def members_of(session: Session, org_unit_ids: list[str]) -> list[User]:
+    """Active users in any of these org units, by name."""
+    if not org_unit_ids:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership)
+            .where(Membership.org_unit_id.in_(org_unit_ids), User.active.is_(True))
+            .distinct()
+            .order_by(User.display_name)
+        )
+    )

@@ -1,0 +1,123 @@
+"""Commands on human tasks: complete with form data, claim, give back, hand over.
+
+Each command is one transaction: load the case, check who may act, act on the running
+instance, write it back with the optimistic version check, sync task rows, append the
+history. When someone else was first, nothing is written and the caller gets Conflict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows.access import Actor, require_lead_or_assignee, task_for
+from workflows.engine import runtime
+from workflows.errors import Conflict, Forbidden, ValidationFailed
+from workflows.forms import validate_form
+from workflows.instances import close_task, load_workflow, save_workflow
+from workflows.store.audit import record
+from workflows.store.cases import Case
+from workflows.store.definitions import ProcessDefinition
+from workflows.store.tasks import COMPLETED, OPEN, HumanTask, groups_of_task
+from workflows.store.users import User, members_of
+
+ALREADY_DONE = "Diese Aufgabe wurde inzwischen von jemand anderem erledigt. Ihre Eingaben wurden nicht gespeichert."
+TAKEN = "Diese Aufgabe bearbeitet bereits {name}."
+
+
+@dataclass
+class TaskView:
+    task: HumanTask
+    case: Case
+    schema: dict | None
+    ui: dict | None
+    groups: list[str]
+    assignee_name: str | None
+    colleagues: list[tuple[str, str]]  # (username, display name) of the task's groups
+
+
+def task_view(db, actor: Actor, task_id: int) -> TaskView:
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        case = session.get(Case, task.case_id)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        schema, ui = form_of(definition, task)
+        assignee = session.get(User, task.assignee_id) if task.assignee_id else None
+        groups = groups_of_task(session, task.id)
+        colleagues = [(u.username, u.display_name) for u in members_of(session, groups)]
+        return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None, colleagues)
+
+
+def form_of(definition: ProcessDefinition, task: HumanTask) -> tuple[dict | None, dict | None]:
+    info = definition.user_tasks.get(task.bpmn_id, {})
+    return definition.forms.get(info.get("form") or ""), definition.forms.get(info.get("ui_form") or "")
+
+
+def complete_task(db, clock, actor: Actor, task_id: int, data: dict) -> Case:
+    """Complete the task with ``data`` (already typed JSON). Raises ValidationFailed, Conflict."""
+    try:
+        with db.transaction() as session:
+            task = task_for(session, actor, task_id)
+            _require_open(task)
+            if task.assignee_id not in (None, actor.user_id):
+                raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
+            case = session.get(Case, task.case_id)
+            definition = session.get(ProcessDefinition, case.definition_id)
+            schema, _ui = form_of(definition, task)
+            errors = validate_form(schema or {}, data)
+            if errors:
+                raise ValidationFailed(errors)
+            now = clock.now()
+            workflow = load_workflow(case)
+            runtime.complete(workflow, task.spiff_task_id, data)
+            task.assignee_id = actor.user_id
+            close_task(session, task, COMPLETED, now, actor.user_id)
+            record(session, now, "task.completed", case_id=case.id, actor_id=actor.user_id,
+                   task_name=task.name, form_name=task.form_name, data=data)
+            save_workflow(session, case, definition, workflow, now, actor.user_id)
+            return case
+    except StaleDataError as exc:
+        raise Conflict(ALREADY_DONE) from exc
+
+
+def claim_task(db, clock, actor: Actor, task_id: int) -> None:
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        _require_open(task)
+        if task.assignee_id == actor.user_id:
+            return
+        if task.assignee_id is not None:
+            raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
+        task.assignee_id = actor.user_id
+        record(session, clock.now(), "task.claimed", case_id=task.case_id, actor_id=actor.user_id,
+               task_name=task.name)
+
+
+def unclaim_task(db, clock, actor: Actor, task_id: int) -> None:
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        _require_open(task)
+        require_lead_or_assignee(session, actor, task)
+        task.assignee_id = None
+        record(session, clock.now(), "task.unclaimed", case_id=task.case_id, actor_id=actor.user_id,
+               task_name=task.name)
+
+
+def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: str) -> None:
+    """Give the task to a colleague who belongs to one of the task's groups."""
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        _require_open(task)
+        require_lead_or_assignee(session, actor, task)
+        colleague = session.query(User).filter(User.username == colleague_username, User.active).one_or_none()
+        groups = set(groups_of_task(session, task.id))
+        if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
+            raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
+        task.assignee_id = colleague.id
+        record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
+               task_name=task.name, to=colleague.display_name)
+
+
+def _require_open(task: HumanTask) -> None:
+    if task.state != OPEN:
+        raise Conflict(ALREADY_DONE)
