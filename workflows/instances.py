@@ -20,7 +20,8 @@ from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agreement, OrgUnit, org_units_for_role
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
 
-DUE_PROPERTY = "dueWorkingDays"
+# A user task may name a deadline key; the agreement says how many working days that is.
+DEADLINE_PROPERTY = "deadline"
 
 
 def load_workflow(case: Case):
@@ -61,7 +62,7 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     info = definition.user_tasks.get(task.bpmn_id, {})
     role = definition.lanes.get(task.bpmn_id, "")
     org_units = org_units_for_role(session, case.agreement_id, role)
-    due_on = _due_date(info.get("properties", {}), now, _holiday_subdivision(session, case))
+    due_on = _due_date(session, case, info.get("properties", {}), now)
     agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
     row = HumanTask(
         case_id=case.id, spiff_task_id=task.spiff_id, bpmn_id=task.bpmn_id, name=task.name,
@@ -76,16 +77,15 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     return row
 
 
-def _due_date(properties: dict, now: datetime, subdivision: str):
-    days = properties.get(DUE_PROPERTY)
+def _due_date(session: Session, case: Case, properties: dict, now: datetime):
+    key = properties.get(DEADLINE_PROPERTY)
+    if not key:
+        return None
+    agreement = session.get(Agreement, case.agreement_id).data
+    days = agreement.get("task_deadlines", {}).get(key)
     if not days:
         return None
-    return add_working_days(berlin_date(now), int(days), subdivision)
-
-
-def _holiday_subdivision(session: Session, case: Case) -> str:
-    agreement = session.get(Agreement, case.agreement_id)
-    return agreement.data.get("holiday_subdivision", "HE")
+    return add_working_days(berlin_date(now), int(days), agreement.get("holiday_subdivision", "HE"))
 
 
 def close_task(session: Session, task: HumanTask, state: str, now: datetime, by: int | None) -> None:

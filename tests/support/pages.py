@@ -56,9 +56,9 @@ def login(app, username: str, password: str = "demo") -> Browser:
 TASK_LINK = re.compile(r'<a href="/tasks/(\d+)">([^<]+)<span class="visually-hidden"> \(([^)]+)\)</span></a>')
 
 
-def inbox_tasks(browser: Browser) -> list[tuple[int, str, str]]:
-    """(task id, task name, case number) of every row on the first inbox page."""
-    browser.get("/inbox")
+def inbox_tasks(browser: Browser, url: str = "/inbox") -> list[tuple[int, str, str]]:
+    """(task id, task name, case number) of every row on an inbox page (the first by default)."""
+    browser.get(url)
     return [(int(i), unescape(name), number) for i, name, number in TASK_LINK.findall(browser.page.text)]
 
 
