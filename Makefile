@@ -19,7 +19,7 @@ run: install
 	$(BIN)/koopflow db upgrade
 	$(BIN)/koopflow demo load
 	@echo "KoopFlow: http://localhost:$(PORT)/  (Demo-Benutzer: README.md, Passwort: demo)"
-	$(BIN)/koopflow serve --port $(PORT)
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - 'service:create_app()'
 
 ## The whole test suite.
 test: install

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from workflows.agreements import AgreementData, load_agreements, store_agreement
 from workflows.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
@@ -46,6 +47,14 @@ def boot(settings: Settings, clock) -> Koopflow:
 
 
 def sync(db: Database, clock, agreements: dict[str, AgreementData], definitions: dict[str, Definition]) -> None:
+    """Idempotent; when several processes start at once and one inserts first, try again."""
+    try:
+        _sync_once(db, clock, agreements, definitions)
+    except IntegrityError:
+        _sync_once(db, clock, agreements, definitions)
+
+
+def _sync_once(db: Database, clock, agreements, definitions) -> None:
     with db.transaction() as session:
         now = clock.now()
         for agreement in agreements.values():
