@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -15,10 +16,15 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
+@contextmanager
 def _database():
     from workflows.store.db import Database
 
-    return Database(_settings().database_url)
+    database = Database(_settings().database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 @click.group(help="KoopFlow – Prozesse der Kooperationsvereinbarungen in der Eingliederungshilfe.")
@@ -43,7 +49,8 @@ def db_upgrade() -> None:
         from pathlib import Path
 
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    upgrade(_database())
+    with _database() as database:
+        upgrade(database)
     click.echo("Datenbankschema ist aktuell.")
 
 
@@ -62,6 +69,7 @@ def demo_load() -> None:
     added = 0
     for path in sorted(settings.agreements_dir.glob("*.demo-users.yaml")):
         added += load_demo_users(app.db, clock, path)
+    app.db.dispose()
     click.echo(f"Vereinbarungen geladen: {', '.join(sorted(app.agreements))}; neue Demo-Benutzer: {added}.")
 
 
@@ -74,7 +82,9 @@ def user() -> None:
 def user_list() -> None:
     from workflows.accounts import user_listing
 
-    for username, name, agencies, units in user_listing(_database()):
+    with _database() as database:
+        listing = user_listing(database)
+    for username, name, agencies, units in listing:
         click.echo(f"{username}\t{name}\t{agencies}\t{'; '.join(units)}")
 
 
@@ -88,7 +98,8 @@ def token() -> None:
 def token_create(username: str) -> None:
     from workflows.accounts import create_api_token
 
-    click.echo(_or_exit(lambda: create_api_token(_database(), SystemClock(), username)))
+    with _database() as database:
+        click.echo(_or_exit(lambda: create_api_token(database, SystemClock(), username)))
 
 
 @main.command("serve", help="Web-Oberfläche starten (eingebetteter Server; Produktion: gunicorn).")

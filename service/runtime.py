@@ -41,6 +41,7 @@ def boot(settings: Settings, clock) -> Koopflow:
             check_lanes_against_roles(definitions[key], agreement.id, agreement.roles)
     db = Database(settings.database_url)
     if not inspect(db.engine).has_table("alembic_version"):
+        db.dispose()
         raise DefinitionError("Die Datenbank ist nicht eingerichtet: bitte zuerst `koopflow db upgrade` ausführen.")
     sync(db, clock, agreements, definitions)
     return Koopflow(settings, db, clock, definitions, agreements)

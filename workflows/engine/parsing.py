@@ -63,6 +63,8 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
     for lane in root.iterfind(".//bpmn:lane", NS):
         lane_names[lane.get("id")] = lane.get("name") or lane.get("id")
         for ref in lane.findall("bpmn:flowNodeRef", NS):
+            if not (ref.text or "").strip():
+                raise DefinitionError(f"{filename}, Lane {lane.get('id')}: leerer flowNodeRef")
             lanes[ref.text.strip()] = lane.get("id")
     tasks = [_user_task(node, lanes) for tag in HUMAN_TASK_TAGS for node in root.iterfind(f".//bpmn:{tag}", NS)]
     return DiagramInfo(key, name, filename, lanes, lane_names, tasks)
@@ -96,3 +98,5 @@ def build_spec(xml: bytes, filename: str, process_key: str):
         return parser.get_spec(process_key), parser.get_subprocess_specs(process_key)
     except ValidationException as exc:
         raise DefinitionError(f"{filename}: {exc}") from exc
+    except Exception as exc:  # the parser raises many kinds; the operator needs the file name
+        raise DefinitionError(f"{filename}: SpiffWorkflow kann das Diagramm nicht lesen ({exc!r})") from exc
