@@ -22,7 +22,7 @@ def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.startswith("Bearer ") else ""
+        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         actor = actor_for_token(koopflow().db, token) if token else None
         if actor is None:
             response = jsonify({"error": "Anmeldung erforderlich: Authorization: Bearer <Token>"})

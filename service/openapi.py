@@ -8,6 +8,9 @@ _TASK = {
         "state": {"enum": ["open", "completed", "cancelled"]},
         "due_on": {"type": ["string", "null"], "format": "date"},
         "inboxes": {"type": "array", "items": {"type": "string"}},
+        "case_id": {"type": "integer"}, "case_number": {"type": "string"},
+        "assignee": {"type": ["string", "null"]},
+        "schema": {"type": ["object", "null"], "description": "JSON Schema of the task's form"},
     },
 }
 
@@ -41,6 +44,9 @@ OPENAPI = {
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     "security": [{"bearer": []}],
     "paths": {
+        "/api/v1/openapi.json": {"get": {
+            "summary": "This document", "security": [],
+            "responses": {"200": _response("OpenAPI 3.1 description of API v1")}}},
         "/api/v1/processes": {"get": {
             "summary": "Processes the caller can start, per agreement",
             "responses": {"200": _response("Startable processes"), **_errors(401)}}},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, request
 
 from workflows.clock import BERLIN
 
@@ -50,6 +50,6 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" or request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

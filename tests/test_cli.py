@@ -1,6 +1,10 @@
 """The operators' contract: the `koopflow` command (service.cli:main) against a real database."""
 from __future__ import annotations
 
+import yaml
+
+from workflows.paths import AGREEMENTS_DIR
+
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,8 @@ from workflows.store.db import Database
 from workflows.store.users import User
 
 SECRET = "cli-test-secret"
+
+DEMO_USERS = len(yaml.safe_load((AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml").read_text())["users"])
 
 
 @pytest.fixture
@@ -76,9 +82,9 @@ def test_demo_load_loads_agreement_and_users_and_is_idempotent(koopflow, env):
     # then the agreement and the demo users are there
     assert first.exit_code == 0, first.output
     assert "landkreis-giessen" in first.output
-    assert "neue Demo-Benutzer: 11." in first.output
+    assert f"neue Demo-Benutzer: {DEMO_USERS}." in first.output
     users = user_count(env)
-    assert users == 11
+    assert users == DEMO_USERS
     # and loading again adds nobody
     second = koopflow("demo", "load")
     assert second.exit_code == 0, second.output
@@ -92,7 +98,7 @@ def test_user_list_shows_each_user_with_agency_and_org_units(loaded):
     # then every demo user has a line naming their agency and org unit
     assert result.exit_code == 0, result.output
     lines = {line.split("\t")[0]: line.split("\t") for line in result.output.splitlines()}
-    assert len(lines) == 11
+    assert len(lines) == DEMO_USERS
     assert lines["lwv.fachdienst"] == ["lwv.fachdienst", "Lea Fachdienst", "LWV Hessen",
                                        "Fachdienst für den Landkreis Gießen"]
     assert lines["lk.sozialamt"][2:] == ["Landkreis Gießen", "Sozialamt"]

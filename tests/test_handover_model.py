@@ -16,6 +16,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.engine.scripting import script_engine
+
 ROOT = Path(__file__).resolve().parents[1]
 BPMN_FILE = ROOT / "bpmn" / "handover_school_end.bpmn"
 FORMS = ROOT / "forms"
@@ -78,7 +80,7 @@ class Run:
         parser = SpiffBpmnParser()
         parser.add_bpmn_file(str(BPMN_FILE))
         spec, subprocess_specs = parser.get_collaboration("handover_school_end")
-        self.wf = BpmnWorkflow(spec, subprocess_specs)
+        self.wf = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine({}))  # KoopFlow's restricted scripts
         self.wf.do_engine_steps()
         self.lane_of = lane_of
         self.done = []
@@ -222,13 +224,20 @@ def test_serialization_round_trip_mid_run_still_completes(run):
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     run.complete("prepare_handover", PREPARE)
     run.complete("review_handover", question("Frage 1"))
-    run.wf = serializer.deserialize_json(serializer.serialize_json(run.wf))  # LWV waits for the answer
+    run.wf = roundtrip(serializer, run.wf)  # LWV waits for the answer
     run.complete("answer_question", {"answer": "Antwort 1"})
-    run.wf = serializer.deserialize_json(serializer.serialize_json(run.wf))  # Landkreis waits at event gateway
+    run.wf = roundtrip(serializer, run.wf)  # Landkreis waits at event gateway
     assert run.ready_with_lanes() == {("review_handover", SUPRA)}
     run.complete("review_handover", confirm(True))
     run.complete("join_participation_planning", PLANNING)
-    run.wf = serializer.deserialize_json(serializer.serialize_json(run.wf))
+    run.wf = roundtrip(serializer, run.wf)
     run.complete("close_supra_local", CLOSE_SUPRA)
     run.complete("close_local", CLOSE_LOCAL)
     assert run.wf.is_completed()
+
+
+def roundtrip(serializer, workflow):
+    """Serialize and restore, as KoopFlow does between commands (script engine set again)."""
+    restored = serializer.deserialize_json(serializer.serialize_json(workflow))
+    restored.script_engine = script_engine({})
+    return restored

@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.access import Actor, case_for
+from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
-from workflows.instances import save_workflow
+from workflows.instances import diagram_functions, save_workflow
 from workflows.store.audit import AuditEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
@@ -25,36 +26,55 @@ class Started:
     my_task_id: int | None  # the first task, when it is the starter's to do
 
 
-def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str) -> Started:
+def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, data: dict | None = None) -> Started:
     """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
     with db.transaction() as session:
-        agreement = session.get(Agreement, agreement_id)
-        if agreement is None:
-            raise NotFound("Diese Kooperationsvereinbarung gibt es nicht.")
-        if agreement.status != "active":
-            raise AgreementNotActive("Unter dieser Vereinbarung können keine neuen Vorgänge begonnen werden.")
+        agreement = _active_agreement(session, agreement_id)
         if process_key not in agreement.data.get("processes", []):
             raise NotFound("Dieser Prozess ist in der Vereinbarung nicht vorgesehen.")
-        definition = current_definition(session, process_key)
-        if definition is None:
-            raise NotFound("Diesen Prozess gibt es nicht.")
-        now = clock.now()
-        workflow = runtime.start(definition.bpmn_xml.encode(), definition.filename, process_key)
-        case = Case(
-            case_number=next_case_number(session, agreement.data["case_number_prefix"], now.year),
-            agreement_id=agreement_id, definition_id=definition.id, process_key=process_key,
-            status=RUNNING, state=b"", created_at=now, updated_at=now, created_by_id=actor.user_id,
-        )
-        session.add(case)
-        session.flush()
-        record(session, now, "case.started", case_id=case.id, actor_id=actor.user_id,
-               process=process_key, definition_version=definition.content_hash[:12])
-        created = save_workflow(session, case, definition, workflow, now, actor.user_id)
-        mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
-        if not mine:
+        definition = _current(session, process_key)
+        if _starter_role(definition) not in _roles_of(actor, agreement.data.get("roles", {})):
             raise Forbidden("Sie gehören zu keiner Stelle, die diesen Vorgang beginnen kann.")
-        mine[0].assignee_id = actor.user_id
-        return Started(case.id, case.case_number, mine[0].id)
+        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data)
+        mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
+        if mine:
+            mine[0].assignee_id = actor.user_id
+        return Started(case.id, case.case_number, mine[0].id if mine else None)
+
+
+def begin_case(session: Session, clock, agreement: Agreement, definition: ProcessDefinition,
+               actor_id: int | None, data: dict | None) -> tuple[Case, list[HumanTask]]:
+    """Create the case row and run the new instance to its first waits (actor None: the system)."""
+    now = clock.now()
+    workflow, notices = runtime.start(definition.bpmn_xml.encode(), definition.filename, definition.process_key,
+                                      diagram_functions(session, agreement.id, clock), clock, data)
+    case = Case(
+        case_number=next_case_number(session, agreement.data["case_number_prefix"], berlin_date(now).year),
+        agreement_id=agreement.id, definition_id=definition.id, process_key=definition.process_key,
+        status=RUNNING, state=b"", created_at=now, updated_at=now, created_by_id=actor_id,
+    )
+    session.add(case)
+    session.flush()
+    record(session, now, "case.started", case_id=case.id, actor_id=actor_id,
+           process=definition.process_key, definition_version=definition.content_hash[:12])
+    created = save_workflow(session, case, definition, workflow, now, actor_id, notices)
+    return case, created
+
+
+def _active_agreement(session: Session, agreement_id: str) -> Agreement:
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None:
+        raise NotFound("Diese Kooperationsvereinbarung gibt es nicht.")
+    if agreement.status != "active":
+        raise AgreementNotActive("Unter dieser Vereinbarung können keine neuen Vorgänge begonnen werden.")
+    return agreement
+
+
+def _current(session: Session, process_key: str) -> ProcessDefinition:
+    definition = current_definition(session, process_key)
+    if definition is None:
+        raise NotFound("Diesen Prozess gibt es nicht.")
+    return definition
 
 
 def startable_processes(db, actor: Actor) -> list[dict]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflows.clock import berlin_date
 from workflows.deadlines import add_working_days
+from workflows.diagram_functions import functions_for
 from workflows.engine import runtime
 from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
@@ -24,15 +25,24 @@ from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, Human
 DEADLINE_PROPERTY = "deadline"
 
 
-def load_workflow(case: Case):
-    return runtime.load(case.state)
+def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
+    agreement_id = getattr(case_or_agreement_id, "agreement_id", case_or_agreement_id)
+    return functions_for(session.get(Agreement, agreement_id).data, clock)
+
+
+def load_workflow(session: Session, case: Case, clock):
+    return runtime.load(case.state, diagram_functions(session, case, clock))
 
 
 def save_workflow(session: Session, case: Case, definition: ProcessDefinition, workflow, now: datetime,
-                  actor_id: int | None) -> list[HumanTask]:
-    """Write the instance back, sync the task rows; returns the tasks that became ready."""
+                  actor_id: int | None, notices: list[runtime.Notice] = ()) -> list[HumanTask]:
+    """Write the instance back, sync the task rows, record notices; returns new ready tasks."""
     case.state = runtime.dump(workflow)
     case.updated_at = now
+    case.next_timer_due = runtime.next_due(workflow)
+    for notice in notices:
+        record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name,
+               org_units=org_units_for_role(session, case.agreement_id, notice.role) if notice.role else [])
     created = sync_human_tasks(session, case, definition, workflow, now)
     if runtime.is_completed(workflow) and case.status != COMPLETED:
         case.status = COMPLETED

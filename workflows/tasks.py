@@ -68,13 +68,13 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict) -> Case:
             if errors:
                 raise ValidationFailed(errors)
             now = clock.now()
-            workflow = load_workflow(case)
-            runtime.complete(workflow, task.spiff_task_id, data)
+            workflow = load_workflow(session, case, clock)
+            notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
             task.assignee_id = actor.user_id
             close_task(session, task, COMPLETED, now, actor.user_id)
             record(session, now, "task.completed", case_id=case.id, actor_id=actor.user_id,
                    task_name=task.name, form_name=task.form_name, data=data)
-            save_workflow(session, case, definition, workflow, now, actor.user_id)
+            save_workflow(session, case, definition, workflow, now, actor.user_id, notices)
             return case
     except StaleDataError as exc:
         raise Conflict(ALREADY_DONE) from exc

@@ -1,4 +1,9 @@
-"""Running an instance: start, find the human tasks, complete one, store and load state."""
+"""Running an instance: start, find the human tasks, complete one, fire timers, store, load.
+
+Every call that moves an instance takes the clock (SpiffWorkflow's timers read it, see
+``timers.py``) and returns the notices the diagram raised on the way: events carrying the
+extension property ``notify`` (e.g. a reminder or an escalation) that the caller records.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +15,15 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.engine.parsing import build_spec
+from workflows.engine.scripting import script_engine
+from workflows.engine.timers import engine_clock, next_due
 
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+NOTIFY_PROPERTY = "notify"
+NOTIFY_ROLE_PROPERTY = "notifyRole"
+
+__all__ = ["ReadyTask", "Notice", "start", "load", "dump", "complete", "fire_timers",
+           "ready_human_tasks", "is_completed", "next_due"]
 
 
 @dataclass(frozen=True)
@@ -21,23 +33,68 @@ class ReadyTask:
     name: str
 
 
-def start(xml: bytes, filename: str, process_key: str, data: dict | None = None) -> BpmnWorkflow:
+@dataclass(frozen=True)
+class Notice:
+    """Something a diagram says happened: ``kind`` (reminder, escalation …) for ``role``."""
+
+    kind: str
+    role: str | None
+    name: str
+
+
+def start(xml: bytes, filename: str, process_key: str, functions: dict, clock,
+          data: dict | None = None) -> tuple[BpmnWorkflow, list[Notice]]:
     spec, subprocess_specs = build_spec(xml, filename, process_key)
-    workflow = BpmnWorkflow(spec, subprocess_specs)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(functions))
     if data:
         workflow.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
-    settle(workflow)
+    return workflow, _settle(workflow, clock)
+
+
+def load(state: bytes, functions: dict) -> BpmnWorkflow:
+    workflow = _SERIALIZER.deserialize_json(state.decode("utf-8"))
+    workflow.script_engine = script_engine(functions)
     return workflow
 
 
-def settle(workflow: BpmnWorkflow) -> None:
+def dump(workflow: BpmnWorkflow) -> bytes:
+    return _SERIALIZER.serialize_json(workflow).encode("utf-8")
+
+
+def complete(workflow: BpmnWorkflow, spiff_id: str, data: dict, clock) -> list[Notice]:
+    task = workflow.get_task_from_id(UUID(spiff_id))
+    if task is None or task.state != TaskState.READY:
+        raise LookupError(spiff_id)
+    task.data.update(data)
+    with engine_clock(clock):
+        task.run()
+    return _settle(workflow, clock)
+
+
+def fire_timers(workflow: BpmnWorkflow, clock) -> list[Notice]:
+    """Let every timer that is due by the clock fire, and run on from there."""
+    return _settle(workflow, clock)
+
+
+def _settle(workflow: BpmnWorkflow, clock) -> list[Notice]:
     """Run engine steps until only people or timers can move the instance on.
 
-    Messages between pools are delivered synchronously within ``do_engine_steps``.
+    Messages between pools are delivered synchronously within ``do_engine_steps``; due
+    timers are noticed there too (with our clock).
     """
-    workflow.do_engine_steps()
+    notices: list[Notice] = []
+
+    def collect(task) -> None:
+        properties = task.task_spec.extensions.get("properties", {}) if hasattr(task.task_spec, "extensions") else {}
+        if properties.get(NOTIFY_PROPERTY):
+            notices.append(Notice(properties[NOTIFY_PROPERTY], properties.get(NOTIFY_ROLE_PROPERTY),
+                                  task.task_spec.bpmn_name or task.task_spec.bpmn_id))
+
+    with engine_clock(clock):
+        workflow.do_engine_steps(did_complete_task=collect)
+    return notices
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
@@ -45,22 +102,5 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
     return [ReadyTask(str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id) for t in tasks]
 
 
-def complete(workflow: BpmnWorkflow, spiff_id: str, data: dict) -> None:
-    task = workflow.get_task_from_id(UUID(spiff_id))
-    if task is None or task.state != TaskState.READY:
-        raise LookupError(spiff_id)
-    task.data.update(data)
-    task.run()
-    settle(workflow)
-
-
 def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
-
-
-def dump(workflow: BpmnWorkflow) -> bytes:
-    return _SERIALIZER.serialize_json(workflow).encode("utf-8")
-
-
-def load(state: bytes) -> BpmnWorkflow:
-    return _SERIALIZER.deserialize_json(state.decode("utf-8"))

@@ -1,4 +1,5 @@
 """Every model, imported once so the metadata is complete (for Alembic and tests)."""
+from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.db import Base
@@ -8,7 +9,7 @@ from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
-    "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
+    "AnnualCase", "AnnualFigure", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
     "CaseNumberCounter", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit",
     "ProcessDefinition", "User",
 ]

@@ -1,0 +1,35 @@
+"""The functions a BPMN diagram may call in its expressions, bound to one case's context.
+
+Only these (and a few harmless builtins) exist inside a diagram's expressions; see
+``workflows/engine/scripting.py``. They read the agreement's data, so one diagram serves
+agreements with different deadlines and holidays.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Callable
+
+from workflows.clock import BERLIN
+from workflows.deadlines import add_working_days
+
+# Timers set by working days fire at the start of the working day in Berlin.
+WORKDAY_START = time(7, 0)
+
+
+def functions_for(agreement: dict, clock) -> dict[str, Callable]:
+    subdivision = agreement.get("holiday_subdivision", "HE")
+    deadlines = agreement.get("task_deadlines", {})
+
+    def working_days_later(key: str) -> str:
+        """When the agreement's ``task_deadlines[key]`` working days from today have passed."""
+        if key not in deadlines:
+            raise KeyError(f"Die Vereinbarung nennt keine Frist {key!r} (task_deadlines)")
+        day = add_working_days(clock.today(), int(deadlines[key]), subdivision)
+        return at_workday_start(day)
+
+    def at_workday_start(day: date | str) -> str:
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        return datetime.combine(day, WORKDAY_START, BERLIN).isoformat()
+
+    return {"working_days_later": working_days_later, "at_workday_start": at_workday_start}
