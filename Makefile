@@ -14,11 +14,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## Install, create or upgrade the SQLite database, load the demo agreement and users, serve.
+## Install, create or upgrade the SQLite database, load the demo agreement and users, then
+## start the worker and the web server (Ctrl-C stops both).
 run: install
 	$(BIN)/koopflow db upgrade
 	$(BIN)/koopflow demo load
 	@echo "KoopFlow: http://localhost:$(PORT)/  (Demo-Benutzer: README.md, Passwort: demo)"
+	trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/koopflow worker & \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - 'service:create_app()'
 
 ## The whole test suite.

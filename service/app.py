@@ -28,12 +28,12 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from service import api, auth, cases, errors, inbox, tasks, templating  # noqa: PLC0415
+    from service import agenda, api, auth, cases, errors, inbox, reports, tasks, templating  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, api.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, reports.bp, agenda.bp, api.bp):
         app.register_blueprint(blueprint)
 
 

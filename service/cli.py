@@ -102,6 +102,32 @@ def token_create(username: str) -> None:
         click.echo(_or_exit(lambda: create_api_token(database, SystemClock(), username)))
 
 
+@main.command("worker", help="Zeitgesteuerte Arbeit: fällige Timer, Jahresabfragen (und später Postausgang).")
+@click.option("--once", is_flag=True, help="Eine Runde ausführen und beenden (für cron und Tests).")
+@click.option("--max-sleep", default=30.0, show_default=True, help="Höchstens so viele Sekunden zwischen zwei Runden.")
+def worker(once: bool, max_sleep: float) -> None:
+    import logging
+    import signal
+    import threading
+
+    from service.runtime import boot
+    from workflows.scheduler import run_forever, run_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    clock = SystemClock()
+    app = _or_exit(lambda: boot(_settings(), clock))
+    if once:
+        result = run_once(app.db, clock)
+        click.echo(f"Timer ausgelöst: {result.timers_fired}; Jahresabfragen eröffnet: {len(result.annual_opened)}")
+        app.db.dispose()
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    run_forever(app.db, clock, stop, max_sleep)
+    app.db.dispose()
+
+
 @main.command("serve", help="Web-Oberfläche starten (eingebetteter Server; Produktion: gunicorn).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -35,7 +35,7 @@ def boot(settings: Settings, clock) -> Koopflow:
     agreements = load_agreements(settings.agreements_dir)
     definitions = load_definitions(settings.bpmn_dir, settings.forms_dir)
     for agreement in agreements.values():
-        for key in agreement.processes:
+        for key in agreement.all_processes:
             if key not in definitions:
                 raise DefinitionError(f"Vereinbarung {agreement.id}: Prozess {key} gibt es in bpmn/ nicht")
             check_lanes_against_roles(definitions[key], agreement.id, agreement.roles)

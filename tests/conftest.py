@@ -26,16 +26,24 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret")
 
 
-@pytest.fixture
-def app(settings, clock):
+def make_app(directory: Path, start: datetime, settings: Settings | None = None):
+    """A migrated database with the demo agreement and users, and the app on it."""
+    settings = settings or Settings(database_url=f"sqlite:///{directory / 'koopflow.db'}", secret_key="test-secret")
     database = Database(settings.database_url)
     upgrade(database)
     database.dispose()
+    clock = start if isinstance(start, FixedClock) else FixedClock(start)
     application = create_app(settings, clock)
-    load_demo_users(application.extensions["koopflow"].db, clock,
-                    AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    koopflow = application.extensions["koopflow"]
+    load_demo_users(koopflow.db, clock, AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    return application, koopflow
+
+
+@pytest.fixture
+def app(settings, clock, tmp_path):
+    application, koopflow = make_app(tmp_path, clock, settings)
     yield application
-    application.extensions["koopflow"].db.dispose()
+    koopflow.db.dispose()
 
 
 @pytest.fixture

@@ -2,9 +2,13 @@
 
 The model is driven with plain SpiffWorkflow, the way the service will drive it: complete
 the ready manual task with (schema-valid) form data merged into the task data, then run
-the engine.  Lanes are looked up in the XML because their *ids* are the role keys.
+the engine.  Lanes are looked up in the XML because their *ids* are the role keys.  The
+review's reminder/escalation timers call ``working_days_later``, so the diagram functions of
+the real agreement are registered and the engine runs on a fixed clock (the timers
+themselves are tested in test_annual_models.py).
 """
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,11 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.agreements import load_agreement
+from workflows.clock import BERLIN, FixedClock
+from workflows.diagram_functions import functions_for
 from workflows.engine.scripting import script_engine
+from workflows.engine.timers import engine_clock
 
 ROOT = Path(__file__).resolve().parents[1]
 BPMN_FILE = ROOT / "bpmn" / "handover_school_end.bpmn"
@@ -26,9 +34,11 @@ NS = {
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
-LOCAL, SUPRA = "local_case_office", "supra_local_case_office"
-FLOW_NODES = ("startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent",
+LOCAL, SUPRA, SUPRA_LEAD = "local_case_office", "supra_local_case_office", "supra_local_lead"
+FLOW_NODES = ("startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
               "userTask", "exclusiveGateway", "eventBasedGateway", "parallelGateway")
+CLOCK = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN))  # never moved: no timer fires here
+FUNCTIONS = functions_for(load_agreement("landkreis-giessen").data, CLOCK)
 
 PREPARE = {
     "person": {"last_name": "Muster", "first_name": "Alex", "birth_date": "2007-03-14",
@@ -80,8 +90,9 @@ class Run:
         parser = SpiffBpmnParser()
         parser.add_bpmn_file(str(BPMN_FILE))
         spec, subprocess_specs = parser.get_collaboration("handover_school_end")
-        self.wf = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine({}))  # KoopFlow's restricted scripts
-        self.wf.do_engine_steps()
+        self.wf = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(FUNCTIONS))  # KoopFlow's restricted scripts
+        with engine_clock(CLOCK):
+            self.wf.do_engine_steps()
         self.lane_of = lane_of
         self.done = []
 
@@ -96,8 +107,9 @@ class Run:
         task = self.ready()[bpmn_id]
         validator(form_schema(task.task_spec)).validate(form)  # test data must be what the UI can send
         task.data.update(form)
-        task.run()
-        self.wf.do_engine_steps()
+        with engine_clock(CLOCK):
+            task.run()
+            self.wf.do_engine_steps()
         self.done.append(bpmn_id)
         return task
 
@@ -155,9 +167,9 @@ def test_path_without_vocational_participation_skips_participation_planning(run)
 
 def test_every_user_task_has_lane_documentation_and_valid_forms(xml, lane_of):
     user_tasks = xml.findall(".//bpmn:userTask", NS)
-    assert len(user_tasks) == 6
+    assert len(user_tasks) == 7
     for ut in user_tasks:
-        assert lane_of[ut.get("id")] in (LOCAL, SUPRA)
+        assert lane_of[ut.get("id")] in (LOCAL, SUPRA, SUPRA_LEAD)
         assert ut.findtext("bpmn:documentation", namespaces=NS).strip()
         props = {p.get("name"): p.get("value") for p in ut.iterfind(".//{*}property")}
         schema = json.loads((FORMS / props["formJsonSchemaFilename"]).read_text(encoding="utf-8"))
@@ -200,7 +212,7 @@ def test_every_element_has_diagram_interchange(xml):
     shapes = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)}
     edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
     nodes = [n.get("id") for tag in FLOW_NODES for n in xml.iterfind(f".//bpmn:process/bpmn:{tag}", NS)]
-    assert len(nodes) == 23
+    assert len(nodes) == 30
     for kind in ("participant", "lane"):
         assert {e.get("id") for e in xml.iterfind(f".//bpmn:{kind}", NS)} <= shapes
     assert set(nodes) <= shapes
@@ -239,5 +251,5 @@ def test_serialization_round_trip_mid_run_still_completes(run):
 def roundtrip(serializer, workflow):
     """Serialize and restore, as KoopFlow does between commands (script engine set again)."""
     restored = serializer.deserialize_json(serializer.serialize_json(workflow))
-    restored.script_engine = script_engine({})
+    restored.script_engine = script_engine(FUNCTIONS)
     return restored

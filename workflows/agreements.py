@@ -51,7 +51,14 @@ class AgreementData:
 
     @property
     def processes(self) -> list[str]:
+        """The processes people start under this agreement."""
         return self.data["processes"]
+
+    @property
+    def all_processes(self) -> list[str]:
+        """Those plus the ones the scheduler starts for enabled annual requests."""
+        annual = [r["process"] for r in self.data.get("annual_requests", []) if r.get("enabled")]
+        return list(dict.fromkeys(self.processes + annual))
 
     def partner_of_org_unit(self, org_unit_id: str) -> dict | None:
         for partner in self.data["partners"]:

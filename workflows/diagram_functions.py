@@ -10,10 +10,23 @@ from datetime import date, datetime, time
 from typing import Callable
 
 from workflows.clock import BERLIN
-from workflows.deadlines import add_working_days
+from workflows.deadlines import add_working_days, past_retirement_age
 
 # Timers set by working days fire at the start of the working day in Berlin.
 WORKDAY_START = time(7, 0)
+
+
+def at_workday_start(day: date | str) -> str:
+    """The ISO moment (Berlin) a working day starts, for timers set by date."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return datetime.combine(day, WORKDAY_START, BERLIN).isoformat()
+
+
+def count_past_retirement_age(birth_dates: list[str], reference_date: str) -> int:
+    """§ 8 c: how many of these birth dates lie past their Regelaltersgrenze on the reference date."""
+    reference = date.fromisoformat(reference_date)
+    return sum(1 for born in birth_dates if past_retirement_age(date.fromisoformat(born), reference))
 
 
 def functions_for(agreement: dict, clock) -> dict[str, Callable]:
@@ -27,9 +40,8 @@ def functions_for(agreement: dict, clock) -> dict[str, Callable]:
         day = add_working_days(clock.today(), int(deadlines[key]), subdivision)
         return at_workday_start(day)
 
-    def at_workday_start(day: date | str) -> str:
-        if isinstance(day, str):
-            day = date.fromisoformat(day)
-        return datetime.combine(day, WORKDAY_START, BERLIN).isoformat()
-
-    return {"working_days_later": working_days_later, "at_workday_start": at_workday_start}
+    return {
+        "working_days_later": working_days_later,
+        "at_workday_start": at_workday_start,
+        "count_past_retirement_age": count_past_retirement_age,
+    }

@@ -6,7 +6,7 @@ case's agreement; a row whose task is no longer ready is closed.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -23,6 +23,8 @@ from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, Human
 
 # A user task may name a deadline key; the agreement says how many working days that is.
 DEADLINE_PROPERTY = "deadline"
+# Or it may name a process variable that holds its due date (e.g. an annual request's).
+DUE_DATE_PROPERTY = "dueDate"
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -64,15 +66,15 @@ def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition
     created = []
     for spiff_id, task in ready.items():
         if spiff_id not in rows:
-            created.append(_create_task(session, case, definition, task, now))
+            created.append(_create_task(session, case, definition, task, now, runtime.task_data(workflow, spiff_id)))
     return created
 
 
-def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now) -> HumanTask:
+def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict) -> HumanTask:
     info = definition.user_tasks.get(task.bpmn_id, {})
     role = definition.lanes.get(task.bpmn_id, "")
     org_units = org_units_for_role(session, case.agreement_id, role)
-    due_on = _due_date(session, case, info.get("properties", {}), now)
+    due_on = _due_date(session, case, info.get("properties", {}), now, data)
     agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
     row = HumanTask(
         case_id=case.id, spiff_task_id=task.spiff_id, bpmn_id=task.bpmn_id, name=task.name,
@@ -87,7 +89,9 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     return row
 
 
-def _due_date(session: Session, case: Case, properties: dict, now: datetime):
+def _due_date(session: Session, case: Case, properties: dict, now: datetime, data: dict):
+    if properties.get(DUE_DATE_PROPERTY) and data.get(properties[DUE_DATE_PROPERTY]):
+        return date.fromisoformat(data[properties[DUE_DATE_PROPERTY]])
     key = properties.get(DEADLINE_PROPERTY)
     if not key:
         return None

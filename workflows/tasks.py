@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflows.annual import record_figures
 from workflows.access import Actor, require_lead_or_assignee, task_for
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
@@ -70,10 +71,16 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict) -> Case:
             now = clock.now()
             workflow = load_workflow(session, case, clock)
             notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
+            record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
+                           runtime.task_data(workflow, task.spiff_task_id), now)
+            transient = transient_fields(schema or {})
+            runtime.forget(workflow, transient)
             task.assignee_id = actor.user_id
             close_task(session, task, COMPLETED, now, actor.user_id)
             record(session, now, "task.completed", case_id=case.id, actor_id=actor.user_id,
-                   task_name=task.name, form_name=task.form_name, data=data)
+                   task_name=task.name, form_name=task.form_name,
+                   data={k: v for k, v in data.items() if k not in transient},
+                   withheld={k: len(v) if isinstance(v, list) else 1 for k, v in data.items() if k in transient})
             save_workflow(session, case, definition, workflow, now, actor.user_id, notices)
             return case
     except StaleDataError as exc:
@@ -116,6 +123,12 @@ def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: st
         task.assignee_id = colleague.id
         record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
                task_name=task.name, to=colleague.display_name)
+
+
+def transient_fields(schema: dict) -> set[str]:
+    """Fields used by the process and then forgotten (``"x-transient": true``): kept neither in
+    the case's state nor in its history, e.g. birth dates pasted only to count them."""
+    return {k for k, p in schema.get("properties", {}).items() if isinstance(p, dict) and p.get("x-transient")}
 
 
 def _require_open(task: HumanTask) -> None:

@@ -23,7 +23,7 @@ NOTIFY_PROPERTY = "notify"
 NOTIFY_ROLE_PROPERTY = "notifyRole"
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "complete", "fire_timers",
-           "ready_human_tasks", "is_completed", "next_due"]
+           "ready_human_tasks", "is_completed", "next_due", "task_data", "forget"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,22 @@ def complete(workflow: BpmnWorkflow, spiff_id: str, data: dict, clock) -> list[N
     return _settle(workflow, clock)
 
 
+def task_data(workflow: BpmnWorkflow, spiff_id: str) -> dict:
+    """The data a task ended with: its form's values and what the process carried into it."""
+    return dict(workflow.get_task_from_id(UUID(spiff_id)).data)
+
+
+def forget(workflow: BpmnWorkflow, keys: set[str]) -> None:
+    """Remove these data keys from every task of the instance (data minimisation)."""
+    if not keys:
+        return
+    for task in workflow.get_tasks():
+        for key in keys & task.data.keys():
+            del task.data[key]
+    for key in keys & workflow.data.keys():
+        del workflow.data[key]
+
+
 def fire_timers(workflow: BpmnWorkflow, clock) -> list[Notice]:
     """Let every timer that is due by the clock fire, and run on from there."""
     return _settle(workflow, clock)
@@ -94,6 +110,9 @@ def _settle(workflow: BpmnWorkflow, clock) -> list[Notice]:
 
     with engine_clock(clock):
         workflow.do_engine_steps(did_complete_task=collect)
+        # A timer found due at the end of one pass becomes READY but runs only in the next.
+        while any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+            workflow.do_engine_steps(did_complete_task=collect)
     return notices
 
 

@@ -41,7 +41,8 @@ def next_due(workflow) -> datetime | None:
     """The earliest moment a waiting timer of this instance is due, or None."""
     moments = []
     for event in workflow.waiting_events():
-        if "Timer" not in (event.event_type or ""):
+        # TimeDateEventDefinition, DurationTimerEventDefinition, CycleTimerEventDefinition
+        if "Time" not in (event.event_type or ""):
             continue
         value = event.value.get("next") if isinstance(event.value, dict) else event.value
         if value:

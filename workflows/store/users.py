@@ -18,6 +18,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Part of the secret address of the user's deadline calendar; a new key revokes the old one.
+    calendar_key: Mapped[str | None] = mapped_column(String(64))
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )

@@ -1,0 +1,29 @@
+"""Kennzahlen: the annual figures as a table and a chart per request, and as CSV."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+from flask_login import login_required
+
+from service.app import koopflow
+from service.auth import current_actor
+from service.charts import bar_chart
+from workflows.reports import figure_series, figures_csv
+
+bp = Blueprint("reports", __name__, url_prefix="/figures")
+
+
+@bp.get("")
+@login_required
+def figures():
+    series = figure_series(koopflow().db, current_actor())
+    charts = {s.request_key + s.agreement_id: bar_chart(f"chart-{i}", f"{s.reference} {s.title}", s.columns, s.years)
+              for i, s in enumerate(series)}
+    return render_template("figures.html", series=series, charts=charts)
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    body = figures_csv(figure_series(koopflow().db, current_actor()))
+    return Response("\ufeff" + body, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="kennzahlen.csv"'})

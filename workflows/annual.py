@@ -1,0 +1,143 @@
+"""The annual requests (§ 8 b, c, d, § 9): each year's case, opened on the agreement's calendar.
+
+The dates are agreement data: when a year's request opens, when it is due (moved by the
+agreement's weekend/holiday rule), when it is reminded and when it escalates. A year's
+case is opened at most once: the ``annual_cases`` unique constraint decides, also when
+two schedulers race.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from workflows.cases import begin_case
+from workflows.deadlines import add_working_days, annual_due_date, effective_delivery_date, reminder_date
+from workflows.diagram_functions import at_workday_start
+from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
+from workflows.store.definitions import current_definition
+from workflows.store.organisation import Agreement
+
+log = logging.getLogger(__name__)
+FIGURES_PROPERTY = "figures"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One year of one request."""
+
+    year: int
+    opens_on: date
+    agreed_due_on: date
+    due_on: date  # after the weekend/holiday rule
+    reminder_on: date
+    escalation_on: date
+
+
+def schedule(request: dict, year: int, agreement: dict) -> Schedule:
+    rule, subdivision = agreement["delivery_deadline_rule"], agreement["holiday_subdivision"]
+    agreed = annual_due_date(year, request["due"])
+    due = effective_delivery_date(agreed, rule, subdivision)
+    return Schedule(
+        year=year,
+        opens_on=annual_due_date(year, request["opens"]),
+        agreed_due_on=agreed,
+        due_on=due,
+        reminder_on=reminder_date(due, request["reminder_working_days"], subdivision),
+        escalation_on=add_working_days(due, 1, subdivision),
+    )
+
+
+def start_data(request: dict, dates: Schedule) -> dict:
+    """What the year's case starts with; the diagram's timers read reminder_at/escalation_at."""
+    data = {
+        "year": dates.year,
+        "due_date": dates.due_on.isoformat(),
+        "reminder_at": at_workday_start(dates.reminder_on),
+        "escalation_at": at_workday_start(dates.escalation_on),
+        "reference_date": date(dates.year - 1, 12, 31).isoformat(),
+        "legal_reference": request["reference"],
+        "request_title": request["title"],
+    }
+    if request.get("target_year_offset"):
+        data["target_year"] = dates.year + request["target_year_offset"]
+    return data
+
+
+def enabled_requests(agreement: dict) -> list[dict]:
+    return [r for r in agreement.get("annual_requests", []) if r.get("enabled")]
+
+
+def years_to_open(request: dict, agreement: dict, today: date) -> list[int]:
+    """This year's cycle, once it has opened; never a past cycle (no flood after an outage)."""
+    year = today.year
+    if year < request["first_year"] or year > request.get("last_year", year):
+        return []
+    return [year] if schedule(request, year, agreement).opens_on <= today else []
+
+
+def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
+    """Open every request whose year has come and is not open yet: (agreement, key, year, case)."""
+    opened = []
+    with db.transaction() as session:
+        agreements = [(a.id, a.data) for a in session.scalars(select(Agreement).where(Agreement.status == "active"))]
+    today = clock.today()
+    for agreement_id, data in agreements:
+        for request in enabled_requests(data):
+            for year in years_to_open(request, data, today):
+                case_id = _open_one(db, clock, agreement_id, request, year)
+                if case_id is not None:
+                    opened.append((agreement_id, request["key"], year, case_id))
+    return opened
+
+
+def _open_one(db, clock, agreement_id: str, request: dict, year: int) -> int | None:
+    try:
+        with db.transaction() as session:
+            exists = session.scalar(select(AnnualCase.id).where(
+                AnnualCase.agreement_id == agreement_id, AnnualCase.request_key == request["key"],
+                AnnualCase.year == year))
+            if exists:
+                return None
+            agreement = session.get(Agreement, agreement_id)
+            definition = current_definition(session, request["process"])
+            dates = schedule(request, year, agreement.data)
+            case, _tasks = begin_case(session, clock, agreement, definition, None, start_data(request, dates))
+            session.add(AnnualCase(agreement_id=agreement_id, request_key=request["key"], year=year,
+                                   case_id=case.id, due_on=dates.due_on, opened_at=clock.now()))
+            session.flush()
+            log.info("opened annual request %s/%s for %s as case %s", agreement_id, request["key"], year, case.id)
+            return case.id
+    except IntegrityError:
+        return None  # another scheduler opened it first
+
+
+def record_figures(session, case, task_info: dict, forms: dict[str, dict], values: dict, now) -> None:
+    """Keep the figures a completed task delivered, per year (the task's ``figures`` property).
+
+    A figure may come from an earlier step (e.g. computed by a script), so its label is the
+    title the field has in whichever of the definition's forms asks for it.
+    """
+    names = [n.strip() for n in task_info.get("properties", {}).get(FIGURES_PROPERTY, "").split(",") if n.strip()]
+    annual = annual_case_of(session, case.id) if names else None
+    if annual is None:
+        return
+    titles = {key: prop for form in forms.values() for key, prop in form.get("properties", {}).items()
+              if isinstance(prop, dict) and prop.get("title")}
+    for name in names:
+        value = values.get(name)
+        if isinstance(value, list):
+            value = len(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        figure = session.scalar(select(AnnualFigure).where(
+            AnnualFigure.annual_case_id == annual.id, AnnualFigure.figure_key == name))
+        if figure is None:
+            figure = AnnualFigure(annual_case_id=annual.id, figure_key=name)
+            session.add(figure)
+        figure.label = titles.get(name, {}).get("title", name)
+        figure.value = value
+        figure.recorded_at = now

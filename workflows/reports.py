@@ -1,0 +1,63 @@
+"""Kennzahlen: the figures of the annual requests, year over year, per agreement.
+
+Both partners of an agreement see its figures; they are counts, never persons.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from workflows.access import Actor
+from workflows.annual import enabled_requests
+from workflows.store.annual import figures_by_year
+from workflows.store.organisation import Agreement, AgreementRole
+
+
+@dataclass(frozen=True)
+class FigureSeries:
+    """One request's figures: the figure keys with labels, and {year: {key: value}}."""
+
+    agreement_id: str
+    agreement_name: str
+    request_key: str
+    reference: str
+    title: str
+    columns: list[tuple[str, str]]  # (figure key, label)
+    years: dict[int, dict[str, int]]
+
+
+def agreements_of(session, actor: Actor) -> list[Agreement]:
+    ids = select(AgreementRole.agreement_id).where(AgreementRole.org_unit_id.in_(sorted(actor.org_unit_ids)))
+    return list(session.scalars(select(Agreement).where(Agreement.id.in_(ids)).order_by(Agreement.name)))
+
+
+def figure_series(db, actor: Actor) -> list[FigureSeries]:
+    result = []
+    with db.transaction() as session:
+        for agreement in agreements_of(session, actor):
+            for request in enabled_requests(agreement.data):
+                by_year = figures_by_year(session, agreement.id, request["key"])
+                columns: dict[str, str] = {}
+                for figures in by_year.values():
+                    for key, figure in figures.items():
+                        columns.setdefault(key, figure.label)
+                years = {year: {k: f.value for k, f in figures.items()} for year, figures in by_year.items()}
+                result.append(FigureSeries(agreement.id, agreement.name, request["key"], request["reference"],
+                                           request["title"], sorted(columns.items()), years))
+    return result
+
+
+def figures_csv(series: list[FigureSeries]) -> str:
+    """One row per agreement, request, year and figure; semicolons for German spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Vereinbarung", "Paragraph", "Abfrage", "Jahr", "Kennzahl", "Wert"])
+    for s in series:
+        for year, values in sorted(s.years.items()):
+            for key, label in s.columns:
+                if key in values:
+                    writer.writerow([s.agreement_id, s.reference, s.title, year, label, values[key]])
+    return out.getvalue()

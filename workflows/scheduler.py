@@ -1,0 +1,104 @@
+"""The worker's rounds: wake the cases whose timers are due, open the year's annual cases.
+
+Due cases are found through the indexed ``cases.next_timer_due`` column, so a sweep costs
+O(due), not O(cases). Each case is woken in its own transaction under a row lock (SKIP
+LOCKED on PostgreSQL: a second worker takes the next case instead of waiting) and only if it
+is still due once locked, so a timer fires exactly once however many workers run.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from workflows.annual import open_annual_cases
+from workflows.engine import runtime
+from workflows.instances import load_workflow, save_workflow
+from workflows.store.cases import RUNNING, Case
+from workflows.store.definitions import ProcessDefinition
+
+log = logging.getLogger(__name__)
+BATCH = 100
+# A case whose timer is due but did not fire is looked at again after this pause.
+STUCK_RETRY = timedelta(minutes=5)
+
+
+@dataclass
+class Round:
+    timers_fired: int = 0
+    annual_opened: list = field(default_factory=list)
+
+
+def due_case_ids(session, now: datetime, limit: int = BATCH) -> list[int]:
+    query = (
+        select(Case.id)
+        .where(Case.next_timer_due < now, Case.status == RUNNING)
+        .order_by(Case.next_timer_due)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def wake_case(db, clock, case_id: int) -> bool:
+    """Fire the due timers of one case; False when it was no longer due or another worker has it."""
+    with db.transaction() as session:
+        query = select(Case).where(Case.id == case_id)
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        case = session.scalar(query)
+        now = clock.now()
+        if case is None or case.status != RUNNING or case.next_timer_due is None or case.next_timer_due >= now:
+            return False
+        definition = session.get(ProcessDefinition, case.definition_id)
+        workflow = load_workflow(session, case, clock)
+        notices = runtime.fire_timers(workflow, clock)
+        save_workflow(session, case, definition, workflow, now, None, notices)
+        if case.next_timer_due is not None and case.next_timer_due < now:
+            log.warning("case %s: timer due at %s did not fire; retrying later", case.id, case.next_timer_due)
+            case.next_timer_due = now + STUCK_RETRY
+        return True
+
+
+def sweep_timers(db, clock) -> int:
+    fired = 0
+    while True:
+        with db.transaction() as session:
+            ids = due_case_ids(session, clock.now())
+        woken = sum(1 for case_id in ids if wake_case(db, clock, case_id))
+        fired += woken
+        if len(ids) < BATCH or woken == 0:
+            return fired
+
+
+def run_once(db, clock) -> Round:
+    """One round of all the worker's work."""
+    result = Round()
+    result.annual_opened = open_annual_cases(db, clock)
+    result.timers_fired = sweep_timers(db, clock)
+    return result
+
+
+def seconds_until_next_timer(db, clock, cap: float) -> float:
+    with db.transaction() as session:
+        due = session.scalar(select(Case.next_timer_due).where(Case.status == RUNNING, Case.next_timer_due.is_not(None))
+                             .order_by(Case.next_timer_due).limit(1))
+    if due is None:
+        return cap
+    return max(0.0, min(cap, (due - clock.now()).total_seconds() + 0.001))
+
+
+def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0) -> None:
+    """Rounds until ``stop`` is set; sleeps until the next timer is due (at most ``max_sleep``,
+    so timers and years created meanwhile by web processes are noticed)."""
+    while not stop.is_set():
+        try:
+            result = run_once(db, clock)
+            if result.timers_fired or result.annual_opened:
+                log.info("worker round: %s timers fired, %s annual cases opened",
+                         result.timers_fired, len(result.annual_opened))
+        except Exception:  # a failing round must not stop the worker; the next one retries
+            log.exception("worker round failed")
+        stop.wait(seconds_until_next_timer(db, clock, max_sleep))
