@@ -9,7 +9,7 @@ from service.auth import current_actor
 from service.record import case_record
 from workflows.cases import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
-from workflows.forms import check_form, form_fields
+from workflows.forms import apply_form_action, check_form, form_action, form_fields
 from workflows.store.tasks import OPEN
 from workflows.tasks import claim_task, complete_task, hand_over_task, task_view, unclaim_task
 
@@ -38,6 +38,8 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
 def complete(task_id: int):
     app = koopflow()
     view = task_view(app.db, current_actor(), task_id)
+    if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
+        return _render(task_id, apply_form_action(view.schema or {}, view.ui, request.form), {})
     data, errors = check_form(view.schema or {}, view.ui, request.form)
     if errors:
         return _render(task_id, request.form, errors, status=422)

@@ -8,6 +8,12 @@ was posted, and checks it on the server before the engine sees anything:
     if not errors: complete the task with `data`
     else: re-render with values=request.form and errors (nothing typed is lost)
 
+Lists of rows (arrays of objects) grow and shrink by submit buttons in the same form;
+before check_form the route asks whether one was pressed (see arrays.py):
+
+    if form_action(request.form):
+        re-render with values=apply_form_action(schema, ui, request.form), no errors
+
 Templates: forms/form_fields.html (macro form_fields(fields, values, errors)) and
 forms/error_summary.html (macro error_summary(errors)).
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping
 
+from .arrays import Row, Rows, apply_form_action, form_action, row_label
 from .fields import Field, Option, field_id, form_fields
 from .parsing import form_values, parse_form
 from .validation import FORM_ERROR, german_number, in_form_order, validate_form
@@ -25,9 +32,13 @@ __all__ = [
     "FORM_ERROR",
     "Field",
     "Option",
+    "Row",
+    "Rows",
+    "apply_form_action",
     "check_form",
     "describe_values",
     "field_id",
+    "form_action",
     "form_fields",
     "form_values",
     "parse_form",
@@ -48,7 +59,9 @@ def describe_values(schema: dict, ui: dict | None, data: Mapping[str, Any]) -> l
     """(label, value) pairs for showing entered data read-only, in form order.
 
     Dates as 31.07.2025, booleans as Ja/Nein, choices by their title, nested objects
-    flattened as "Person – Name". Fields without an answer are left out.
+    flattened as "Person – Name", list rows as "Person 1 – Name" (untitled items as
+    "Personen – Eintrag 1 – Name"), lines comma-separated. Fields without an answer are
+    left out.
     """
     return list(_describe(form_fields(schema, ui), data, prefix=""))
 
@@ -61,6 +74,13 @@ def _describe(fields, data, prefix):
         label = f"{prefix}{field.label}"
         if field.kind == "group":
             yield from _describe(field.children, value, prefix=f"{label} – ")
+        elif field.kind == "rows" and isinstance(value, list):
+            for index, row in enumerate(value):
+                row_prefix = prefix if field.item_label else f"{label} – "
+                yield from _describe(field.children, row, prefix=f"{row_prefix}{row_label(field, index)} – ")
+        elif field.kind == "lines" and isinstance(value, list):
+            if value:
+                yield label, ", ".join(_display(field.children[0], item) for item in value)
         else:
             yield label, _display(field, value)
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 #: Kinds of answer a field holds; each maps to one parser and one display rule.
-KINDS = ("text", "date", "integer", "number", "boolean", "choice", "consent", "group")
+KINDS = ("text", "date", "integer", "number", "boolean", "choice", "consent", "group", "rows", "lines")
+#: Lists: "rows" (array of objects, one fieldset per row), "lines" (array of simple values
+#: in a textarea, one per line). Their `children` describe one item, not fields on the page.
+ARRAY_KINDS = ("rows", "lines")
+LINES_HINT = {"date": "Ein Datum pro Zeile, z. B. 31.12.1958.", "text": "Eine Angabe pro Zeile."}
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class Field:
     `required` means the server rejects the form without an answer; `conditional` means
     an answer becomes required only in some cases (an if/then rule, or an optional group
     that has been started), so the label is not marked "(optional)".
+
+    For kind "rows" the children are one row's fields with names relative to the row
+    ("last_name"); `rows(values)` gives the rows to show with their real names
+    ("persons.0.last_name"). For kind "lines" the only child describes one line's value.
     """
 
     name: str
@@ -48,6 +56,16 @@ class Field:
     options: tuple[Option, ...] = ()
     children: tuple["Field", ...] = ()
     messages: tuple[tuple[str, str], ...] = ()  # from the schema's "x-messages": required/invalid
+    item_label: str = ""  # rows: the items' title ("Person"); rows are then "Person 1", …
+    min_items: int = 0
+    max_items: int | None = None
+    initial_rows: int = 0  # rows shown on a fresh form (minItems, or ui:options.initialRows)
+
+    def rows(self, values: Mapping[str, Any] | None):
+        """For templates: the rows of a "rows" field to show for `values` (see arrays.py)."""
+        from .arrays import rows_to_show
+
+        return rows_to_show(self, values or {})
 
 
 def field_id(name: str) -> str:
@@ -58,17 +76,21 @@ def field_id(name: str) -> str:
 def form_fields(schema: dict, ui: dict | None = None) -> list[Field]:
     """The fields of an object schema, in display order (ui:order first, then schema order).
 
-    Raises ValueError for a property kind the forms cannot show (e.g. arrays), so that a
-    broken form is found when the definitions are loaded, not when a caseworker opens it.
+    Raises ValueError for a property kind the forms cannot show (e.g. an array without
+    items, or lists inside list rows), so that a broken form is found when the definitions
+    are loaded, not when a caseworker opens it.
     """
     return list(_object_fields(schema, ui or {}, prefix="", group_required=True))
 
 
 def walk(fields: list[Field] | tuple[Field, ...]) -> Iterator[Field]:
-    """Every field, groups before their children, in display order."""
+    """Every field on the page, groups before their children, in display order.
+
+    The children of lists describe one item and are not walked (see arrays.row_fields)."""
     for field in fields:
         yield field
-        yield from walk(field.children)
+        if field.kind not in ARRAY_KINDS:
+            yield from walk(field.children)
 
 
 def option_value(const: Any) -> str:
@@ -95,10 +117,21 @@ def _object_fields(schema: dict, ui: dict, prefix: str, group_required: bool) ->
 def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditional: bool) -> Field:
     name = f"{prefix}{key}"
     kind = _kind(name, prop)
-    hint = " ".join(part for part in (prop.get("description"), ui.get("ui:help")) if part)
+    hints = [prop.get("description"), ui.get("ui:help")]
     children: tuple[Field, ...] = ()
     if kind == "group":
         children = tuple(_object_fields(prop, ui, prefix=f"{name}.", group_required=required))
+    elif kind == "rows":
+        children = tuple(_object_fields(prop["items"], ui.get("items") or {}, prefix="", group_required=True))
+        if any(child.kind == "rows" for child in walk(children)):
+            raise ValueError(f"Formularfeld {name!r}: Listen in Listenzeilen werden nicht unterstützt")
+    elif kind == "lines":
+        item = {"title": prop.get("title") or key, **prop["items"]}
+        children = (_field(key, item, {}, prefix, required=True, conditional=False),)
+        if not any(hints):  # the form's own words first
+            hints.append(LINES_HINT.get(children[0].kind, LINES_HINT["text"]))
+    min_items, max_items = prop.get("minItems", 0), prop.get("maxItems")
+    initial = max(min_items, (ui.get("ui:options") or {}).get("initialRows", 0))
     return Field(
         name=name,
         key=key,
@@ -106,12 +139,16 @@ def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditio
         kind=kind,
         widget=_widget(kind, prop, ui.get("ui:widget")),
         label=prop.get("title") or key,
-        hint=hint,
+        hint=" ".join(part for part in hints if part),
         required=required,
         conditional=conditional,
         options=_options(kind, prop),
         children=children,
         messages=tuple(sorted((prop.get("x-messages") or {}).items())),
+        item_label=(prop.get("items") or {}).get("title", "") if kind == "rows" else "",
+        min_items=min_items,
+        max_items=max_items,
+        initial_rows=min(initial, max_items) if max_items is not None else initial,
     )
 
 
@@ -129,10 +166,29 @@ def _kind(name: str, prop: dict) -> str:
         return "date" if prop.get("format") == "date" else "text"
     if kind in ("integer", "number"):
         return kind
+    if kind == "array":
+        return _array_kind(name, prop)
     raise ValueError(f"Formularfeld {name!r}: Typ {kind!r} wird nicht unterstützt")
 
 
+def _array_kind(name: str, prop: dict) -> str:
+    """Rows for a list of objects; lines (ui:widget "lines", also the default) for a list
+    of texts, dates or numbers."""
+    items = prop.get("items")
+    if isinstance(items, dict):
+        if items.get("type") == "object" or "properties" in items:
+            return "rows"
+        if _choices(items) is None and items.get("type") in ("string", "integer", "number"):
+            return "lines"
+    raise ValueError(
+        f"Formularfeld {name!r}: Listen brauchen „items“ mit einem Objekt oder einem einfachen Wert "
+        "(Text, Datum, Zahl)"
+    )
+
+
 def _widget(kind: str, prop: dict, requested: str | None) -> str:
+    if kind in ARRAY_KINDS:
+        return kind
     if kind == "group":
         return "fieldset"
     if kind in ("choice", "boolean"):
@@ -175,6 +231,9 @@ def _conditionally_required(schema: dict) -> set[str]:
         if isinstance(rule, dict) and "if" in rule:
             for branch in ("then", "else"):
                 names.update(rule.get(branch, {}).get("required", []))
+        for keyword in ("anyOf", "oneOf"):  # "either persons or nobody_to_report"
+            for branch in rule.get(keyword, []) if isinstance(rule, dict) else []:
+                names.update(branch.get("required", []) if isinstance(branch, dict) else [])
     return names
 
 

@@ -2,16 +2,23 @@
 
 jsonschema reports errors by schema keyword and instance path; a caseworker needs one
 plain sentence per field, naming the field by its label. This module does that mapping.
-Every message is about one field, so the error summary can link straight to it.
+Every message is about one field, so the error summary can link straight to it: inside
+list rows that is the row's field ("persons.1.birth_date", message "Person 2: …"); a
+problem with a list as a whole (too few rows, an "either rows or …" rule) is at the list.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from .fields import Field, form_fields, walk
+from .arrays import row_fields, row_label
+from .fields import ARRAY_KINDS, Field, form_fields, walk
+
+#: Where a data path is on the form: (field, row label such as "Person 2" or "").
+Finder = Callable[[list[str]], "tuple[Field, str] | None"]
 
 #: Key for problems that concern the form as a whole rather than one field.
 FORM_ERROR = ""
@@ -27,20 +34,52 @@ def validate_form(schema: dict, data: Any, ui: dict | None = None) -> dict[str, 
     Dates (`format: date`) are checked, so 2025-02-30 is rejected.
     """
     fields = form_fields(schema, ui)
-    by_name = {field.name: field for field in walk(fields)}
+    find = finder(fields)
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     found: dict[str, str] = {}
     for error in validator.iter_errors(data):
-        for name, message in _messages(error, by_name):
+        for name, message in _messages(error, find):
             found.setdefault(name, message)
     return in_form_order(found, fields)
 
 
+def finder(fields: list[Field]) -> Finder:
+    """Look up a data path (["persons", "1", "birth_date"]) among the fields, rows included."""
+    by_name = {field.name: field for field in walk(fields)}
+
+    def find(path: list[str]) -> tuple[Field, str] | None:
+        name = ".".join(path)
+        if name in by_name:
+            return by_name[name], ""
+        for depth in range(len(path) - 1, 0, -1):
+            array = by_name.get(".".join(path[:depth]))
+            if array is not None and array.kind == "rows" and path[depth].isdigit():
+                index = int(path[depth])
+                row = {child.name: child for child in walk(row_fields(array, index))}
+                return (row[name], row_label(array, index)) if name in row else None
+        return None
+
+    return find
+
+
 def in_form_order(errors: dict[str, str], fields: list[Field]) -> dict[str, str]:
-    """The same errors, form-level first, then in the order the fields appear."""
-    order = [FORM_ERROR, *(field.name for field in walk(fields))]
-    ranked = sorted(errors, key=lambda name: order.index(name) if name in order else len(order))
-    return {name: errors[name] for name in ranked}
+    """The same errors, form-level first, then in the order the fields appear (a list's
+    own message before its rows' messages, rows in order)."""
+    by_name = {field.name: field for field in walk(fields)}
+    order = {name: rank for rank, name in enumerate([FORM_ERROR, *by_name])}
+
+    def rank(name: str) -> tuple[int, int, int]:
+        if name in order:
+            return order[name], -1, 0
+        path = name.split(".")
+        for depth in range(len(path) - 1, 0, -1):
+            array = by_name.get(".".join(path[:depth]))
+            if array is not None and array.kind == "rows" and path[depth].isdigit():
+                inside = [child.name for child in walk(row_fields(array, int(path[depth])))]
+                return order[array.name], int(path[depth]), inside.index(name) if name in inside else len(inside)
+        return len(order), 0, 0
+
+    return {name: errors[name] for name in sorted(errors, key=rank)}
 
 
 # --- messages shared with parsing -------------------------------------------------------
@@ -56,6 +95,8 @@ def required_message(field: Field) -> str:
         return f"Bitte beantworten Sie „{field.label}“ mit Ja oder Nein."
     if field.kind == "choice":
         return f"Bitte wählen Sie eine der Möglichkeiten für {label_of(field)}."
+    if field.kind in ARRAY_KINDS:
+        return f"Bitte geben Sie bei „{label_of(field)}“ mindestens einen Eintrag an."
     return f"Bitte geben Sie {label_of(field)} an."
 
 
@@ -82,24 +123,41 @@ def label_of(field: Field) -> str:
     return field.label.rstrip(" ?:")
 
 
+def line_message(item: Field, number: int, text: str) -> str:
+    """A line of a "lines" field that is not a value: 'Zeile 3: „31.02.1958“ ist kein gültiges Datum.'"""
+    if own := dict(item.messages).get("invalid"):
+        return f"Zeile {number}: {own}"
+    what = {"date": "kein gültiges Datum", "integer": "keine ganze Zahl", "number": "keine Zahl"}
+    return f"Zeile {number}: „{text}“ ist {what.get(item.kind, 'keine gültige Angabe')}."
+
+
 def german_number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).replace(".", ",")
 
 
+def german_date(iso: str) -> str:
+    """2025-07-31 -> 31.07.2025, also for an impossible date, so that a message can quote it."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso)
+    return f"{match[3]}.{match[2]}.{match[1]}" if match else iso
+
+
 # --- mapping one jsonschema error ---------------------------------------------------------
 
-def _messages(error: ValidationError, by_name: dict[str, Field]) -> list[tuple[str, str]]:
+def _messages(error: ValidationError, find: Finder) -> list[tuple[str, str]]:
     path = [str(part) for part in error.absolute_path]
     if error.validator in ("required", "dependentRequired"):
-        return [_required(path + [key], by_name) for key in _missing(error)]
+        return [_required(path + [key], find) for key in _missing(error)]
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         return [(FORM_ERROR, UNKNOWN_FIELDS_MESSAGE)]
-    field = _nearest_field(path, by_name)
-    if field is None:
+    located = _nearest(path, find)
+    if error.validator in ("anyOf", "oneOf") and (located is None or located[0].kind == "group"):
+        return [_alternatives(error, find)]
+    if located is None:
         return [(FORM_ERROR, GENERAL_MESSAGE)]
-    return [(field.name, _message(error, field))]
+    field, row, rest = located
+    return [(field.name, _in_row(row, _message(error, field, rest)))]
 
 
 def _missing(error: ValidationError) -> list[str]:
@@ -112,22 +170,63 @@ def _missing(error: ValidationError) -> list[str]:
     return [key for key in wanted if key not in instance]
 
 
-def _required(path: list[str], by_name: dict[str, Field]) -> tuple[str, str]:
-    field = by_name.get(".".join(path))
-    return (field.name, required_message(field)) if field else (FORM_ERROR, GENERAL_MESSAGE)
+def _required(path: list[str], find: Finder) -> tuple[str, str]:
+    located = find(path)
+    if located is None:
+        return FORM_ERROR, GENERAL_MESSAGE
+    field, row = located
+    return field.name, _in_row(row, required_message(field))
 
 
-def _nearest_field(path: list[str], by_name: dict[str, Field]) -> Field | None:
-    while path:
-        field = by_name.get(".".join(path))
-        if field:
-            return field
-        path = path[:-1]
+def _nearest(path: list[str], find: Finder) -> tuple[Field, str, list[str]] | None:
+    """The field nearest to a data path, its row label, and the rest of the path."""
+    for depth in range(len(path), 0, -1):
+        located = find(path[:depth])
+        if located:
+            return located[0], located[1], path[depth:]
     return None
 
 
-def _message(error: ValidationError, field: Field) -> str:
+def _in_row(row: str, message: str) -> str:
+    return f"{row}: {message}" if row else message
+
+
+def _alternatives(error: ValidationError, find: Finder) -> tuple[str, str]:
+    """An "either … or …" rule failed (e.g. rows in `persons` or `nobody_to_report`): say so
+    at the list it names (else its first field), with that property's x-messages.required."""
+    candidates: list[Field] = []
+    for sub in error.context or []:
+        path = [str(part) for part in sub.absolute_path]
+        missing = sub.validator in ("required", "dependentRequired")
+        for target in [path + [key] for key in _missing(sub)] if missing else [path]:
+            located = _nearest(target, find)
+            if located and located[0] not in candidates:
+                candidates.append(located[0])
+    if not candidates:
+        return FORM_ERROR, GENERAL_MESSAGE
+    field = next((f for f in candidates if f.kind in ARRAY_KINDS), candidates[0])
+    if own := dict(field.messages).get("required"):
+        return field.name, own
+    return field.name, "Bitte machen Sie Angaben bei " + " oder bei ".join(f"„{label_of(f)}“" for f in candidates) + "."
+
+
+def _message(error: ValidationError, field: Field, rest: list[str] = ()) -> str:
     keyword, limit, label = error.validator, error.validator_value, label_of(field)
+    if field.kind == "lines" and rest and rest[0].isdigit():
+        item, number = field.children[0], int(rest[0]) + 1
+        if keyword in ("format", "type"):
+            typed = error.instance
+            return line_message(item, number, german_date(typed) if isinstance(typed, str) else str(typed))
+        return f"Zeile {number}: {_message(error, item)}"
+    own = dict(field.messages)
+    if keyword == "minItems":
+        if own.get("minItems") or limit <= 1:
+            return own.get("minItems") or required_message(field)
+        return f"Bitte geben Sie bei „{label}“ mindestens {limit} Einträge an."
+    if keyword == "maxItems":
+        return own.get("maxItems") or f"Bei „{label}“ sind höchstens {limit} Einträge möglich."
+    if keyword == "uniqueItems":
+        return f"Bei „{label}“ steht ein Eintrag doppelt."
     if keyword == "minLength":
         if limit <= 1:
             return required_message(field)
