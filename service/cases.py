@@ -1,13 +1,14 @@
 """Vorgänge: list my cases, start a new one, read one with its history."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
 from service.record import case_record
 from workflows.cases import case_view, cases_of, start_case, startable_processes
+from workflows.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -43,5 +44,18 @@ def create():
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
-    view = case_view(koopflow().db, current_actor(), case_id)
-    return render_template("case.html", view=view, record=case_record(view))
+    app = koopflow()
+    view = case_view(app.db, current_actor(), case_id)
+    rows = list_rows(app.db, current_actor(), case_id)
+    can_hand_over = any(c["process_key"] == HANDOVER_PROCESS and c["agreement_id"] == view.case.agreement_id
+                        for c in startable_processes(app.db, current_actor())) if rows else False
+    return render_template("case.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over)
+
+
+@bp.post("/<int:case_id>/rows/<int:row>/handover")
+@login_required
+def handover_from_row(case_id: int, row: int):
+    app = koopflow()
+    started = start_handover_from_row(app.db, app.clock, current_actor(), case_id, row)
+    flash(f"Übergabe {started.case_number} begonnen; die Angaben aus der Liste sind eingetragen.", "success")
+    return redirect(url_for("tasks.show", task_id=started.my_task_id))

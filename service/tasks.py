@@ -9,7 +9,7 @@ from service.auth import current_actor
 from service.record import case_record
 from workflows.cases import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
-from workflows.forms import apply_form_action, check_form, form_action, form_fields
+from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
 from workflows.store.tasks import OPEN
 from workflows.tasks import claim_task, complete_task, hand_over_task, task_view, unclaim_task
 
@@ -19,12 +19,14 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 @bp.get("/<int:task_id>")
 @login_required
 def show(task_id: int):
-    return _render(task_id, values=None, errors={})
+    view = task_view(koopflow().db, current_actor(), task_id)
+    values = form_values(view.schema or {}, view.ui, view.prefill) if view.prefill else None
+    return _render(task_id, values=values, errors={}, view=view)
 
 
-def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None):
+def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None, view=None):
     app = koopflow()
-    view = task_view(app.db, current_actor(), task_id)
+    view = view or task_view(app.db, current_actor(), task_id)
     fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN else []
     record = case_record(case_view(app.db, current_actor(), view.case.id))
     return render_template(

@@ -29,17 +29,23 @@ class Started:
 def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, data: dict | None = None) -> Started:
     """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
     with db.transaction() as session:
-        agreement = _active_agreement(session, agreement_id)
-        if process_key not in agreement.data.get("processes", []):
-            raise NotFound("Dieser Prozess ist in der Vereinbarung nicht vorgesehen.")
-        definition = _current(session, process_key)
-        if _starter_role(definition) not in _roles_of(actor, agreement.data.get("roles", {})):
-            raise Forbidden("Sie gehören zu keiner Stelle, die diesen Vorgang beginnen kann.")
+        agreement, definition = require_starter(session, actor, process_key, agreement_id)
         case, created = begin_case(session, clock, agreement, definition, actor.user_id, data)
         mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id
         return Started(case.id, case.case_number, mine[0].id if mine else None)
+
+
+def require_starter(session: Session, actor: Actor, process_key: str, agreement_id: str):
+    """(agreement, current definition) if the actor may start this process there; else raise."""
+    agreement = _active_agreement(session, agreement_id)
+    if process_key not in agreement.data.get("processes", []):
+        raise NotFound("Dieser Prozess ist in der Vereinbarung nicht vorgesehen.")
+    definition = _current(session, process_key)
+    if _starter_role(definition) not in _roles_of(actor, agreement.data.get("roles", {})):
+        raise Forbidden("Sie gehören zu keiner Stelle, die diesen Vorgang beginnen kann.")
+    return agreement, definition
 
 
 def begin_case(session: Session, clock, agreement: Agreement, definition: ProcessDefinition,

@@ -35,6 +35,7 @@ class TaskView:
     groups: list[str]
     assignee_name: str | None
     colleagues: list[tuple[str, str]]  # (username, display name) of the task's groups
+    prefill: dict  # data the form starts with (tasks marked prefill="true"), else {}
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
@@ -46,7 +47,24 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         assignee = session.get(User, task.assignee_id) if task.assignee_id else None
         groups = groups_of_task(session, task.id)
         colleagues = [(u.username, u.display_name) for u in members_of(session, groups)]
-        return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None, colleagues)
+        prefill = _prefill(session, case, definition, task, schema)
+        return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
+                        colleagues, prefill)
+
+
+PREFILL_PROPERTY = "prefill"
+
+
+def _prefill(session, case: Case, definition: ProcessDefinition, task: HumanTask, schema) -> dict:
+    """For a task marked ``prefill``, the values its form's fields already have in the case
+    (e.g. a handover started from a row of a named list). Other tasks start empty, so a
+    second review round does not show the first round's answer as if it were new."""
+    properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
+    if properties.get(PREFILL_PROPERTY) != "true" or task.state != OPEN or not schema:
+        return {}
+    workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
+    data = runtime.task_data(workflow, task.spiff_task_id)
+    return {key: data[key] for key in schema.get("properties", {}) if key in data}
 
 
 def form_of(definition: ProcessDefinition, task: HumanTask) -> tuple[dict | None, dict | None]:
