@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from service.config import Settings
+from service.mailer import smtp_config
 from service.runtime import Koopflow, boot
 from workflows.clock import SystemClock
 
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        **smtp_config(),
         **settings.extra,
     )
     app.extensions["koopflow"] = boot(settings, clock or SystemClock())
@@ -28,12 +30,12 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from service import agenda, api, auth, cases, errors, inbox, reports, tasks, templating  # noqa: PLC0415
+    from service import admin, agenda, api, auth, cases, errors, inbox, reports, tasks, templating  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, reports.bp, agenda.bp, api.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, reports.bp, agenda.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
 
 

@@ -25,6 +25,7 @@ class Actor:
     display_name: str
     org_unit_ids: frozenset[str]
     lead_org_unit_ids: frozenset[str]
+    is_admin: bool = False
 
     @classmethod
     def of(cls, user: User) -> "Actor":
@@ -34,11 +35,17 @@ class Actor:
             display_name=user.display_name,
             org_unit_ids=frozenset(m.org_unit_id for m in user.memberships),
             lead_org_unit_ids=frozenset(m.org_unit_id for m in user.memberships if m.is_lead),
+            is_admin=bool(user.is_admin),
         )
 
 
 CASE_NOT_FOUND = "Diesen Vorgang gibt es nicht, oder Sie haben keinen Zugriff darauf."
 TASK_NOT_FOUND = "Diese Aufgabe gibt es nicht, oder Sie haben keinen Zugriff darauf."
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise NotFound("Diese Seite gibt es nicht, oder Sie haben keinen Zugriff darauf.")
 
 
 def case_for(session: Session, actor: Actor, case_id: int) -> Case:

@@ -83,12 +83,30 @@ def load_demo_users(db, clock, path: Path) -> int:
                 continue
             user = User(username=entry["username"], display_name=entry["display_name"],
                         email=entry.get("email") or f"{entry['username']}@demo.invalid",
-                        password_hash=password_hash, active=True, created_at=clock.now())
+                        password_hash=password_hash, active=True, created_at=clock.now(),
+                        is_admin=bool(entry.get("admin")), mail_preference="immediate")
             for unit in entry["org_units"]:
                 user.memberships.append(Membership(org_unit_id=unit, is_lead=bool(entry.get("lead"))))
             session.add(user)
             added += 1
     return added
+
+
+MAIL_PREFERENCES = {"immediate": "Sofort eine Mail je neuer Aufgabe",
+                    "digest": "Einmal täglich eine Zusammenfassung",
+                    "none": "Keine Mails zu neuen Aufgaben"}
+
+
+def mail_preference(db, user_id: int) -> str:
+    with db.transaction() as session:
+        return session.get(User, user_id).mail_preference
+
+
+def set_mail_preference(db, user_id: int, preference: str) -> None:
+    if preference not in MAIL_PREFERENCES:
+        raise ValueError(preference)
+    with db.transaction() as session:
+        session.get(User, user_id).mail_preference = preference
 
 
 def user_listing(db) -> list[tuple[str, str, str, list[str]]]:

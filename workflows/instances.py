@@ -15,6 +15,7 @@ from workflows.clock import berlin_date
 from workflows.deadlines import add_working_days
 from workflows.diagram_functions import functions_for
 from workflows.engine import runtime
+from workflows.notifications import notice_raised, task_created
 from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
@@ -43,9 +44,12 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     case.updated_at = now
     case.next_timer_due = runtime.next_due(workflow)
     for notice in notices:
-        record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name,
-               org_units=org_units_for_role(session, case.agreement_id, notice.role) if notice.role else [])
+        units = org_units_for_role(session, case.agreement_id, notice.role) if notice.role else []
+        record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
+        notice_raised(session, now, case, notice.kind, notice.name, units)
     created = sync_human_tasks(session, case, definition, workflow, now)
+    for task in created:
+        task_created(session, task, actor_id, now)
     if runtime.is_completed(workflow) and case.status != COMPLETED:
         case.status = COMPLETED
         case.completed_at = now

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from workflows.annual import open_annual_cases
 from workflows.engine import runtime
 from workflows.instances import load_workflow, save_workflow
+from workflows.outbox import send_due
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 
@@ -30,6 +31,8 @@ STUCK_RETRY = timedelta(minutes=5)
 class Round:
     timers_fired: int = 0
     annual_opened: list = field(default_factory=list)
+    mails_sent: int = 0
+    mails_failed: int = 0
 
 
 def due_case_ids(session, now: datetime, limit: int = BATCH) -> list[int]:
@@ -73,11 +76,14 @@ def sweep_timers(db, clock) -> int:
             return fired
 
 
-def run_once(db, clock) -> Round:
-    """One round of all the worker's work."""
+def run_once(db, clock, transport=None) -> Round:
+    """One round of all the worker's work; mails are sent only when a transport is given."""
     result = Round()
     result.annual_opened = open_annual_cases(db, clock)
     result.timers_fired = sweep_timers(db, clock)
+    if transport is not None:
+        sent = send_due(db, clock, transport)
+        result.mails_sent, result.mails_failed = sent.sent, sent.failed
     return result
 
 
@@ -90,15 +96,15 @@ def seconds_until_next_timer(db, clock, cap: float) -> float:
     return max(0.0, min(cap, (due - clock.now()).total_seconds() + 0.001))
 
 
-def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0) -> None:
+def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, transport=None) -> None:
     """Rounds until ``stop`` is set; sleeps until the next timer is due (at most ``max_sleep``,
     so timers and years created meanwhile by web processes are noticed)."""
     while not stop.is_set():
         try:
-            result = run_once(db, clock)
-            if result.timers_fired or result.annual_opened:
-                log.info("worker round: %s timers fired, %s annual cases opened",
-                         result.timers_fired, len(result.annual_opened))
+            result = run_once(db, clock, transport)
+            if result.timers_fired or result.annual_opened or result.mails_sent or result.mails_failed:
+                log.info("worker round: %s timers fired, %s annual cases opened, %s mails sent, %s failed",
+                         result.timers_fired, len(result.annual_opened), result.mails_sent, result.mails_failed)
         except Exception:  # a failing round must not stop the worker; the next one retries
             log.exception("worker round failed")
         stop.wait(seconds_until_next_timer(db, clock, max_sleep))

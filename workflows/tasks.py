@@ -15,6 +15,7 @@ from workflows.access import Actor, require_lead_or_assignee, task_for
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
+from workflows.notifications import mail_task
 from workflows.instances import close_task, load_workflow, save_workflow
 from workflows.store.audit import record
 from workflows.store.cases import Case
@@ -139,6 +140,7 @@ def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: st
         if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
             raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
         task.assignee_id = colleague.id
+        mail_task(session, clock.now(), task, colleague, assigned=True)
         record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
                task_name=task.name, to=colleague.display_name)
 

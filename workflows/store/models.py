@@ -4,12 +4,13 @@ from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.outbox import OutboxMail
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
     "AnnualCase", "AnnualFigure", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
-    "CaseNumberCounter", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit",
+    "CaseNumberCounter", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "User",
 ]

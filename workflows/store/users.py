@@ -20,6 +20,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Part of the secret address of the user's deadline calendar; a new key revokes the old one.
     calendar_key: Mapped[str | None] = mapped_column(String(64))
+    # New tasks in my inboxes by mail: immediate | digest (daily) | none
+    mail_preference: Mapped[str] = mapped_column(String(20), default="immediate", server_default="immediate")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )

@@ -1,0 +1,50 @@
+"""Writing mails into the outbox. A mail says what there is to do, for which agency and
+case number, by when, and links to it — never a person's name, birth date or form data.
+
+Bodies are rendered from the templates in ``mail_templates/`` with only what is passed
+here: task names come from the diagrams, case numbers are not personal data. Links are
+stored relative, with ``{base_url}`` resolved when the mail is sent or shown, so the
+engine side needs no web configuration.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import make_msgid
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from workflows.clock import BERLIN
+from workflows.store.outbox import PENDING, OutboxMail
+from workflows.store.users import User
+
+BASE_URL = "{base_url}"
+MESSAGE_ID_DOMAIN = "koopflow.invalid"
+_TEXT = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"), undefined=StrictUndefined,
+                    autoescape=False, keep_trailing_newline=True)
+_HTML = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"), undefined=StrictUndefined,
+                    autoescape=select_autoescape(["html"]))
+for _env in (_TEXT, _HTML):
+    _env.filters["date_de"] = lambda d: d.strftime("%d.%m.%Y") if d else "keine"
+    _env.filters["datetime_de"] = lambda d: d.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M")
+
+
+def enqueue(session, now: datetime, *, kind: str, recipient: User, subject: str, template: str,
+            context: dict, case_id: int | None = None, reply_to: str | None = None) -> OutboxMail | None:
+    """Put one mail for ``recipient`` into the outbox (nothing when they have no address)."""
+    if not recipient.email or not recipient.active:
+        return None
+    context = {**context, "base_url": BASE_URL, "recipient_name": recipient.display_name}
+    mail = OutboxMail(
+        kind=kind, case_id=case_id, recipient_user_id=recipient.id, to_address=recipient.email,
+        subject=subject, text_body=_TEXT.get_template(f"{template}.txt").render(context),
+        html_body=_HTML.get_template(f"{template}.html").render(context),
+        message_id=make_msgid(domain=MESSAGE_ID_DOMAIN), reply_to=reply_to, auto_submitted=True,
+        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+    )
+    session.add(mail)
+    return mail
+
+
+def with_base_url(body: str, base_url: str) -> str:
+    return body.replace(BASE_URL, base_url.rstrip("/"))

@@ -1,0 +1,64 @@
+"""Who is told about what, by mail (through the outbox, in the same transaction).
+
+- A new task: the members of its group inboxes who want mails at once, or — when the task
+  was assigned within the same command — only its assignee; never the person who acted.
+- Reminders and escalations raised by a diagram: the members of the role's org units.
+New tasks are collected during the command and mailed just before it commits, when
+assignments are final.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from workflows.mail import enqueue
+from workflows.store.cases import Case
+from workflows.store.definitions import ProcessDefinition
+from workflows.store.organisation import Agency, OrgUnit
+from workflows.store.tasks import OPEN, HumanTask, groups_of_task
+from workflows.store.users import User, members_of
+
+IMMEDIATE = "immediate"
+_NEW_TASKS = "koopflow.new_tasks"
+
+
+def task_created(session: Session, task: HumanTask, actor_id: int | None, now) -> None:
+    session.info.setdefault(_NEW_TASKS, []).append((task, actor_id, now))
+
+
+@event.listens_for(Session, "before_commit")
+def _mail_new_tasks(session: Session) -> None:
+    for task, actor_id, now in session.info.pop(_NEW_TASKS, []):
+        if task.state != OPEN:
+            continue
+        if task.assignee_id is not None:
+            recipients = [] if task.assignee_id == actor_id else [session.get(User, task.assignee_id)]
+        else:
+            recipients = [u for u in members_of(session, groups_of_task(session, task.id))
+                          if u.id != actor_id and u.mail_preference == IMMEDIATE]
+        for user in recipients:
+            mail_task(session, now, task, user, assigned=task.assignee_id is not None)
+
+
+def mail_task(session: Session, now, task: HumanTask, user: User, assigned: bool) -> None:
+    case = session.get(Case, task.case_id)
+    groups = groups_of_task(session, task.id)
+    inbox = ", ".join(session.get(OrgUnit, g).name for g in groups)
+    agency = session.get(Agency, task.agency_id).short_name if task.agency_id else ""
+    enqueue(session, now, kind="task.assigned" if assigned else "task.new", recipient=user, case_id=case.id,
+            subject=f"KoopFlow: {task.name} – {case.case_number}", template="task_new",
+            context={"assigned": assigned, "inbox": inbox, "task_name": task.name, "case_number": case.case_number,
+                     "agency": agency, "due_on": task.due_on, "task_id": task.id})
+
+
+def notice_raised(session: Session, now, case: Case, kind: str, step: str, org_units: list[str]) -> None:
+    process = session.get(ProcessDefinition, case.definition_id).name
+    word = "Eskalation" if kind == "escalation" else "Erinnerung"
+    due_on = session.query(HumanTask.due_on).filter(
+        HumanTask.case_id == case.id, HumanTask.state == OPEN, HumanTask.due_on.is_not(None)
+    ).order_by(HumanTask.due_on).limit(1).scalar()
+    for user in members_of(session, org_units):
+        enqueue(session, now, kind=f"case.{kind}", recipient=user, case_id=case.id,
+                subject=f"KoopFlow: {word} – {case.case_number}", template="notice",
+                context={"kind": kind, "case_number": case.case_number, "process_name": process,
+                         "step": step, "due_on": due_on, "case_id": case.id})

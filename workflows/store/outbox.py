@@ -1,0 +1,42 @@
+"""The outbox: every mail is written here in the same transaction as the change that
+caused it; the worker sends it later. So a mail is never lost with a rolled-back change,
+and never sent for a change that did not happen."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from workflows.store.db import Base, UtcDateTime
+
+# pending: waiting for the worker (with no SMTP configured it stays so, readable on the Postausgang page)
+PENDING, SENT = "pending", "sent"
+
+
+class OutboxMail(Base):
+    __tablename__ = "outbox_mails"
+    __table_args__ = (Index("ix_outbox_mails_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    auto_submitted: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def due_mail_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
+    return list(session.scalars(
+        select(OutboxMail.id).where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= now)
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)))
