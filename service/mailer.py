@@ -40,10 +40,11 @@ def smtp_transport(app: Flask):
         headers = {"Message-ID": row.message_id, "Date": formatdate(localtime=False)}
         if row.auto_submitted:
             headers["Auto-Submitted"] = "auto-generated"
-        message = Message(subject=row.subject, recipients=[row.to_address],
-                          body=with_base_url(row.text_body, base_url), html=with_base_url(row.html_body, base_url),
-                          reply_to=row.reply_to, extra_headers=headers, charset="utf-8")
-        with app.app_context():
+        with app.app_context():  # Flask-Mail reads its settings from the current app
+            message = Message(subject=row.subject, recipients=[row.to_address],
+                              body=with_base_url(row.text_body, base_url),
+                              html=with_base_url(row.html_body, base_url),
+                              reply_to=row.reply_to, extra_headers=headers, charset="utf-8")
             mail.send(message)
 
     return send

@@ -14,6 +14,7 @@ from workflows.paths import AGREEMENTS_DIR
 from workflows.schema import upgrade
 from workflows.store.db import Database
 from tests.support.pages import login
+from tests.support.privacy import leaks
 
 
 @pytest.fixture
@@ -43,7 +44,10 @@ def make_app(directory: Path, start: datetime, settings: Settings | None = None)
 def app(settings, clock, tmp_path):
     application, koopflow = make_app(tmp_path, clock, settings)
     yield application
+    # After every test with a database: no mail it wrote carries what was typed into forms.
+    found = leaks(koopflow.db)
     koopflow.db.dispose()
+    assert found == [], f"personal data in mails: {found}"
 
 
 @pytest.fixture

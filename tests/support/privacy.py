@@ -1,0 +1,44 @@
+"""Personal data must never leave in a mail: find what a test typed into forms, look for it
+in every mail the test wrote. Words that the agreement itself contains (e.g. "Gießen", part
+of an agency's name) are not evidence of a leak and are skipped."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from workflows.store.audit import AuditEvent
+from workflows.store.organisation import Agreement
+from workflows.store.outbox import OutboxMail
+
+MIN_LENGTH = 5
+
+
+def entered_values(value):
+    """Every string in nested form data, dates also in German form."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from entered_values(v)
+    elif isinstance(value, list):
+        for item in value:
+            yield from entered_values(item)
+    elif isinstance(value, str) and len(value) >= MIN_LENGTH:
+        yield value
+        try:
+            yield date.fromisoformat(value).strftime("%d.%m.%Y")
+        except ValueError:
+            pass
+
+
+def leaks(db) -> list[tuple[int, str]]:
+    """(mail id, value) for each value entered in any form that appears in any mail."""
+    with db.transaction() as session:
+        agreements = "\n".join(session.scalars(select(Agreement.source)))
+        entered = set()
+        for details in session.scalars(select(AuditEvent.details).where(AuditEvent.kind == "task.completed")):
+            entered.update(v for v in entered_values(details.get("data") or {}) if v not in agreements)
+        found = []
+        for mail in session.scalars(select(OutboxMail)):
+            text = "\n".join((mail.subject, mail.text_body, mail.html_body))
+            found += [(mail.id, value) for value in entered if value in text]
+        return found

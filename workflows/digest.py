@@ -1,0 +1,54 @@
+"""The daily digest for those who chose it: once a day, from 07:00 Berlin, one mail listing
+the open tasks that arrived in their group inboxes during the past day. Whether today's
+digest went out is read from the outbox itself, so a restarted worker does not send twice."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from workflows.clock import BERLIN
+from workflows.mail import enqueue
+from workflows.store.cases import Case
+from workflows.store.outbox import OutboxMail
+from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
+from workflows.store.users import Membership, User
+
+DIGEST_HOUR = time(7, 0)
+KIND = "task.digest"
+
+
+def send_digests(db, clock) -> int:
+    """Write today's digests (if it is past 07:00 and not done yet); returns how many."""
+    now = clock.now()
+    local = now.astimezone(BERLIN)
+    if local.time() < DIGEST_HOUR:
+        return 0
+    day_start = datetime.combine(local.date(), time(0, 0), BERLIN)
+    written = 0
+    with db.transaction() as session:
+        users = session.scalars(select(User).where(User.mail_preference == "digest", User.active.is_(True))).all()
+        for user in users:
+            if _already_sent(session, user.id, day_start):
+                continue
+            tasks = _new_tasks(session, user, since=now - timedelta(days=1))
+            if tasks and enqueue(session, now, kind=KIND, recipient=user, template="digest",
+                                 subject=f"KoopFlow: {len(tasks)} neue Aufgaben", context={"tasks": tasks}):
+                written += 1
+    return written
+
+
+def _already_sent(session, user_id: int, day_start: datetime) -> bool:
+    return session.scalar(select(OutboxMail.id).where(
+        OutboxMail.recipient_user_id == user_id, OutboxMail.kind == KIND,
+        OutboxMail.created_at >= day_start).limit(1)) is not None
+
+
+def _new_tasks(session, user: User, since: datetime) -> list[dict]:
+    units = select(Membership.org_unit_id).where(Membership.user_id == user.id)
+    rows = session.execute(
+        select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
+        .where(HumanTask.state == OPEN, HumanTask.created_at >= since,
+               HumanTask.id.in_(select(HumanTaskGroup.task_id).where(HumanTaskGroup.org_unit_id.in_(units))))
+        .order_by(HumanTask.due_sort, HumanTask.id).limit(200))
+    return [{"task_id": t.id, "task_name": t.name, "case_number": number, "due_on": t.due_on} for t, number in rows]
