@@ -4,7 +4,7 @@ PYTHON ?= python3
 PORT ?= 5000
 BIN := $(VENV)/bin
 
-.PHONY: run test install clean-db
+.PHONY: run test bench install clean-db
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: install
 ## The whole test suite.
 test: install
 	$(BIN)/python -m pytest
+
+## Every benchmark in bench/ (figures only, no asserts); the output goes to bench/results.md.
+bench: install
+	@set -e; { for script in bench/*.py; do echo "<!-- $$script -->"; $(BIN)/python $$script; echo; done; } > bench/results.md
+	@cat bench/results.md
 
 ## Throw away the embedded database (var/koopflow.db).
 clean-db:

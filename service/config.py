@@ -18,6 +18,7 @@ class Settings:
     bpmn_dir: Path = BPMN_DIR
     forms_dir: Path = FORMS_DIR
     agreements_dir: Path = AGREEMENTS_DIR
+    documents_dir: Path = VAR_DIR / "documents"  # uploaded files, outside the web root
     base_url: str = "http://localhost:5000"
     secure_cookies: bool = False
     extra: dict = field(default_factory=dict)
@@ -31,6 +32,7 @@ class Settings:
             bpmn_dir=Path(env.get("KOOPFLOW_BPMN_DIR") or BPMN_DIR),
             forms_dir=Path(env.get("KOOPFLOW_FORMS_DIR") or FORMS_DIR),
             agreements_dir=Path(env.get("KOOPFLOW_AGREEMENTS_DIR") or AGREEMENTS_DIR),
+            documents_dir=Path(env.get("KOOPFLOW_DOCUMENTS_DIR") or VAR_DIR / "documents"),
             base_url=(env.get("KOOPFLOW_BASE_URL") or "http://localhost:5000").rstrip("/"),
             secure_cookies=env.get("KOOPFLOW_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         )

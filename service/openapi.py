@@ -75,6 +75,10 @@ OPENAPI = {
             "responses": {"200": _response("Claimed"), **_errors(401, 404, 409)}}},
         "/api/v1/tasks/{task_id}/complete": {"post": {
             "summary": "Complete the task with its form data (validated against the task's JSON Schema)",
+            "description": "JSON only. Uploading documents through the API is not supported: a form field with "
+                           "`ui:widget: file` (e.g. `document_id` of the § 9 regional data set) takes only a file "
+                           "uploaded on the task page, a value sent here is ignored, so such a task answers 422 "
+                           "and must be completed on its page.",
             "parameters": _TASK_ID,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": _response("Completed"), "422": _response("Field errors", {

@@ -7,6 +7,7 @@ from flask_login import login_required
 from service.app import koopflow
 from service.auth import current_actor
 from service.record import case_record
+from service.uploads import read_uploads
 from workflows.cases import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
@@ -28,9 +29,10 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
     app = koopflow()
     view = view or task_view(app.db, current_actor(), task_id)
     fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN else []
-    record = case_record(case_view(app.db, current_actor(), view.case.id))
+    case = case_view(app.db, current_actor(), view.case.id)
+    record = case_record(case)
     return render_template(
-        "task.html", view=view, fields=fields, values=values, errors=errors, record=record,
+        "task.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
         me=current_actor(), conflict=conflict,
     ), status
 
@@ -43,10 +45,11 @@ def complete(task_id: int):
     if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
         return _render(task_id, apply_form_action(view.schema or {}, view.ui, request.form), {})
     data, errors = check_form(view.schema or {}, view.ui, request.form)
+    uploads, errors = read_uploads(app.settings.documents_dir, view.schema or {}, view.ui, request.files, errors)
     if errors:
         return _render(task_id, request.form, errors, status=422)
     try:
-        case = complete_task(app.db, app.clock, current_actor(), task_id, data)
+        case = complete_task(app.db, app.clock, current_actor(), task_id, data, uploads=uploads)
     except ValidationFailed as exc:
         return _render(task_id, request.form, exc.errors, status=422)
     except Conflict as exc:

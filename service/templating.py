@@ -15,6 +15,13 @@ EVENT_LABELS = {
     "task.claimed": "Aufgabe übernommen",
     "task.unclaimed": "Aufgabe zurückgegeben",
     "task.handed_over": "Aufgabe übergeben",
+    # notices a diagram raises (``notify`` property), recorded by save_workflow as case.<kind>
+    "case.reminder": "Erinnerung an den Posteingang",
+    "case.escalation": "Eskalation an die Leitung",
+    "case.started_from_list": "Vorgang aus der namentlichen Liste begonnen",
+    "handover.started_from_list": "Übergabe für eine Person der Liste begonnen",
+    "document.downloaded": "Dokument heruntergeladen",
+    "approval.decided": "Entscheidung",
 }
 
 # bpmn-js (later) needs its own script file; no inline script anywhere.

@@ -67,7 +67,7 @@ REQUESTS = [
     Request("annual_named_list", "deliver_named_list", LOCAL, LOCAL_LEAD, "acknowledge_named_list", SUPRA,
             {"persons": [PERSON]}, "deliver_named_list", "persons"),
     Request("annual_count_retirement_age", "report_count_retirement_age", LOCAL, LOCAL_LEAD, "acknowledge_count", SUPRA,
-            {"method": "entered", "count": 3}, "acknowledge_count", "count"),
+            {"method": "entered", "count": 3}, "report_count_retirement_age", "count"),
     Request("annual_count_residents", "report_count_residents", SUPRA, SUPRA_LEAD, "acknowledge_count", LOCAL,
             {"count_inside": 120, "count_outside": 35}, "report_count_residents", "count_inside,count_outside"),
     Request("regional_data_report", "provide_regional_data", SUPRA, SUPRA_LEAD, "acknowledge_regional_data", LOCAL,
@@ -194,7 +194,9 @@ def test_retirement_age_count_is_computed_and_birth_dates_are_dropped():
     acknowledge = run.ready()["acknowledge_count"]
     assert acknowledge.data["count"] == 2
     assert acknowledge.data["birth_dates"] is None
-    assert acknowledge.task_spec.extensions["properties"]["figures"] == "count"
+    # the figure is recorded at delivery (from the data the script left for the next step)
+    delivered = run.completed("report_count_retirement_age")[0]
+    assert delivered.task_spec.extensions["properties"]["figures"] == "count"
 
 
 @pytest.mark.parametrize("form, data, valid", [

@@ -1,7 +1,7 @@
 """Starting cases and reading them: the Vorgang as a caseworker sees it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,9 +11,11 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
 from workflows.instances import diagram_functions, save_workflow
+from workflows.store.annual import figures_of_case
 from workflows.store.audit import AuditEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
+from workflows.store.documents import Document, documents_of_case
 from workflows.store.organisation import Agreement
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
 from workflows.store.users import User
@@ -114,6 +116,8 @@ class CaseView:
     definition: ProcessDefinition
     open_tasks: list[tuple[HumanTask, list[str]]]  # task and the org units it waits in
     history: list[tuple[AuditEvent, str | None]]  # event and the actor's display name
+    documents: list[tuple[Document, str | None]] = field(default_factory=list)  # and the uploader's name
+    figures: list[tuple[str, int]] = field(default_factory=list)  # an annual request's delivered figures
 
 
 def case_view(db, actor: Actor, case_id: int) -> CaseView:
@@ -123,9 +127,12 @@ def case_view(db, actor: Actor, case_id: int) -> CaseView:
         agreement = session.get(Agreement, case.agreement_id)
         open_tasks = [(t, groups_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
         events = history_of(session, case.id)
-        names = display_names(session, {e.actor_id for e in events if e.actor_id})
+        documents = documents_of_case(session, case.id)
+        names = display_names(session, {e.actor_id for e in events if e.actor_id}
+                              | {d.uploaded_by_id for d in documents if d.uploaded_by_id})
         history = [(e, names.get(e.actor_id)) for e in events]
-        return CaseView(case, agreement.name, definition.name, definition, open_tasks, history)
+        return CaseView(case, agreement.name, definition.name, definition, open_tasks, history,
+                        [(d, names.get(d.uploaded_by_id)) for d in documents], figures_of_case(session, case.id))
 
 
 def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:

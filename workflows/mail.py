@@ -30,7 +30,8 @@ for _env in (_TEXT, _HTML):
 
 
 def enqueue(session, now: datetime, *, kind: str, recipient: User, subject: str, template: str,
-            context: dict, case_id: int | None = None, reply_to: str | None = None) -> OutboxMail | None:
+            context: dict, case_id: int | None = None, reply_to: str | None = None,
+            approval_request_id: int | None = None) -> OutboxMail | None:
     """Put one mail for ``recipient`` into the outbox (nothing when they have no address)."""
     if not recipient.email or not recipient.active:
         return None
@@ -40,11 +41,16 @@ def enqueue(session, now: datetime, *, kind: str, recipient: User, subject: str,
         subject=subject, text_body=_TEXT.get_template(f"{template}.txt").render(context),
         html_body=_HTML.get_template(f"{template}.html").render(context),
         message_id=make_msgid(domain=MESSAGE_ID_DOMAIN), reply_to=reply_to, auto_submitted=True,
+        approval_request_id=approval_request_id,
         status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
     )
     session.add(mail)
     return mail
 
 
-def with_base_url(body: str, base_url: str) -> str:
-    return body.replace(BASE_URL, base_url.rstrip("/"))
+def with_base_url(body: str, base_url: str, **placeholders: str) -> str:
+    """The body as sent: the base URL and any other ``{name}`` placeholders filled in."""
+    body = body.replace(BASE_URL, base_url.rstrip("/"))
+    for name, value in placeholders.items():
+        body = body.replace("{" + name + "}", value)
+    return body

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.annual import record_figures
 from workflows.access import Actor, require_lead_or_assignee, task_for
+from workflows.documents import StoredUpload, add_documents, file_fields
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
@@ -73,8 +74,14 @@ def form_of(definition: ProcessDefinition, task: HumanTask) -> tuple[dict | None
     return definition.forms.get(info.get("form") or ""), definition.forms.get(info.get("ui_form") or "")
 
 
-def complete_task(db, clock, actor: Actor, task_id: int, data: dict) -> Case:
-    """Complete the task with ``data`` (already typed JSON). Raises ValidationFailed, Conflict."""
+def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
+                  uploads: dict[str, StoredUpload] | None = None) -> Case:
+    """Complete the task with ``data`` (already typed JSON). Raises ValidationFailed, Conflict.
+
+    ``uploads`` are files already checked and stored (workflows.documents.store_upload), by
+    field name: each becomes a Document row of the case in this same transaction, and its id
+    the field's value. A file field takes nothing else, so a client cannot point it at some
+    other document by sending a number."""
     try:
         with db.transaction() as session:
             task = task_for(session, actor, task_id)
@@ -83,15 +90,19 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict) -> Case:
                 raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
             case = session.get(Case, task.case_id)
             definition = session.get(ProcessDefinition, case.definition_id)
-            schema, _ui = form_of(definition, task)
+            schema, ui = form_of(definition, task)
+            now = clock.now()
+            files = {field.name for field in file_fields(schema or {}, ui)}
+            data = {k: v for k, v in data.items() if k not in files}
+            data.update(add_documents(session, now, actor.user_id, case.id, task.id,
+                                      {k: v for k, v in (uploads or {}).items() if k in files}))
             errors = validate_form(schema or {}, data)
             if errors:
                 raise ValidationFailed(errors)
-            now = clock.now()
             workflow = load_workflow(session, case, clock)
             notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
             record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
-                           runtime.task_data(workflow, task.spiff_task_id), now)
+                           runtime.data_after(workflow, task.spiff_task_id), now)
             transient = transient_fields(schema or {})
             runtime.forget(workflow, transient)
             task.assignee_id = actor.user_id

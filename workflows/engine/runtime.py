@@ -23,7 +23,7 @@ NOTIFY_PROPERTY = "notify"
 NOTIFY_ROLE_PROPERTY = "notifyRole"
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "complete", "fire_timers",
-           "ready_human_tasks", "is_completed", "next_due", "task_data", "forget"]
+           "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,15 @@ def complete(workflow: BpmnWorkflow, spiff_id: str, data: dict, clock) -> list[N
 def task_data(workflow: BpmnWorkflow, spiff_id: str) -> dict:
     """The data a task ended with: its form's values and what the process carried into it."""
     return dict(workflow.get_task_from_id(UUID(spiff_id)).data)
+
+
+def data_after(workflow: BpmnWorkflow, spiff_id: str) -> dict:
+    """A completed task's data, updated by what the engine did right after it (e.g. a script
+    that computed a figure), as the instance's waiting tasks now carry it."""
+    data = task_data(workflow, spiff_id)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        data.update(task.data)
+    return data
 
 
 def forget(workflow: BpmnWorkflow, keys: set[str]) -> None:

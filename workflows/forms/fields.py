@@ -48,7 +48,7 @@ class Field:
     key: str
     id: str
     kind: str
-    widget: str  # input | textarea | date | radio | select | checkbox | fieldset
+    widget: str  # input | textarea | date | radio | select | checkbox | fieldset | file
     label: str
     hint: str = ""
     required: bool = False
@@ -60,6 +60,8 @@ class Field:
     min_items: int = 0
     max_items: int | None = None
     initial_rows: int = 0  # rows shown on a fresh form (minItems, or ui:options.initialRows)
+    accept: tuple[str, ...] = ()  # file: the kinds of file taken ("x-accept": csv, xlsx, pdf)
+    max_bytes: int = 0  # file: the largest file taken ("x-maxBytes")
 
     def rows(self, values: Mapping[str, Any] | None):
         """For templates: the rows of a "rows" field to show for `values` (see arrays.py)."""
@@ -132,12 +134,16 @@ def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditio
             hints.append(LINES_HINT.get(children[0].kind, LINES_HINT["text"]))
     min_items, max_items = prop.get("minItems", 0), prop.get("maxItems")
     initial = max(min_items, (ui.get("ui:options") or {}).get("initialRows", 0))
+    widget = _widget(kind, prop, ui.get("ui:widget"))
+    accept, max_bytes = _file_rules(name, prop) if widget == "file" else ((), 0)
+    if widget == "file":
+        hints.append(f"Höchstens {megabytes(max_bytes)}.")
     return Field(
         name=name,
         key=key,
         id=field_id(name),
         kind=kind,
-        widget=_widget(kind, prop, ui.get("ui:widget")),
+        widget=widget,
         label=prop.get("title") or key,
         hint=" ".join(part for part in hints if part),
         required=required,
@@ -149,6 +155,8 @@ def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditio
         min_items=min_items,
         max_items=max_items,
         initial_rows=min(initial, max_items) if max_items is not None else initial,
+        accept=accept,
+        max_bytes=max_bytes,
     )
 
 
@@ -197,9 +205,28 @@ def _widget(kind: str, prop: dict, requested: str | None) -> str:
         return "checkbox"
     if kind == "date":
         return "date"
+    if kind == "integer" and requested == "file":  # the id of the uploaded document
+        return "file"
     if kind == "text" and (requested == "textarea" or prop.get("maxLength", 0) > 200):
         return "textarea"
     return "input"
+
+
+#: File fields: the kinds a form may accept, and the size limit when the form sets none.
+FILE_KINDS = ("csv", "xlsx", "pdf")
+DEFAULT_MAX_BYTES = 20 * 2**20
+
+
+def _file_rules(name: str, prop: dict) -> tuple[tuple[str, ...], int]:
+    accept = tuple(prop.get("x-accept") or FILE_KINDS)
+    if not set(accept) <= set(FILE_KINDS):
+        raise ValueError(f"Formularfeld {name!r}: x-accept kennt nur {', '.join(FILE_KINDS)}")
+    return accept, int(prop.get("x-maxBytes") or DEFAULT_MAX_BYTES)
+
+
+def megabytes(size: int) -> str:
+    """20971520 → "20 MB", 2621440 → "2,5 MB" (MiB, as people say MB)."""
+    return f"{size / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB"
 
 
 def _choices(prop: dict) -> list[tuple[Any, str]] | None:

@@ -55,3 +55,12 @@ def figures_by_year(session: Session, agreement_id: str, request_key: str) -> di
     for year, figure in rows:
         result.setdefault(year, {})[figure.figure_key] = figure
     return result
+
+
+def figures_of_case(session: Session, case_id: int) -> list[tuple[str, int]]:
+    """(label, value) of the figures a year's case delivered."""
+    rows = session.execute(
+        select(AnnualFigure.label, AnnualFigure.value)
+        .join(AnnualCase, AnnualCase.id == AnnualFigure.annual_case_id)
+        .where(AnnualCase.case_id == case_id).order_by(AnnualFigure.figure_key))
+    return [(label, value) for label, value in rows]

@@ -1,16 +1,18 @@
 """Every model, imported once so the metadata is complete (for Alembic and tests)."""
 from workflows.store.annual import AnnualCase, AnnualFigure
+from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.documents import Document
 from workflows.store.outbox import OutboxMail
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
-    "AnnualCase", "AnnualFigure", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
-    "CaseNumberCounter", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
+    "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
+    "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "User",
 ]

@@ -27,6 +27,8 @@ class OutboxMail(Base):
     html_body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     reply_to: Mapped[str | None] = mapped_column(String(254))
+    # An approval request's mail: its links and reply address are signed when it is sent.
+    approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
     auto_submitted: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
