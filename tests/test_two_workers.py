@@ -1,0 +1,42 @@
+"""Two workers (two processes' worth of engines on one database) doing rounds at the same
+moment: each year's request opens once and each due timer fires once."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+
+from service.app import create_app
+from tests.support.flows import offered_handover
+from workflows.clock import BERLIN
+from workflows.scheduler import run_once
+from workflows.store.annual import AnnualCase
+from workflows.store.audit import AuditEvent
+
+
+def test_two_workers_at_once_open_each_request_once_and_fire_each_timer_once(kf, settings, clock):
+    other = create_app(settings, clock).extensions["koopflow"]
+    handover = offered_handover(kf)
+    clock.set(datetime(2027, 4, 1, 8, 0, tzinfo=BERLIN))  # § 8 d opens, reviews and § 8 b/c reminders due
+    barrier = threading.Barrier(2)
+
+    def worker(app):
+        barrier.wait()
+        for _ in range(3):
+            run_once(app.db, app.clock)
+
+    threads = [threading.Thread(target=worker, args=(app,)) for app in (kf, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with kf.db.transaction() as session:
+        opened = Counter((a.request_key, a.year) for a in session.scalars(select(AnnualCase)))
+        reminders = session.scalars(select(AuditEvent.case_id).where(AuditEvent.kind == "case.reminder")).all()
+    assert opened == {("named_list", 2027): 1, ("count_retirement_age", 2027): 1, ("count_residents", 2027): 1}
+    assert Counter(reminders)[handover] == 1
+    assert all(count == 1 for count in Counter(reminders).values())
+    other.db.dispose()
