@@ -2,11 +2,12 @@
 user's notification settings."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
+from service.mailer import rendered
 from workflows.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference
 from workflows.mail import with_base_url
 from workflows.outbox_view import outbox_mail, outbox_page
@@ -27,7 +28,17 @@ def outbox():
 def outbox_show(mail_id: int):
     app = koopflow()
     mail = outbox_mail(app.db, current_actor(), mail_id)
-    return render_template("outbox_mail.html", mail=mail, text=with_base_url(mail.text_body, app.settings.base_url))
+    return render_template("outbox_mail.html", mail=mail, text=_readable(mail))
+
+
+def _readable(mail) -> str:
+    """The mail as its recipient gets it. Approval links decide for their approver, so they
+    are shown working only in the embedded mode without SMTP, where this page is how mails
+    are read at all; with a mail server they exist only in the sent mail."""
+    if not current_app.config.get("MAIL_SERVER"):
+        return rendered(current_app, mail)[0]
+    return with_base_url(mail.text_body, koopflow().settings.base_url,
+                         approval_url="(Link nur in der versandten Mail)")
 
 
 @bp.get("/settings")

@@ -123,7 +123,7 @@ def complete(task_id: int):
         return jsonify({"error": "Erwartet wird ein JSON-Objekt mit den Formulardaten."}), 400
     app = koopflow()
     try:
-        case = complete_task(app.db, app.clock, g.actor, task_id, data)
+        case = complete_task(app.db, app.clock, g.actor, task_id, data, channel="api")
     except ValidationFailed as exc:
         return jsonify({"error": exc.message, "errors": exc.errors}), 422
     except Conflict as exc:

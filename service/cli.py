@@ -133,6 +133,31 @@ def worker(once: bool, max_sleep: float) -> None:
     app.db.dispose()
 
 
+@main.command("mail-in", help="SMTP-Empfang für Antworten auf Genehmigungsmails (Ja/Nein).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+def mail_in(host: str, port: int) -> None:
+    import logging
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    from service.app import create_app
+    from service.mail_in import ReplyHandler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _or_exit(lambda: create_app(_settings(), SystemClock()))
+    controller = Controller(ReplyHandler(app), hostname=host, port=port)
+    controller.start()
+    click.echo(f"Antworten auf Genehmigungsmails werden auf {host}:{port} angenommen (Strg-C beendet).")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
 @main.command("serve", help="Web-Oberfläche starten (eingebetteter Server; Produktion: gunicorn).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

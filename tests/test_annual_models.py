@@ -285,6 +285,12 @@ def test_handover_review_is_reminded_after_10_and_escalated_after_20_working_day
     run.complete("escalated_review", {"action_taken": "Prüfung mit dem Fachdienst für den 30.04. vereinbart."})
     run.complete("review_handover", {"decision": "confirm", "effective_date": "2027-08-01",
                                      "vocational_participation": False})
+    assert run.ready_with_lanes() == {("approve_takeover", SUPRA_LEAD)}  # the lead approves the takeover:
+    run.ready()["approve_takeover"].data.update({"approved": True, "approval_comment": "",  # as the approval
+                                                 "approved_by": ["Leonie Leitung"]})  # machinery completes it
+    with engine_clock(clock):
+        run.ready()["approve_takeover"].run()
+    run.settle()
     run.complete("close_supra_local", {"benefit_notice_issued": False})
     run.complete("close_local", {"files_transferred_on": "2027-07-15", "benefits_ended_on": "2027-07-31"})
     assert run.wf.is_completed()

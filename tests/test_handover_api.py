@@ -13,6 +13,7 @@ from workflows.accounts import create_api_token
 
 HANDOVER = {"process": "handover_school_end", "agreement": "landkreis-giessen"}
 PREPARE, REVIEW, ANSWER = "Übergabe vorbereiten", "Übergabe prüfen", "Rückfrage beantworten"
+APPROVE = "Übernahme genehmigen"
 PLANNING = "Am Teilhabeplanverfahren der Bundesagentur für Arbeit mitwirken"
 CLOSE_LOCAL, CLOSE_SUPRA = "Übergabe abschließen (Landkreis)", "Übergabe abschließen (LWV)"
 ALREADY_DONE = "Diese Aufgabe wurde inzwischen von jemand anderem erledigt. Ihre Eingaben wurden nicht gespeichert."
@@ -43,6 +44,7 @@ def open_task_names(api, case_id: int) -> list[str]:
 
 def test_handover_with_two_question_rounds_and_vocational_participation_runs_to_the_end(as_api):
     lk, lk2, lwv = as_api("lk.sozialamt"), as_api("lk.sozialamt2"), as_api("lwv.fachdienst")
+    lead = as_api("lwv.leitung")
 
     # Given a case the Landkreis starts through the API, its first task with the form's JSON Schema
     response = lk.call("POST", "/api/v1/cases", HANDOVER, status=201)
@@ -72,8 +74,20 @@ def test_handover_with_two_question_rounds_and_vocational_participation_runs_to_
         answerer.complete(answerer.task_in_inbox(ANSWER, number), {"answer": f"Antwort {round_no}"})
         assert open_task_names(lwv, case_id) == [REVIEW]
 
-    # And the LWV confirms with vocational participation: planning at the LWV, closing at the Landkreis
+    # And the Fachdienst proposes the takeover with vocational participation: the lead must approve it first
     lwv.complete(lwv.task_in_inbox(REVIEW, number), CONFIRM_JSON)
+    assert open_task_names(lk, case_id) == [APPROVE]
+    assert (APPROVE, number) not in lwv.inbox() and (APPROVE, number) not in lk.inbox()
+    approval = lead.task_in_inbox(APPROVE, number)
+    task = lead.get(f"/api/v1/tasks/{approval}")
+    assert (task["name"], task["state"], task["case_id"]) == (APPROVE, "open", case_id)
+    assert task["schema"]["$id"] == "urn:koopflow:form:approval_decision"
+    assert lead.complete(approval, {"decision": "approve"}) == {"id": approval, "state": "completed",
+                                                                "case_id": case_id, "case_status": "running"}
+    assert lead.get(f"/api/v1/tasks/{approval}")["state"] == "completed"
+    assert lead.inbox() == []
+
+    # And only then is it confirmed: planning at the LWV, closing at the Landkreis
     assert open_task_names(lk, case_id) == sorted([PLANNING, CLOSE_LOCAL])
     assert (PLANNING, number) not in lk.inbox() and (CLOSE_LOCAL, number) not in lwv.inbox()
     close_local = lk.task_in_inbox(CLOSE_LOCAL, number)
@@ -88,18 +102,45 @@ def test_handover_with_two_question_rounds_and_vocational_participation_runs_to_
     assert lk.get(f"/api/v1/cases/{case_id}")["status"] == "completed"
     steps = [(e["event"], e["task"], e["actor"]) for e in case["history"]
              if e["event"] in ("case.started", "task.completed", "case.completed")]
-    sina, sven, lea = "Sina Sozial", "Sven Sozial", "Lea Fachdienst"
+    sina, sven, lea, leonie = "Sina Sozial", "Sven Sozial", "Lea Fachdienst", "Leonie Leitung"
     assert steps == [
         ("case.started", None, sina), ("task.completed", PREPARE, sina),
         ("task.completed", REVIEW, lea), ("task.completed", ANSWER, sina),
         ("task.completed", REVIEW, lea), ("task.completed", ANSWER, sven),
-        ("task.completed", REVIEW, lea), ("task.completed", PLANNING, lea),
+        ("task.completed", REVIEW, lea), ("task.completed", APPROVE, leonie), ("task.completed", PLANNING, lea),
         ("task.completed", CLOSE_SUPRA, lea), ("task.completed", CLOSE_LOCAL, sina), ("case.completed", None, sina),
     ]
     assert [e["data"].get("question") for e in case["history"] if e["task"] == REVIEW and e["data"]] == [
         "Welche Werkstatt ist angefragt?", "Liegt das Gutachten vor?", None]
+    [approved] = [e["data"] for e in case["history"] if e["event"] == "task.completed" and e["task"] == APPROVE]
+    assert approved == {"approved": True, "approval_comment": "", "approved_by": [leonie]}  # the result, not the form
     assert [e["actor"] for e in case["history"] if e["event"] == "task.claimed"] == [lea, lea]
-    assert lk.inbox() == [] and lwv.inbox() == []
+    assert lk.inbox() == [] and lwv.inbox() == [] and lead.inbox() == []
+
+
+def test_lead_who_rejects_the_takeover_must_give_a_reason_and_sends_it_back_to_the_review(as_api):
+    # Given a takeover the Fachdienst has proposed
+    lk, lwv, lead = as_api("lk.sozialamt"), as_api("lwv.fachdienst"), as_api("lwv.leitung")
+    started = offered_handover(lk)
+    case_id, number = started["id"], started["case_number"]
+    lwv.complete(lwv.task_in_inbox(REVIEW, number), CONFIRM_JSON)
+    approval = lead.task_in_inbox(APPROVE, number)
+
+    # When the lead rejects it without a reason, she is asked for one and nothing is decided
+    body = lead.complete(approval, {"decision": "reject"}, status=422)
+    assert body["errors"] == {"comment": "Bitte begründen Sie die Ablehnung."}
+    assert open_task_names(lk, case_id) == [APPROVE]
+
+    # When she rejects it with a reason
+    lead.complete(approval, {"decision": "reject", "comment": "Übernahmedatum mit dem Landkreis abstimmen."})
+
+    # Then the review is back with the Fachdienst, the Landkreis has no confirmation, and the result says why
+    assert open_task_names(lk, case_id) == [REVIEW] and lk.inbox() == []
+    assert (REVIEW, number) in lwv.inbox() and lead.inbox() == []
+    [result] = [e["data"] for e in lwv.get(f"/api/v1/cases/{case_id}")["history"]
+                if e["event"] == "task.completed" and e["task"] == APPROVE]
+    assert result == {"approved": False, "approval_comment": "Übernahmedatum mit dem Landkreis abstimmen.",
+                      "approved_by": []}
 
 
 def test_invalid_data_gets_422_with_german_field_errors_and_changes_nothing(as_api):

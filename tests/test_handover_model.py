@@ -2,7 +2,9 @@
 
 The model is driven with plain SpiffWorkflow, the way the service will drive it: complete
 the ready manual task with (schema-valid) form data merged into the task data, then run
-the engine.  Lanes are looked up in the XML because their *ids* are the role keys.  The
+the engine. An approval task (``approval`` property) is the exception: the approval machinery
+collects the approvers' decisions and completes it with their result (``approved``,
+``approval_comment``, ``approved_by``), not with the form data; ``Run.decide`` does that.  Lanes are looked up in the XML because their *ids* are the role keys.  The
 review's reminder/escalation timers call ``working_days_later``, so the diagram functions of
 the real agreement are registered and the engine runs on a fixed clock (the timers
 themselves are tested in test_annual_models.py).
@@ -59,6 +61,10 @@ def confirm(vocational):
     return {"decision": "confirm", "effective_date": "2026-08-01", "vocational_participation": vocational}
 
 
+APPROVED = {"approved": True, "approval_comment": "", "approved_by": ["Leonie Leitung"]}
+REJECTED = {"approved": False, "approval_comment": "Übernahmedatum mit dem Landkreis abstimmen.",
+            "approved_by": []}
+
 CLOSE_LOCAL = {"files_transferred_on": "2026-08-03", "benefits_ended_on": "2026-07-31"}
 CLOSE_SUPRA = {"benefit_notice_issued": True, "benefit_notice_date": "2026-07-20"}
 PLANNING = {"procedure_date": "2026-06-10", "outcome": "Eingangsverfahren in der WfbM"}
@@ -113,6 +119,23 @@ class Run:
         self.done.append(bpmn_id)
         return task
 
+    def decide(self, bpmn_id, result):
+        """Complete an approval task as the approval machinery does: with its result data."""
+        task = self.ready()[bpmn_id]
+        assert task.task_spec.extensions["properties"]["approval"]
+        task.data.update(result)
+        with engine_clock(CLOCK):
+            task.run()
+            self.wf.do_engine_steps()
+        self.done.append(bpmn_id)
+        return task
+
+    def confirm_and_approve(self, vocational):
+        """The Fachdienst proposes the takeover, the lead approves it."""
+        self.complete("review_handover", confirm(vocational))
+        assert self.ready_with_lanes() == {("approve_takeover", SUPRA_LEAD)}
+        self.decide("approve_takeover", APPROVED)
+
 
 @pytest.fixture
 def run(lane_of):
@@ -141,6 +164,9 @@ def test_full_path_with_two_question_rounds_and_vocational_participation(run):
         run.complete("answer_question", {"answer": f"Antwort {round_no}"})
     assert run.ready_with_lanes() == {("review_handover", SUPRA)}
     run.complete("review_handover", confirm(True))
+    assert run.ready_with_lanes() == {("approve_takeover", SUPRA_LEAD)}  # the Landkreis still waits
+    assert run.ready()["approve_takeover"].data["effective_date"] == "2026-08-01"
+    run.decide("approve_takeover", APPROVED)
     assert run.ready_with_lanes() == {("close_local", LOCAL), ("join_participation_planning", SUPRA)}
     assert run.ready()["close_local"].data["confirmation"]["effective_date"] == "2026-08-01"
     run.complete("close_local", CLOSE_LOCAL)
@@ -155,7 +181,7 @@ def test_full_path_with_two_question_rounds_and_vocational_participation(run):
 
 def test_path_without_vocational_participation_skips_participation_planning(run):
     run.complete("prepare_handover", {**PREPARE, "note": "Bitte zügig prüfen."})
-    run.complete("review_handover", confirm(False))
+    run.confirm_and_approve(False)
     assert run.ready_with_lanes() == {("close_local", LOCAL), ("close_supra_local", SUPRA)}
     run.complete("close_supra_local", {"benefit_notice_issued": False, "closing_note": "Bescheid folgt."})
     run.complete("close_local", CLOSE_LOCAL)
@@ -165,9 +191,50 @@ def test_path_without_vocational_participation_skips_participation_planning(run)
     assert all(t.state != TaskState.COMPLETED for t in planning)
 
 
+def test_rejected_takeover_goes_back_to_the_review_and_the_landkreis_keeps_waiting(run):
+    run.complete("prepare_handover", PREPARE)
+    run.complete("review_handover", confirm(True))
+    assert run.ready_with_lanes() == {("approve_takeover", SUPRA_LEAD)}
+
+    run.decide("approve_takeover", REJECTED)
+
+    assert run.ready_with_lanes() == {("review_handover", SUPRA)}
+    review = run.ready()["review_handover"]
+    assert review.data["approval_comment"] == "Übernahmedatum mit dem Landkreis abstimmen."  # the reason is there
+    assert "wait_for_response" in {t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.WAITING)}
+    assert run.wf.get_events() == []  # nothing was confirmed to the Landkreis
+    # the Fachdienst asks the Landkreis once more, then proposes again, and this time the lead approves
+    run.complete("review_handover", question("Ab wann genau?"))
+    run.complete("answer_question", {"answer": "Ab 01.09.2026."})
+    run.complete("review_handover", {**confirm(False), "effective_date": "2026-09-01"})
+    assert run.ready_with_lanes() == {("approve_takeover", SUPRA_LEAD)}
+    run.decide("approve_takeover", APPROVED)
+    assert run.ready_with_lanes() == {("close_local", LOCAL), ("close_supra_local", SUPRA)}
+    assert run.ready()["close_local"].data["confirmation"]["effective_date"] == "2026-09-01"
+    run.complete("close_local", CLOSE_LOCAL)
+    run.complete("close_supra_local", CLOSE_SUPRA)
+    assert run.wf.is_completed()
+    assert run.done.count("approve_takeover") == 2 and run.done.count("review_handover") == 3
+
+
+def test_takeover_approval_is_asked_of_the_lwv_lead_by_the_approval_machinery(xml, lane_of):
+    [task] = xml.findall(".//bpmn:userTask[@id='approve_takeover']", NS)
+    assert task.get("name") == "Übernahme genehmigen" and lane_of["approve_takeover"] == SUPRA_LEAD
+    props = {p.get("name"): p.get("value") for p in task.iterfind(".//{*}property")}
+    assert props == {"formJsonSchemaFilename": "approval_decision.schema.json",
+                     "formUiSchemaFilename": "approval_decision.ui.json",
+                     "approval": "role:supra_local_lead", "approvalQuorum": "one"}
+    [gateway] = xml.findall(".//bpmn:exclusiveGateway[@id='check_approval']", NS)
+    flows = {f.get("id"): f for f in xml.iterfind(".//bpmn:sequenceFlow[@sourceRef='check_approval']", NS)}
+    assert {f.get("targetRef") for f in flows.values()} == {"send_confirmation", "merge_supra_rounds"}
+    assert flows[gateway.get("default")].get("targetRef") == "merge_supra_rounds"
+    [approved] = [f for f in flows.values() if f.get("targetRef") == "send_confirmation"]
+    assert approved.findtext("bpmn:conditionExpression", namespaces=NS) == "approved == True"
+
+
 def test_every_user_task_has_lane_documentation_and_valid_forms(xml, lane_of):
     user_tasks = xml.findall(".//bpmn:userTask", NS)
-    assert len(user_tasks) == 7
+    assert len(user_tasks) == 8
     for ut in user_tasks:
         assert lane_of[ut.get("id")] in (LOCAL, SUPRA, SUPRA_LEAD)
         assert ut.findtext("bpmn:documentation", namespaces=NS).strip()
@@ -200,6 +267,15 @@ def test_every_user_task_has_lane_documentation_and_valid_forms(xml, lane_of):
     ("handover_close_supra_local", CLOSE_SUPRA, True),
     ("handover_close_supra_local", {"benefit_notice_issued": True}, False),
     ("handover_close_supra_local", {"benefit_notice_issued": False}, True),
+    ("approval_decision", {"decision": "approve"}, True),
+    ("approval_decision", {"decision": "approve", "comment": "Einverstanden."}, True),
+    ("approval_decision", {"decision": "reject", "comment": "Übernahmedatum abstimmen."}, True),
+    ("approval_decision", {"decision": "reject"}, False),  # a rejection needs a reason
+    ("approval_decision", {"decision": "reject", "comment": ""}, False),
+    ("approval_decision", {"decision": "reject", "comment": "x" * 2001}, False),
+    ("approval_decision", {}, False),
+    ("approval_decision", {"decision": "approved"}, False),
+    ("approval_decision", {"decision": "approve", "approved": True}, False),
 ])
 def test_form_accepts_and_rejects_sample_data(form, data, valid):
     schema = json.loads((FORMS / f"{form}.schema.json").read_text(encoding="utf-8"))
@@ -212,7 +288,7 @@ def test_every_element_has_diagram_interchange(xml):
     shapes = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)}
     edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
     nodes = [n.get("id") for tag in FLOW_NODES for n in xml.iterfind(f".//bpmn:process/bpmn:{tag}", NS)]
-    assert len(nodes) == 30
+    assert len(nodes) == 32
     for kind in ("participant", "lane"):
         assert {e.get("id") for e in xml.iterfind(f".//bpmn:{kind}", NS)} <= shapes
     assert set(nodes) <= shapes
@@ -241,6 +317,8 @@ def test_serialization_round_trip_mid_run_still_completes(run):
     run.wf = roundtrip(serializer, run.wf)  # Landkreis waits at event gateway
     assert run.ready_with_lanes() == {("review_handover", SUPRA)}
     run.complete("review_handover", confirm(True))
+    run.wf = roundtrip(serializer, run.wf)  # the lead has yet to approve
+    run.decide("approve_takeover", APPROVED)
     run.complete("join_participation_planning", PLANNING)
     run.wf = roundtrip(serializer, run.wf)
     run.complete("close_supra_local", CLOSE_SUPRA)

@@ -23,7 +23,7 @@ def complete(browser, task_id: int, form: dict, status: int = 302):
 
 
 def test_handover_with_two_question_rounds_runs_to_the_end(as_user):
-    sozialamt, fachdienst = as_user("lk.sozialamt"), as_user("lwv.fachdienst")
+    sozialamt, fachdienst, leitung = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lwv.leitung")
 
     # The Landkreis prepares the handover; the case then waits at the LWV.
     case_number, prepare = start_handover(sozialamt)
@@ -45,10 +45,21 @@ def test_handover_with_two_question_rounds_runs_to_the_end(as_user):
         assert text in sozialamt.text
         complete(sozialamt, answer, {"answer": f"Antwort {round_no}"})
 
-    # The LWV confirms the takeover; vocational participation is in question (§ 7).
+    # The Fachdienst proposes the takeover; vocational participation is in question (§ 7).
     review = task_in_inbox(fachdienst, "Übergabe prüfen", case_number)
     complete(fachdienst, review, {"decision": "confirm", "effective_date": "01.08.2027",
                                   "vocational_participation": "true"})
+
+    # The lead of the Fachdienst approves it from her Posteingang; until then nothing moves on.
+    assert [n for _, n, c in inbox_tasks(fachdienst) if c == case_number] == []
+    assert [n for _, n, c in inbox_tasks(sozialamt) if c == case_number] == []
+    approval = task_in_inbox(leitung, "Übernahme genehmigen", case_number)
+    leitung.get(f"/tasks/{approval}")
+    assert "Genehmigen" in leitung.text and "Ablehnen" in leitung.text
+    complete(leitung, approval, {"decision": "approve"})
+    assert ("Übernahme genehmigen", case_number) not in [(n, c) for _, n, c in inbox_tasks(leitung)]
+
+    # Only now is the takeover confirmed to the Landkreis: planning at the LWV, closing at the Landkreis.
     planning = task_in_inbox(fachdienst, "Am Teilhabeplanverfahren der Bundesagentur für Arbeit mitwirken", case_number)
     close_local = task_in_inbox(sozialamt, "Übergabe abschließen (Landkreis)", case_number)
 
@@ -66,6 +77,7 @@ def test_handover_with_two_question_rounds_runs_to_the_end(as_user):
     assert text.count("Aufgabe erledigt: Rückfrage beantworten") == 2
     assert "Lea Fachdienst Aufgabe übernommen: Übergabe prüfen" in text
     assert "Sina Sozial Aufgabe erledigt: Übergabe abschließen (Landkreis)" in text
+    assert "Leonie Leitung Aufgabe erledigt: Übernahme genehmigen" in text
     assert "Vorgang abgeschlossen" in text
     assert "Welche Werkstatt ist angefragt?" in text and "Liegt das Gutachten vor?" in text
     fachdienst.get(case_page.request.path)

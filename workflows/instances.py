@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflows.clock import berlin_date
 from workflows.deadlines import add_working_days
 from workflows.diagram_functions import functions_for
+from workflows.approvals import is_approval, open_requests
 from workflows.engine import runtime
 from workflows.notifications import notice_raised, task_created
 from workflows.store.audit import record
@@ -90,6 +91,8 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     for unit in org_units:
         session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort))
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
+    if is_approval(info.get("properties", {})):
+        open_requests(session, case, row, info["properties"], now)
     return row
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from workflows.mail import enqueue
+from workflows.store.approvals import requests_of_task
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agency, OrgUnit
@@ -29,8 +30,8 @@ def task_created(session: Session, task: HumanTask, actor_id: int | None, now) -
 @event.listens_for(Session, "before_commit")
 def _mail_new_tasks(session: Session) -> None:
     for task, actor_id, now in session.info.pop(_NEW_TASKS, []):
-        if task.state != OPEN:
-            continue
+        if task.state != OPEN or requests_of_task(session, task.id):
+            continue  # done already, or an approval: its approvers got their own mail
         if task.assignee_id is not None:
             recipients = [] if task.assignee_id == actor_id else [session.get(User, task.assignee_id)]
         else:

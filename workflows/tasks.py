@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.annual import record_figures
+from workflows.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.access import Actor, require_lead_or_assignee, task_for
 from workflows.documents import StoredUpload, add_documents, file_fields
 from workflows.engine import runtime
@@ -75,7 +76,7 @@ def form_of(definition: ProcessDefinition, task: HumanTask) -> tuple[dict | None
 
 
 def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
-                  uploads: dict[str, StoredUpload] | None = None) -> Case:
+                  uploads: dict[str, StoredUpload] | None = None, channel: str = "page") -> Case:
     """Complete the task with ``data`` (already typed JSON). Raises ValidationFailed, Conflict.
 
     ``uploads`` are files already checked and stored (workflows.documents.store_upload), by
@@ -99,22 +100,45 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             errors = validate_form(schema or {}, data)
             if errors:
                 raise ValidationFailed(errors)
-            workflow = load_workflow(session, case, clock)
-            notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
-            record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
-                           runtime.data_after(workflow, task.spiff_task_id), now)
-            transient = transient_fields(schema or {})
-            runtime.forget(workflow, transient)
-            task.assignee_id = actor.user_id
-            close_task(session, task, COMPLETED, now, actor.user_id)
-            record(session, now, "task.completed", case_id=case.id, actor_id=actor.user_id,
-                   task_name=task.name, form_name=task.form_name,
-                   data={k: v for k, v in data.items() if k not in transient},
-                   withheld={k: len(v) if isinstance(v, list) else 1 for k, v in data.items() if k in transient})
-            save_workflow(session, case, definition, workflow, now, actor.user_id, notices)
+            if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
+                return _decide_in_form(session, clock, actor, case, definition, task, data, channel)
+            finish_task(session, clock, case, definition, task, data, actor.user_id, schema)
             return case
     except StaleDataError as exc:
         raise Conflict(ALREADY_DONE) from exc
+
+
+def finish_task(session, clock, case: Case, definition: ProcessDefinition, task: HumanTask, data: dict,
+                actor_id: int | None, schema: dict | None) -> None:
+    """Complete the instance's task with ``data`` and write everything back (inside a command)."""
+    now = clock.now()
+    workflow = load_workflow(session, case, clock)
+    notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
+    record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
+                   runtime.data_after(workflow, task.spiff_task_id), now)
+    transient = transient_fields(schema or {})
+    runtime.forget(workflow, transient)
+    if actor_id is not None:
+        task.assignee_id = actor_id
+    close_task(session, task, COMPLETED, now, actor_id)
+    record(session, now, "task.completed", case_id=case.id, actor_id=actor_id,
+           task_name=task.name, form_name=task.form_name,
+           data={k: v for k, v in data.items() if k not in transient},
+           withheld={k: len(v) if isinstance(v, list) else 1 for k, v in data.items() if k in transient})
+    save_workflow(session, case, definition, workflow, now, actor_id, notices)
+
+
+def _decide_in_form(session, clock, actor: Actor, case, definition, task, data: dict, channel: str) -> Case:
+    """An approval task completed through its form is that approver's decision (page or API)."""
+    request = pending_request(session, task.id, actor.user_id)
+    if request is None:
+        raise Forbidden("Über diese Aufgabe entscheiden die angefragten Personen; Sie sind nicht darunter "
+                        "oder haben schon entschieden.")
+    decision = Decision(data.get("decision") == "approve", data.get("comment"), channel)
+    result = record_decision(session, request, task, decision, clock.now())
+    if result is not None:
+        finish_task(session, clock, case, definition, task, result, actor.user_id, None)
+    return case
 
 
 def claim_task(db, clock, actor: Actor, task_id: int) -> None:

@@ -1,6 +1,8 @@
 """Personal data must never leave in a mail: find what a test typed into forms, look for it
 in every mail the test wrote. Words that the agreement itself contains (e.g. "Gießen", part
-of an agency's name) are not evidence of a leak and are skipped."""
+of an agency's name) are not evidence of a leak and are skipped, nor are the names of
+KoopFlow's own users: mails greet their recipient by name, and an approval task's result
+names who approved (``approved_by``) without anyone typing it."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from workflows.store.audit import AuditEvent
 from workflows.store.organisation import Agreement
 from workflows.store.outbox import OutboxMail
+from workflows.store.users import User
 
 MIN_LENGTH = 5
 
@@ -34,9 +37,10 @@ def leaks(db) -> list[tuple[int, str]]:
     """(mail id, value) for each value entered in any form that appears in any mail."""
     with db.transaction() as session:
         agreements = "\n".join(session.scalars(select(Agreement.source)))
+        users = set(session.scalars(select(User.display_name)))
         entered = set()
         for details in session.scalars(select(AuditEvent.details).where(AuditEvent.kind == "task.completed")):
-            entered.update(v for v in entered_values(details.get("data") or {}) if v not in agreements)
+            entered.update(v for v in entered_values(details.get("data") or {}) if v not in agreements and v not in users)
         found = []
         for mail in session.scalars(select(OutboxMail)):
             text = "\n".join((mail.subject, mail.text_body, mail.html_body))

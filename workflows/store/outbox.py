@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from workflows.store.approvals import ApprovalRequest
 from workflows.store.db import Base, UtcDateTime
 
 # pending: waiting for the worker (with no SMTP configured it stays so, readable on the Postausgang page)
@@ -29,6 +30,7 @@ class OutboxMail(Base):
     reply_to: Mapped[str | None] = mapped_column(String(254))
     # An approval request's mail: its links and reply address are signed when it is sent.
     approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
+    approval_request: Mapped[ApprovalRequest | None] = relationship(lazy="joined")
     auto_submitted: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,60 @@
+"""Replies to approval mails, received over SMTP (aiosmtpd): ``koopflow mail-in``.
+
+The reply address ``approval+<token>@…`` carries the signed token. A reply decides when its
+first line says yes ("Ja", "Genehmigt") or no ("Nein", "Abgelehnt") and it comes from the
+approver's own address; the approver gets a confirmation. An unclear reply gets a mail
+explaining what to write. Automatic replies (vacation notices, bounces) are ignored and
+never answered, so two robots cannot keep mailing each other.
+"""
+from __future__ import annotations
+
+import logging
+from email import message_from_bytes, policy
+from email.utils import parseaddr
+
+from service.approval_links import TokenExpired, TokenInvalid, read_token, token_from_address
+from workflows.approvals import Decision
+from workflows.decisions import approver_address, decide, reply_unclear
+from workflows.errors import NotFound
+from workflows.reply_parsing import decision_of, is_automatic
+
+log = logging.getLogger(__name__)
+
+
+class ReplyHandler:
+    """aiosmtpd handler; ``app`` is the Flask app (for its secret, database and clock)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if token_from_address(address) is None:
+            return "550 5.1.1 Unbekannter Empfänger"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        for address in envelope.rcpt_tos:
+            self.handle_reply(message, token_from_address(address), envelope.mail_from)
+        return "250 OK"
+
+    def handle_reply(self, message, token: str, envelope_from: str | None) -> str:
+        """What was done: ignored-auto, ignored-invalid, ignored-foreign, decided, already, closed, unclear."""
+        koopflow = self.app.extensions["koopflow"]
+        if is_automatic(message) or not envelope_from:
+            return "ignored-auto"
+        try:
+            request_id, nonce = read_token(self.app.config["SECRET_KEY"], koopflow.clock, token)
+            expected = (approver_address(koopflow.db, request_id, nonce) or "").lower()
+        except (TokenExpired, TokenInvalid, NotFound):
+            log.info("reply with an invalid or expired approval token ignored")
+            return "ignored-invalid"
+        if parseaddr(message.get("From", ""))[1].lower() != expected:
+            log.warning("approval reply from an address other than the approver's ignored")
+            return "ignored-foreign"
+        approved = decision_of(message)
+        if approved is None:
+            reply_unclear(koopflow.db, koopflow.clock, request_id, nonce)
+            return "unclear"
+        return decide(koopflow.db, koopflow.clock, request_id, nonce, Decision(approved, None, "reply"))

@@ -1,0 +1,178 @@
+"""The LWV lead approves a takeover the Fachdienst proposes — from a link in a mail (a GET
+never decides, the page's POST does), by replying "Ja"/"Nein", or on the task page."""
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+
+from service.mail_in import ReplyHandler
+from tests.support.flows import actor, offered_handover, open_task
+from tests.support.handover import CONFIRM_JSON
+from tests.support.pages import CSRF, text_of
+from tests.support.smtp import SmtpServer
+from tests.test_mail import transport_to
+from workflows.outbox import send_due
+from workflows.store.audit import AuditEvent
+from workflows.store.outbox import OutboxMail
+from workflows.store.tasks import OPEN, HumanTask
+from workflows.tasks import complete_task
+
+LINK = re.compile(r"http://localhost:5000(/approvals/[^\s?\"]+)")
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def proposed_takeover(kf) -> int:
+    """A handover whose takeover the Fachdienst has confirmed: it now waits for the lead."""
+    case_id = offered_handover(kf)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  CONFIRM_JSON)
+    return case_id
+
+
+def approval_mail(app, kf, smtp) -> EmailMessage:
+    send_due(kf.db, kf.clock, transport_to(app, smtp.port))
+    mails = [m for m in smtp.inbox.messages if "Genehmigung erbeten" in m["Subject"]]
+    assert len(mails) == 1 and mails[0]["To"] == "lwv.leitung@demo.invalid"
+    return mails[0]
+
+
+def open_tasks(kf, case_id: int) -> set[str]:
+    with kf.db.transaction() as session:
+        return set(session.scalars(select(HumanTask.bpmn_id).where(HumanTask.case_id == case_id,
+                                                                   HumanTask.state == OPEN)))
+
+
+def decisions(kf, case_id: int) -> list[dict]:
+    with kf.db.transaction() as session:
+        return [e.details for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.case_id == case_id, AuditEvent.kind == "approval.decided"))]
+
+
+def test_the_lead_is_asked_by_mail_with_two_links_and_a_reply_address(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+
+    mail = approval_mail(app, kf, smtp)
+
+    body = mail.get_body(("plain",)).get_content()
+    assert "Genehmigen: http://localhost:5000/approvals/" in body and "?entscheidung=genehmigen" in body
+    assert "Ablehnen:   http://localhost:5000/approvals/" in body and "?entscheidung=ablehnen" in body
+    assert mail["Reply-To"].startswith("approval+") and mail["Reply-To"].endswith("@localhost")
+    assert open_tasks(kf, case_id) == {"approve_takeover"}
+
+
+def test_opening_the_link_twice_decides_nothing_and_the_post_decides(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    path = LINK.search(approval_mail(app, kf, smtp).get_body(("plain",)).get_content()).group(1)
+    client = app.test_client()
+
+    first, second = client.get(path + "?entscheidung=genehmigen"), client.get(path)  # a mail scanner, then the lead
+
+    assert first.status_code == second.status_code == 200
+    assert "Übernahme genehmigen" in text_of(second.text) and decisions(kf, case_id) == []
+    assert "Mustermann" not in second.text  # the page shows no personal data
+    response = client.post(path, data={"csrf_token": CSRF.search(second.text).group(1), "decision": "approve"})
+    assert response.status_code == 200 and "Ihre Entscheidung ist gespeichert" in text_of(response.text)
+    assert decisions(kf, case_id) == [{"approved": True, "channel": "link"}]
+    assert {"join_participation_planning", "close_local"} <= open_tasks(kf, case_id)
+
+    replay = client.post(path, data={"csrf_token": CSRF.search(second.text).group(1), "decision": "reject",
+                                     "comment": "doch nicht"})
+    assert replay.status_code == 409 and "bereits entschieden" in text_of(replay.text)
+    assert len(decisions(kf, case_id)) == 1
+
+
+def test_tampered_and_expired_links_change_nothing(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    path = LINK.search(approval_mail(app, kf, smtp).get_body(("plain",)).get_content()).group(1)
+    client = app.test_client()
+
+    tampered = client.get(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"))
+    assert tampered.status_code == 404 and "ungültig" in text_of(tampered.text)
+
+    kf.clock.advance(days=15)
+    expired = client.get(path)
+    assert expired.status_code == 410 and "abgelaufen" in text_of(expired.text)
+    assert decisions(kf, case_id) == [] and "approve_takeover" in open_tasks(kf, case_id)
+
+
+def reply(original: EmailMessage, first_line: str, **headers) -> tuple[EmailMessage, str]:
+    answer = EmailMessage()
+    answer["From"] = headers.pop("sender", "Leonie Leitung <lwv.leitung@demo.invalid>")
+    answer["To"] = original["Reply-To"]
+    answer["Subject"] = "Re: " + original["Subject"]
+    for name, value in headers.items():
+        answer[name.replace("_", "-")] = value
+    answer.set_content(f"{first_line}\n\n> {original.get_body(('plain',)).get_content()[:80]}")
+    token = original["Reply-To"].split("+", 1)[1].split("@", 1)[0]
+    return answer, token
+
+
+def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    answer, token = reply(approval_mail(app, kf, smtp), "Ja, genehmigt.")
+
+    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "decided"
+
+    assert decisions(kf, case_id) == [{"approved": True, "channel": "reply"}]
+    with kf.db.transaction() as session:
+        assert session.scalar(select(OutboxMail.subject).where(OutboxMail.kind == "approval.confirmed")).startswith(
+            "KoopFlow: Ihre Entscheidung ist eingegangen")
+
+
+def test_reply_nein_rejects_and_the_review_comes_back(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    answer, token = reply(approval_mail(app, kf, smtp), "Nein")
+
+    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "decided"
+
+    assert decisions(kf, case_id) == [{"approved": False, "channel": "reply"}]
+    assert "review_handover" in open_tasks(kf, case_id)
+
+
+def test_unclear_reply_gets_an_explanation_and_decides_nothing(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    answer, token = reply(approval_mail(app, kf, smtp), "Vielleicht, ich rufe an.")
+
+    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "unclear"
+
+    assert decisions(kf, case_id) == []
+    with kf.db.transaction() as session:
+        assert session.scalar(select(OutboxMail.to_address).where(OutboxMail.kind == "approval.help")) == \
+            "lwv.leitung@demo.invalid"
+
+
+def test_auto_replies_and_foreign_senders_are_ignored_and_never_answered(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    original = approval_mail(app, kf, smtp)
+    vacation, token = reply(original, "Ja", Auto_Submitted="auto-replied")
+    foreign, _ = reply(original, "Ja", sender="someone@elsewhere.test")
+
+    assert ReplyHandler(app).handle_reply(vacation, token, "lwv.leitung@demo.invalid") == "ignored-auto"
+    assert ReplyHandler(app).handle_reply(foreign, token, "someone@elsewhere.test") == "ignored-foreign"
+
+    assert decisions(kf, case_id) == []
+    with kf.db.transaction() as session:
+        kinds = set(session.scalars(select(OutboxMail.kind)))
+    assert "approval.help" not in kinds and "approval.confirmed" not in kinds
+
+
+def test_on_the_task_page_only_the_asked_lead_decides_and_a_rejection_needs_a_reason(kf, as_user):
+    case_id = proposed_takeover(kf)
+    task = open_task(kf, case_id, "approve_takeover")
+    lead = as_user("lwv.leitung")
+
+    lead.submit(f"/tasks/{task}", f"/tasks/{task}", {"decision": "reject"}, status=422)
+    assert "Bitte begründen Sie die Ablehnung." in lead.text
+    lead.submit(f"/tasks/{task}", f"/tasks/{task}", {"decision": "reject", "comment": "Gutachten fehlt"}, status=302)
+
+    assert decisions(kf, case_id) == [{"approved": False, "channel": "page"}]
+    assert "review_handover" in open_tasks(kf, case_id)

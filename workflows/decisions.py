@@ -1,0 +1,77 @@
+"""Deciding an approval by its token: from the page a mailed link opens (POST only), or from
+an emailed reply. One command, one transaction; the token's approver decides, once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
+from workflows.errors import Conflict
+from workflows.store.approvals import PENDING, ApprovalRequest
+from workflows.store.cases import Case
+from workflows.store.definitions import ProcessDefinition
+from workflows.store.tasks import OPEN, HumanTask
+from workflows.store.users import User
+from workflows.tasks import ALREADY_DONE, finish_task
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What a link's page shows before anything is decided: no personal data."""
+
+    request_id: int
+    status: str  # pending, approved, rejected, withdrawn
+    task_open: bool
+    task_name: str
+    case_id: int
+    case_number: str
+    process_name: str
+    approver_name: str
+
+
+def look_up(db, request_id: int, nonce: str) -> Pending:
+    with db.transaction() as session:
+        request = request_by_token(session, request_id, nonce)
+        task = session.get(HumanTask, request.task_id)
+        case = session.get(Case, request.case_id)
+        return Pending(request.id, request.status, task.state == OPEN, task.name, case.id, case.case_number,
+                       session.get(ProcessDefinition, case.definition_id).name,
+                       session.get(User, request.approver_id).display_name)
+
+
+def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
+    """Returns what happened: "decided", or "already" (this request was decided before),
+    or "closed" (others decided the task meanwhile). Nothing is written unless "decided"."""
+    try:
+        with db.transaction() as session:
+            request: ApprovalRequest = request_by_token(session, request_id, nonce)
+            task = session.get(HumanTask, request.task_id)
+            if request.status != PENDING:
+                return "already"
+            if task.state != OPEN:
+                return "closed"
+            now = clock.now()
+            result = record_decision(session, request, task, decision, now)
+            if result is not None:
+                case = session.get(Case, task.case_id)
+                definition = session.get(ProcessDefinition, case.definition_id)
+                finish_task(session, clock, case, definition, task, result, request.approver_id, None)
+            if decision.channel == "reply":
+                confirm_by_mail(session, request, task, now)
+            return "decided"
+    except StaleDataError as exc:
+        raise Conflict(ALREADY_DONE) from exc
+
+
+def reply_unclear(db, clock, request_id: int, nonce: str) -> None:
+    """An answer we could not read: tell the approver what to write (nothing is decided)."""
+    with db.transaction() as session:
+        request = request_by_token(session, request_id, nonce)
+        if request.status == PENDING:
+            explain_by_mail(session, request, clock.now())
+
+
+def approver_address(db, request_id: int, nonce: str) -> str | None:
+    with db.transaction() as session:
+        return session.get(User, request_by_token(session, request_id, nonce).approver_id).email
