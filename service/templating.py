@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask, request
 
+from workflows.approvals import CHANNELS
 from workflows.clock import BERLIN
 
 EVENT_LABELS = {
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_de)
     app.add_template_filter(datetime_de)
     app.add_template_global(EVENT_LABELS, "EVENT_LABELS")
+    app.add_template_global(CHANNELS, "APPROVAL_CHANNELS")
     app.add_template_filter(lambda unit_id: app.extensions["koopflow"].org_unit_name(unit_id), "org_unit_name")
 
     @app.after_request

@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
 from workflows.errors import Conflict
-from workflows.store.approvals import PENDING, ApprovalRequest
+from workflows.store.approvals import PENDING, WITHDRAWN, ApprovalRequest
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.tasks import OPEN, HumanTask
@@ -47,10 +47,10 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
         with db.transaction() as session:
             request: ApprovalRequest = request_by_token(session, request_id, nonce)
             task = session.get(HumanTask, request.task_id)
+            if request.status == WITHDRAWN or (request.status == PENDING and task.state != OPEN):
+                return "closed"  # the others decided it
             if request.status != PENDING:
                 return "already"
-            if task.state != OPEN:
-                return "closed"
             now = clock.now()
             result = record_decision(session, request, task, decision, now)
             if result is not None:
