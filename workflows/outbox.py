@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import select
-
 from workflows.store.outbox import PENDING, SENT, OutboxMail, due_mail_ids
 
 log = logging.getLogger(__name__)
@@ -39,10 +37,7 @@ def send_due(db, clock, transport: Callable[[OutboxMail], None]) -> SendResult:
         ids = due_mail_ids(session, clock.now())
     for mail_id in ids:
         with db.transaction() as session:
-            query = select(OutboxMail).where(OutboxMail.id == mail_id)
-            if not db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            mail = session.scalar(query)
+            mail = db.claim(session, OutboxMail, mail_id)
             now = clock.now()
             if mail is None or mail.status != PENDING or mail.next_attempt_at > now:
                 continue

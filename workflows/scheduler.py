@@ -60,10 +60,7 @@ def due_case_ids(session, now: datetime, limit: int = BATCH) -> list[int]:
 def wake_case(db, clock, case_id: int) -> bool:
     """Fire the due timers of one case; False when it was no longer due or another worker has it."""
     with db.transaction() as session:
-        query = select(Case).where(Case.id == case_id)
-        if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        case = session.scalar(query)
+        case = db.claim(session, Case, case_id)
         now = clock.now()
         if case is None or case.status != RUNNING or case.next_timer_due is None or case.next_timer_due >= now:
             return False

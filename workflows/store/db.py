@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -73,6 +73,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def claim(self, session: Session, model, row_id):
+        """The row, locked for this transaction, or None if another process holds it.
+
+        PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so parallel workers take different rows.
+        SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE)."""
+        query = select(model).where(model.id == row_id)
+        if not self.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        return session.scalar(query)
 
 
 class UtcDateTime(TypeDecorator):
