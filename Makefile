@@ -3,6 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 PORT ?= 5000
 BIN := $(VENV)/bin
+# links in pages, mails and the calendar feed point at the port make run serves on
+export KOOPFLOW_BASE_URL ?= http://localhost:$(PORT)
 
 .PHONY: run test bench install clean-db
 

@@ -115,6 +115,7 @@ def worker(once: bool, max_sleep: float) -> None:
     from workflows.scheduler import run_forever, run_once
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change otherwise
     clock = SystemClock()
     flask_app = _or_exit(lambda: create_app(_settings(), clock))
     app, transport = flask_app.extensions["koopflow"], smtp_transport(flask_app)

@@ -10,6 +10,7 @@ from html import unescape
 import yaml
 from icalendar import Calendar
 
+from tests.support.pages import text_of
 from tests.support.annual import complete, row_with, the_task, worker_round
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON, question
@@ -44,17 +45,21 @@ def test_annual_deadlines_are_open_before_the_due_date_and_overdue_after_it(kf, 
     _, retirement_case = the_task(sozialamt, "Anzahl nach Regelaltersgrenze melden")
 
     page = sozialamt.get("/deadlines").text
-    assert row_with(page, NAMED_LIST) == f"31.03.2027 {NAMED_LIST} {named_list_case} offen"
-    assert row_with(page, RETIREMENT) == f"31.03.2027 {RETIREMENT} {retirement_case} offen"
-    assert row_with(page, RESIDENTS) == f"30.06.2027 {RESIDENTS} noch nicht eröffnet offen"
+    assert row_with(page, NAMED_LIST) == f"31.03.2027 {NAMED_LIST} Landkreis Gießen {named_list_case} offen"
+    assert row_with(page, RETIREMENT) == f"31.03.2027 {RETIREMENT} Landkreis Gießen {retirement_case} offen"
+    assert row_with(page, RESIDENTS) == f"30.06.2027 {RESIDENTS} LWV Hessen noch nicht eröffnet offen"
+    # one line per delivery: the request's title links to the Sozialamt's open task
+    named_list_task, _ = the_task(sozialamt, "Namentliche Liste übermitteln")
+    assert "Namentliche Liste übermitteln" not in text_of(page)
+    assert re.search(rf'<a href="/tasks/{named_list_task}">{re.escape(NAMED_LIST)}</a>', page)
 
     worker_round(kf, "2027-04-01")  # nothing was delivered by 31.03.
 
     page = sozialamt.get("/deadlines").text
-    assert row_with(page, NAMED_LIST) == f"31.03.2027 {NAMED_LIST} {named_list_case} überfällig"
-    assert row_with(page, RETIREMENT) == f"31.03.2027 {RETIREMENT} {retirement_case} überfällig"
+    assert row_with(page, NAMED_LIST) == f"31.03.2027 {NAMED_LIST} Landkreis Gießen {named_list_case} überfällig"
+    assert row_with(page, RETIREMENT) == f"31.03.2027 {RETIREMENT} Landkreis Gießen {retirement_case} überfällig"
     _, residents_case = the_task(as_user("lwv.fachdienst"), "Anzahl der Leistungsberechtigten melden")
-    assert row_with(page, RESIDENTS) == f"30.06.2027 {RESIDENTS} {residents_case} offen"
+    assert row_with(page, RESIDENTS) == f"30.06.2027 {RESIDENTS} LWV Hessen {residents_case} offen"
 
 
 def test_delivered_request_leaves_the_fristen_page(kf, as_user):

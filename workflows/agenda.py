@@ -3,7 +3,7 @@ annual requests of the agreements we take part in — for the Fristen page and t
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -12,6 +12,8 @@ from workflows.access import Actor
 from workflows.annual import enabled_requests, schedule
 from workflows.reports import agreements_of
 from workflows.store.annual import AnnualCase
+from workflows.store.definitions import current_definition
+from workflows.store.organisation import Agency, OrgUnit, org_units_for_role
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import NO_DUE_DATE, HumanTask, HumanTaskGroup
 from workflows.store.users import User
@@ -28,6 +30,7 @@ class Deadline:
     case_number: str | None
     task_id: int | None
     uid: str  # stable identity for calendars
+    deliverer: str = ""  # who delivers (annual requests)
 
     def overdue(self, today: date) -> bool:
         return self.due_on < today
@@ -35,8 +38,14 @@ class Deadline:
 
 def deadlines_for(db, actor: Actor, today: date) -> list[Deadline]:
     with db.transaction() as session:
-        found = _task_deadlines(session, actor) + _annual_deadlines(session, actor, today)
-    return sorted(found, key=lambda d: (d.due_on, d.what))
+        tasks = _task_deadlines(session, actor)
+        annual = _annual_deadlines(session, actor, today)
+    # An annual request whose open task sits in my groups is one line: its title, my task's link.
+    mine = {d.case_id: d for d in tasks}
+    annual = [replace(d, task_id=mine[d.case_id].task_id) if d.case_id in mine else d for d in annual]
+    merged = {d.case_id for d in annual if d.case_id in mine}
+    tasks = [d for d in tasks if d.case_id not in merged]
+    return sorted(tasks + annual, key=lambda d: (d.due_on, d.what))
 
 
 def _task_deadlines(session, actor: Actor) -> list[Deadline]:
@@ -77,8 +86,17 @@ def _annual_deadlines(session, actor: Actor, today: date) -> list[Deadline]:
                 result.append(Deadline(
                     dates.due_on, f"{request['reference']} {request['title']} {year}", agreement.id,
                     row[1].id if row else None, row[1].case_number if row else None, None,
-                    f"annual-{agreement.id}-{request['key']}-{year}@koopflow"))
+                    f"annual-{agreement.id}-{request['key']}-{year}@koopflow", _deliverer(session, agreement, request)))
     return result
+
+
+def _deliverer(session, agreement, request: dict) -> str:
+    """The agency whose org units do the request's first task (who delivers)."""
+    definition = current_definition(session, request["process"])
+    first = next(iter(definition.user_tasks.values()), None) if definition else None
+    units = org_units_for_role(session, agreement.id, first["lane"]) if first else []
+    agency = session.get(Agency, session.get(OrgUnit, units[0]).agency_id) if units else None
+    return agency.short_name if agency else ""
 
 
 def calendar_key(db, user_id: int, renew: bool = False) -> str:
