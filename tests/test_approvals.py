@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage
+from smtplib import SMTP, SMTPRecipientsRefused
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from service.mail_in import ReplyHandler
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
 from tests.support.pages import CSRF, text_of
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, free_port
 from tests.test_mail import transport_to
 from workflows.outbox import send_due
 from workflows.store.audit import AuditEvent
@@ -176,3 +178,21 @@ def test_on_the_task_page_only_the_asked_lead_decides_and_a_rejection_needs_a_re
 
     assert decisions(kf, case_id) == [{"approved": False, "channel": "page"}]
     assert "review_handover" in open_tasks(kf, case_id)
+
+
+def test_a_reply_sent_over_smtp_to_the_mail_in_receiver_decides(app, kf, smtp):
+    case_id = proposed_takeover(kf)
+    answer, _token = reply(approval_mail(app, kf, smtp), "Genehmigt")
+    port = free_port()
+    receiver = Controller(ReplyHandler(app), hostname="127.0.0.1", port=port)
+    receiver.start()
+    try:
+        with SMTP("127.0.0.1", port) as client:
+            with pytest.raises(SMTPRecipientsRefused):  # only approval+<token> addresses are taken
+                client.sendmail("lwv.leitung@demo.invalid", ["someone@localhost"], answer.as_bytes())
+            client.send_message(answer, from_addr="lwv.leitung@demo.invalid", to_addrs=[answer["To"]])
+    finally:
+        receiver.stop()
+
+    assert decisions(kf, case_id) == [{"approved": True, "channel": "reply"}]
+    assert {"join_participation_planning", "close_local"} <= open_tasks(kf, case_id)
