@@ -26,6 +26,11 @@ SAFE_BUILTINS = {
 }
 
 
+# Builtins a diagram might reach for to get out; named so the error says what was refused.
+FORBIDDEN_NAMES = {"open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
+                   "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super"}
+
+
 class ScriptNotAllowed(Exception):
     """A BPMN expression or script tried something KoopFlow does not allow."""
 
@@ -44,6 +49,8 @@ def check_source(source: str) -> None:
             raise ScriptNotAllowed(f"Zugriff auf {node.attr} ist nicht erlaubt")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise ScriptNotAllowed(f"Name {node.id} ist nicht erlaubt")
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            raise ScriptNotAllowed(f"{node.id} ist in Prozessdiagrammen nicht erlaubt")
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)):
             raise ScriptNotAllowed(f"{type(node).__name__} ist nicht erlaubt")
 
