@@ -26,9 +26,11 @@ SAFE_BUILTINS = {
 }
 
 
-# Builtins a diagram might reach for to get out; named so the error says what was refused.
+# Builtins a diagram might reach for to get out, named so the error says what was refused.
+# (Everything else outside SAFE_BUILTINS simply does not exist; names like "type" stay free
+# for form fields.)
 FORBIDDEN_NAMES = {"open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
-                   "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super"}
+                   "delattr", "breakpoint", "memoryview"}
 
 
 class ScriptNotAllowed(Exception):
