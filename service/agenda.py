@@ -45,6 +45,8 @@ def calendar(token: str):
         claims = _serializer().loads(token)
     except BadSignature:
         abort(404)
+    if not isinstance(claims, dict):
+        abort(404)
     app = koopflow()
     actor = actor_for_calendar(app.db, int(claims.get("u", 0)), str(claims.get("k", "")))
     if actor is None:

@@ -1,0 +1,229 @@
+"""Every route of the app, walked as someone who must not see the case: an anonymous visitor,
+a Landkreis user against the LWV's tasks, and an LWV unit that takes part in nothing. None
+of them gets personal data or changes anything; the rightful users get every page, so the
+ids are right and the walk is not vacuous. A new route is walked automatically; one whose
+URL parameters the walk cannot fill makes it fail."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from itertools import product
+
+import pytest
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
+
+from service.approval_links import make_token
+from service.config import Settings
+from tests.support.api import api_client
+from tests.support.flows import actor, offered_handover, open_task
+from tests.support.handover import CONFIRM_JSON, PERSON
+from tests.support.pages import CSRF
+from tests.test_approvals import proposed_takeover
+from tests.test_named_list_handover import ROWS, delivered_list
+from workflows.agenda import calendar_key
+from workflows.clock import BERLIN
+from workflows.scheduler import run_once
+from workflows.store.annual import AnnualCase
+from workflows.store.approvals import ApprovalRequest
+from workflows.store.audit import AuditEvent
+from workflows.store.cases import Case
+from workflows.store.documents import Document
+from workflows.store.outbox import OutboxMail
+from workflows.store.tasks import HumanTask
+
+CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
+PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
+                  | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
+ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id"}
+WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
+FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
+        "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
+
+# Public by design, with why, and what they answer to a forged token or an unknown path.
+PUBLIC = {
+    "static": ("stylesheet only, no data", 404),
+    "auth.login": ("the login form", 200),
+    "auth.login_post": ("checks the password (the walk sends none: refused)", 401),
+    "api.openapi": ("describes the API, holds no data", 200),
+    "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
+    "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
+    "agenda.calendar": ("the signed per-user address is the calendar app's key", 404),
+}
+TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "agenda.calendar": "calendar"}
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
+                    documents_dir=tmp_path / "documents")
+
+
+@pytest.fixture
+def state(kf, as_user):
+    """A named list delivered, a § 9 data set uploaded, a handover offered, a takeover proposed."""
+    named_list = delivered_list(kf)
+    kf.clock.set(datetime(2027, 7, 1, 8, 0, tzinfo=BERLIN))
+    run_once(kf.db, kf.clock)
+    with kf.db.transaction() as session:
+        regional = session.scalar(select(AnnualCase.case_id).where(
+            AnnualCase.request_key == "regional_data_report", AnnualCase.year == 2027))
+    fachdienst = as_user("lwv.fachdienst")
+    upload_task = open_task(kf, regional, "provide_regional_data")
+    page = fachdienst.get(f"/tasks/{upload_task}")
+    posted = fachdienst.client.post(f"/tasks/{upload_task}", content_type="multipart/form-data", data={
+        "csrf_token": CSRF.search(page.text).group(1), "document_id": (io.BytesIO(CSV), "daten.csv")})
+    assert posted.status_code == 302
+    offered, proposed = offered_handover(kf), proposed_takeover(kf)
+    with kf.db.transaction() as session:
+        request = session.scalar(select(ApprovalRequest).where(ApprovalRequest.case_id == proposed))
+        request_id, nonce = request.id, request.nonce
+        ids = {"case_id": list(session.scalars(select(Case.id))),
+               "task_id": list(session.scalars(select(HumanTask.id))),
+               "document_id": list(session.scalars(select(Document.id))),
+               "mail_id": list(session.scalars(select(OutboxMail.id))), "row": [0, 1]}
+        upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
+    assert all(ids.values()), ids
+    lwv_tasks = [open_task(kf, offered, "review_handover"), open_task(kf, proposed, "approve_takeover"),
+                 open_task(kf, named_list, "acknowledge_named_list"), upload_task_id]
+    fachdienst_id = actor(kf, "lwv.fachdienst").user_id
+    secret = "test-secret"
+    calendar = URLSafeSerializer(secret, salt="koopflow-calendar")
+    return {
+        "everything": ids,
+        "lwv_tasks": {"task_id": lwv_tasks},
+        "rightful": {"case_id": [offered], "task_id": [lwv_tasks[0]], "document_id": ids["document_id"][:1],
+                     "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
+                     "approval": [make_token(secret, kf.clock, request_id, nonce)],
+                     "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
+        "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
+                                make_token(secret, kf.clock, request_id + 99, nonce), "no-token"],
+                   "calendar": [calendar.dumps({"u": fachdienst_id, "k": "guessed"}), "no-token"],
+                   "filename": ["no-such-file.css", "../koopflow.db"]},
+    }
+
+
+def methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def urls_of(app, rule, ids: dict) -> list[str]:
+    """Every URL of ``rule`` with its parameters taken from ``ids`` (all combinations)."""
+    names = sorted(rule.arguments)
+    if rule.endpoint not in PUBLIC:
+        unknown = set(names) - ID_PARAMS
+        assert not unknown, f"new route {rule.rule}: add it to the isolation test (parameters {sorted(unknown)})"
+    choices = [ids.get(TOKENS[rule.endpoint] if name == "token" else name, []) for name in names]
+    adapter = app.url_map.bind("localhost")
+    return [adapter.build(rule.endpoint, dict(zip(names, values)), method=methods(rule)[0])
+            for values in product(*choices)]
+
+
+def snapshot(kf) -> dict:
+    """What a request must not change: case and task states, approvals, records, mails."""
+    with kf.db.transaction() as session:
+        return {
+            "cases": sorted(session.execute(select(Case.id, Case.status, Case.version)).all()),
+            "tasks": sorted(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.assignee_id)).all()),
+            "approvals": sorted(session.execute(select(ApprovalRequest.id, ApprovalRequest.status)).all()),
+            "events": [e for e in session.execute(select(AuditEvent.id, AuditEvent.kind)).all()
+                       if e.kind.startswith(WRITING_KINDS)],
+            "documents": sorted(session.scalars(select(Document.id))),
+            "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
+        }
+
+
+class Visitor:
+    """Sends any route's request as one person: their browser session (with a CSRF token
+    from a page they can load) for pages, their bearer token for the API."""
+
+    def __init__(self, app, kf, username: str | None, browser=None):
+        self.username = username
+        self.client = browser.client if browser else app.test_client()
+        self.csrf = CSRF.search(self.client.get("/inbox" if username else "/login").text).group(1)
+        self.api_headers = api_client(app, kf, kf.clock, username).headers if username else {}
+
+    def send(self, method: str, url: str, follow: bool = False):
+        if url.startswith("/api/"):
+            body = CONFIRM_JSON if method == "POST" else None
+            return self.client.open(url, method=method, headers=self.api_headers, json=body)
+        data = {"csrf_token": self.csrf, **FORM} if method == "POST" else None
+        return self.client.open(url, method=method, data=data, follow_redirects=follow)
+
+
+def walk_reveals_nothing(app, kf, visitor: Visitor, ids: dict, forged: dict, only_with_ids: bool = False):
+    """Every route × method × id from ``ids`` as ``visitor``: each answer as ``allowed``,
+    no personal data in any, nothing changed."""
+    problems, before, walked = [], snapshot(kf), 0
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout")  # log out last
+    for rule in rules:
+        if only_with_ids and (not rule.arguments or rule.endpoint in PUBLIC):
+            continue
+        for url in urls_of(app, rule, forged if rule.endpoint in PUBLIC else ids):
+            for method in methods(rule):
+                response, walked = visitor.send(method, url), walked + 1
+                body = response.get_data(as_text=True)
+                if not allowed(rule, visitor.username, response):
+                    problems.append(f"{visitor.username or 'anonymous'} {method} {url} -> {response.status_code}")
+                leaked = [p for p in PERSONAL if p in body] + (["the CSV"] if CSV.decode() in body else [])
+                if leaked:
+                    problems.append(f"{visitor.username or 'anonymous'} {method} {url} shows {leaked}")
+    assert walked > 10, "the walk walked nothing"
+    changed = [part for part, rows in snapshot(kf).items() if rows != before[part]]
+    problems += [f"{visitor.username or 'anonymous'} changed the database: {changed}"] if changed else []
+    assert not problems, "\n".join(problems)
+
+
+def allowed(rule, username: str | None, response) -> bool:
+    if rule.endpoint in PUBLIC:
+        return response.status_code == PUBLIC[rule.endpoint][1]
+    if rule.rule.startswith("/api/") and username is None:
+        return response.status_code == 401
+    if username is None:
+        return response.status_code == 302 and response.headers["Location"].startswith("/login")
+    if rule.rule.startswith("/admin/"):
+        return response.status_code == 404
+    if rule.arguments:
+        return response.status_code in (403, 404)
+    return response.status_code < 500  # the user's own inbox, settings, …: but no one else's data
+
+
+def test_every_public_route_is_explained_and_still_exists(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert all(reason for reason, _ in PUBLIC.values())
+    assert set(PUBLIC) <= endpoints, f"allow-listed but gone: {set(PUBLIC) - endpoints}"
+
+
+def test_anonymous_visitors_get_the_login_or_401_and_no_data_anywhere(app, kf, state):
+    walk_reveals_nothing(app, kf, Visitor(app, kf, None), state["everything"], state["forged"])
+
+
+def test_an_lwv_unit_that_takes_no_part_gets_nothing_of_any_case(app, kf, as_user, state):
+    visitor = Visitor(app, kf, "lwv.fb204", as_user("lwv.fb204"))
+    walk_reveals_nothing(app, kf, visitor, state["everything"], state["forged"])
+
+
+def test_the_landkreis_cannot_open_or_work_on_the_lwvs_tasks(app, kf, as_user, state):
+    visitor = Visitor(app, kf, "lk.sozialamt", as_user("lk.sozialamt"))
+    walk_reveals_nothing(app, kf, visitor, state["lwv_tasks"], state["forged"], only_with_ids=True)
+
+
+def test_the_rightful_users_get_every_page_of_the_same_state(app, kf, as_user, state):
+    """Proves the ids and the personal-data markers are right: the walk above is not vacuous."""
+    ids = state["rightful"]
+    visitors = {"lwv.fachdienst": Visitor(app, kf, "lwv.fachdienst", as_user("lwv.fachdienst")),
+                "admin": Visitor(app, kf, "admin", as_user("admin"))}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        visitor = visitors["admin" if rule.rule.startswith("/admin/") else "lwv.fachdienst"]
+        urls = urls_of(app, rule, ids)
+        assert urls, f"no rightful ids for {rule.rule}"
+        for url in urls:
+            response = visitor.send("GET", url, follow=True)
+            assert response.status_code == 200, (visitor.username, url, response.status_code)
+            if rule.endpoint in PUBLIC:  # even with the right token: no personal data
+                assert not [p for p in PERSONAL if p in response.get_data(as_text=True)], url
+    case_page = visitors["lwv.fachdienst"].send("GET", f"/cases/{ids['case_id'][0]}").get_data(as_text=True)
+    assert PERSON["last_name"] in case_page and "14.05.2008" in case_page
+    assert visitors["lwv.fachdienst"].send("GET", f"/documents/{ids['document_id'][0]}").data == CSV
