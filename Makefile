@@ -3,10 +3,11 @@ VENV ?= .venv
 PYTHON ?= python3
 PORT ?= 5000
 BIN := $(VENV)/bin
+VENDOR := service/static/vendor
 # links in pages, mails and the calendar feed point at the port make run serves on
 export KOOPFLOW_BASE_URL ?= http://localhost:$(PORT)
 
-.PHONY: run test bench install clean-db
+.PHONY: run test bench install clean-db chromium
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +15,25 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed $(VENDOR)/.copied
+
+## bpmn-js (and axe-core for the browser tests) from npm, as package-lock.json pins them; the
+## files the pages load are copied into service/static/vendor/ (never fetched from a CDN).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.package-lock.json
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/dist/assets/diagram-js.css $(VENDOR)/
+	cp -R node_modules/bpmn-js/dist/assets/bpmn-font $(VENDOR)/
+	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js.LICENSE
+	touch $@
+
+## The browser tests drive Debian's Chromium; install it when missing (CI runs as root).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
 ## Install, create or upgrade the SQLite database, load the demo agreement and users, then
 ## start the worker and the web server (Ctrl-C stops both).
@@ -27,7 +46,7 @@ run: install
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - 'service:create_app()'
 
 ## The whole test suite.
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
 
 ## Every benchmark in bench/ (figures only, no asserts); the output goes to bench/results.md.

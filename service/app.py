@@ -32,12 +32,13 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
 def _register(app: Flask) -> None:
     from service import admin, agenda, api, approvals, auth, cases, documents, errors, inbox, reports, tasks, templating  # noqa: PLC0415
     from service import uploads  # noqa: PLC0415
+    from service import diagrams  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     uploads.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp, diagrams.bp):
         app.register_blueprint(blueprint)
 
 

@@ -28,6 +28,7 @@ from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case
+from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask
@@ -35,7 +36,7 @@ from workflows.store.tasks import HumanTask
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
-ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id"}
+ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -49,6 +50,11 @@ PUBLIC = {
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
     "agenda.calendar": ("the signed per-user address is the calendar app's key", 404),
+}
+# Open to every signed-in user by design (no case data); anonymous visitors get the login.
+SHARED = {
+    "diagrams.version": "a process definition version: its diagram and elements",
+    "diagrams.version_xml": "a process definition version's BPMN file",
 }
 TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "agenda.calendar": "calendar"}
 
@@ -81,7 +87,11 @@ def state(kf, as_user):
         ids = {"case_id": list(session.scalars(select(Case.id))),
                "task_id": list(session.scalars(select(HumanTask.id))),
                "document_id": list(session.scalars(select(Document.id))),
-               "mail_id": list(session.scalars(select(OutboxMail.id))), "row": [0, 1]}
+               "mail_id": list(session.scalars(select(OutboxMail.id))), "row": [0, 1],
+               "process_key": ["handover_school_end"],
+               "definition_id": list(session.scalars(select(ProcessDefinition.id)))}
+        handover_definition = session.scalar(select(ProcessDefinition.id).where(
+            ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
     assert all(ids.values()), ids
     lwv_tasks = [open_task(kf, offered, "review_handover"), open_task(kf, proposed, "approve_takeover"),
@@ -94,6 +104,7 @@ def state(kf, as_user):
         "lwv_tasks": {"task_id": lwv_tasks},
         "rightful": {"case_id": [offered], "task_id": [lwv_tasks[0]], "document_id": ids["document_id"][:1],
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
+                     "process_key": ["handover_school_end"], "definition_id": [handover_definition],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
@@ -183,6 +194,8 @@ def allowed(rule, username: str | None, response) -> bool:
         return response.status_code == 302 and response.headers["Location"].startswith("/login")
     if rule.rule.startswith("/admin/"):
         return response.status_code == 404
+    if rule.endpoint in SHARED:
+        return response.status_code in (200, 404)
     if rule.arguments:
         return response.status_code in (403, 404)
     return response.status_code < 500  # the user's own inbox, settings, …: but no one else's data

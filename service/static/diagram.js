@@ -1,0 +1,93 @@
+/* Draws a BPMN diagram with the bpmn-js NavigatedViewer (pan, zoom) served from
+ * static/vendor/ (copied from npm by `make install`). The XML comes from the URL in the
+ * container's data-bpmn-url. On a case's diagram, the element table's rows carry each
+ * element's state (data-state, data-due); they become markers (CSS class: colour and
+ * border style) and a text badge on the element, so the state reads without colour.
+ * Without JavaScript the table shows the same. No inline script: CSP script-src 'self'.
+ */
+(function () {
+  "use strict";
+
+  var BADGES = {
+    completed: "\u2713 erledigt",
+    active: "\u25B6 aktiv",
+    waiting: "\u25F7 wartet",
+    cancelled: "\u2715 abgebrochen"
+  };
+
+  function badge(state, due) {
+    var element = document.createElement("span");
+    element.className = "state-badge state-badge--" + state;
+    element.textContent = BADGES[state] + (due ? " bis " + due : "");
+    return element;
+  }
+
+  function markStates(viewer) {
+    var canvas = viewer.get("canvas");
+    var registry = viewer.get("elementRegistry");
+    var overlays = viewer.get("overlays");
+    var rows = document.querySelectorAll("#elements tr[data-state]");
+    var attached = {};
+    Array.prototype.forEach.call(rows, function (row) {
+      var id = row.getAttribute("data-element");
+      var state = row.getAttribute("data-state");
+      var element = registry.get(id);
+      if (!element || !BADGES[state]) {
+        return;
+      }
+      canvas.addMarker(id, "state-" + state);
+      if (!element.waypoints) {
+        // Events attached to one task sit side by side: stack their badges below each other.
+        var stacked = element.host ? (attached[element.host.id] = (attached[element.host.id] || 0) + 1) - 1 : 0;
+        overlays.add(id, "state", {
+          position: { top: element.height + 2 + stacked * 18, left: -4 },
+          html: badge(state, row.getAttribute("data-due"))
+        });
+      }
+    });
+  }
+
+  function fail(container, message) {
+    container.setAttribute("data-error", message);
+    var notice = document.createElement("p");
+    notice.className = "diagram__fallback";
+    notice.textContent = "Das Diagramm konnte nicht gezeichnet werden (" + message + "). Die Tabelle unten enthält alle Schritte.";
+    container.appendChild(notice);
+  }
+
+  function draw() {
+    var container = document.getElementById("diagram");
+    if (!container) {
+      return;
+    }
+    if (!window.BpmnJS) {
+      fail(container, "bpmn-js fehlt");
+      return;
+    }
+    fetch(container.getAttribute("data-bpmn-url"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (xml) {
+        container.textContent = "";
+        var viewer = new window.BpmnJS({ container: container });
+        return viewer.importXML(xml).then(function () {
+          viewer.get("canvas").zoom("fit-viewport");
+          markStates(viewer);
+          container.setAttribute("data-rendered", "true");
+        });
+      })
+      .catch(function (error) {
+        fail(container, error.message || String(error));
+      });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

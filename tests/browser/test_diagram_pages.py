@@ -1,0 +1,101 @@
+"""The diagram pages in a real browser: bpmn-js draws the diagram, the case's states sit on
+the right elements, the bpmn.io watermark shows, no console errors, no axe violations."""
+from __future__ import annotations
+
+from tests.support.flows import actor, offered_handover, open_task
+from tests.support.handover import CONFIRM_JSON
+from workflows.store.definitions import current_definition
+from workflows.tasks import complete_task
+
+
+def _drawn(page, url: str):
+    page.goto(url)
+    page.wait_for_function(
+        "() => { const d = document.getElementById('diagram'); return d.dataset.rendered || d.dataset.error; }")
+    error = page.get_attribute("#diagram", "data-error")
+    assert error is None, f"bpmn-js: {error}"
+    return page
+
+
+def _classes(page, element_id: str) -> list[str]:
+    return page.get_attribute(f'g.djs-element[data-element-id="{element_id}"]', "class").split()
+
+
+def _badge(page, element_id: str) -> str:
+    return page.inner_text(f'.djs-overlays[data-container-id="{element_id}"] .state-badge')
+
+
+def _no_violations(page):
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]]
+    assert problems == [], problems
+
+
+def _version_url(server) -> str:
+    with server.kf.db.transaction() as session:
+        definition = current_definition(session, "handover_school_end")
+        return f"{server.url}/processes/handover_school_end/versions/{definition.id}"
+
+
+def test_definition_page_draws_the_diagram(page_as, server):
+    page = _drawn(page_as("lwv.fachdienst"), _version_url(server))
+    for element_id in ("review_handover", "prepare_handover", "flow_to_review", "review_reminder_timer"):
+        assert page.locator(f'[data-element-id="{element_id}"]').count() >= 1, element_id
+    assert page.locator(".bjs-powered-by").is_visible()  # bpmn.io's licence: the watermark stays
+    assert page.locator('#elements tr[data-element="review_handover"]').is_visible()
+    _no_violations(page)
+    assert page.console_errors == []
+
+
+def test_processes_page_has_no_violations(page_as, server):
+    page = page_as("lk.sozialamt")
+    page.goto(f"{server.url}/processes")
+    assert page.locator(f'a[href="{_version_url(server).removeprefix(server.url)}"]').count() == 1
+    _no_violations(page)
+    assert page.console_errors == []
+
+
+def test_case_diagram_marks_completed_active_waiting_and_cancelled(page_as, server):
+    kf = server.kf
+    offered = offered_handover(kf)
+    confirmed = offered_handover(kf)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, confirmed, "review_handover"),
+                  CONFIRM_JSON)
+    page = page_as("lwv.fachdienst")
+
+    _drawn(page, f"{server.url}/cases/{offered}/diagram")
+    assert "state-completed" in _classes(page, "prepare_handover")
+    assert "state-active" in _classes(page, "review_handover")
+    assert "state-waiting" in _classes(page, "review_reminder_timer")
+    assert not {"state-completed", "state-active", "state-waiting"} & set(_classes(page, "close_local"))
+    assert _badge(page, "prepare_handover") == "✓ erledigt"
+    assert _badge(page, "review_handover") == "▶ aktiv"
+    assert _badge(page, "review_reminder_timer").startswith("◷ wartet bis ")
+    assert page.locator(".case-diagram__aside").inner_text().count("wartet bei") == 1
+    _no_violations(page)
+    assert page.console_errors == []
+
+    _drawn(page, f"{server.url}/cases/{confirmed}/diagram")
+    assert "state-cancelled" in _classes(page, "review_reminder_timer")
+    assert _badge(page, "review_reminder_timer") == "✕ abgebrochen"
+    assert "state-completed" in _classes(page, "review_handover")
+    assert "state-active" in _classes(page, "approve_takeover")
+    _no_violations(page)
+    assert page.console_errors == []
+
+
+def test_case_diagram_without_javascript_shows_the_states_as_a_table(chromium, server):
+    offered = offered_handover(server.kf)
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("#field-username", "lwv.fachdienst")
+        page.fill("#field-password", "demo")
+        page.click("button[type=submit]")
+        page.goto(f"{server.url}/cases/{offered}/diagram")
+        assert "JavaScript" in page.inner_text("#diagram")
+        row = page.locator('#elements tr[data-element="review_handover"]')
+        assert "aktiv" in row.inner_text()
+    finally:
+        context.close()

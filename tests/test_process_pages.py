@@ -1,0 +1,100 @@
+"""The "Prozesse" pages and a case's diagram, read without JavaScript (the element tables)."""
+from __future__ import annotations
+
+import re
+
+from tests.support.flows import actor, offered_handover, open_task
+from tests.support.handover import CONFIRM_JSON
+from workflows.engine import runtime
+from workflows.engine.states import element_states
+from workflows.process_catalog import processes
+from workflows.store.cases import Case
+from workflows.store.definitions import current_definition
+from workflows.tasks import complete_task
+
+
+def _row(html: str, element_id: str) -> str:
+    match = re.search(rf'<tr data-element="{element_id}"[^>]*>.*?</tr>', html, flags=re.S)
+    assert match, f"no row for {element_id}"
+    return match.group(0)
+
+
+def _version_url(kf, key: str = "handover_school_end") -> str:
+    with kf.db.transaction() as session:
+        return f"/processes/{key}/versions/{current_definition(session, key).id}"
+
+
+def test_processes_lists_every_definition_with_its_versions_and_case_counts(kf, as_user):
+    offered_handover(kf)
+    catalog = {p.key: p for p in processes(kf.db)}
+    assert set(catalog) == set(kf.definitions)
+    [version] = catalog["handover_school_end"].versions
+    assert version.is_current and version.case_count == 1 and len(version.short_hash) == 12
+    assert catalog["regional_data_report"].versions[0].case_count == 0
+
+    page = as_user("lk.sozialamt").get("/processes")
+    assert "Prozesse" in page.text and version.short_hash in page.text
+    assert _version_url(kf) in page.text
+
+
+def test_definition_page_lists_elements_with_lane_documentation_and_form_fields(kf, as_user):
+    browser = as_user("lwv.fachdienst")
+    html = browser.get(_version_url(kf)).text
+    review = _row(html, "review_handover")
+    assert "Übergabe prüfen" in review and "LWV: Fachdienst für den Landkreis" in review
+    assert "Aufgabe (Formular)" in review and "Entscheidung" in review and "Übernahme zum" in review
+    assert "Zeitgeber" in _row(html, "review_reminder_timer")
+    assert "Sequenzfluss" in _row(html, "flow_to_review")
+    assert 'data-bpmn-url="' + _version_url(kf) + '.bpmn"' in html
+    assert "<script>" not in html  # no inline script (CSP)
+
+    xml = browser.get(_version_url(kf) + ".bpmn")
+    assert xml.mimetype == "application/xml" and b'id="review_handover"' in xml.data
+
+
+def test_unknown_version_or_wrong_key_is_not_found(kf, as_user):
+    browser = as_user("lk.sozialamt")
+    url = _version_url(kf)
+    browser.get(url.replace("handover_school_end", "regional_data_report"), status=404)
+    browser.get("/processes/handover_school_end/versions/99999", status=404)
+
+
+def test_pages_need_a_login(app, kf):
+    client = app.test_client()
+    assert client.get("/processes").status_code == 302
+    assert client.get(_version_url(kf)).status_code == 302
+
+
+def test_element_states_of_an_offered_handover(kf):
+    case_id = offered_handover(kf)
+    with kf.db.transaction() as session:
+        states = element_states(runtime.load(session.get(Case, case_id).state, {}))
+    assert states["prepare_handover"].state == "completed"
+    assert states["review_handover"].state == "active"
+    assert states["review_reminder_timer"].state == "waiting" and states["review_reminder_timer"].due
+    assert states["wait_for_response"].state == "waiting" and states["wait_for_response"].due is None  # not a timer
+    assert "close_local" not in states
+
+
+def test_case_diagram_shows_each_elements_state_and_the_open_tasks(kf, as_user):
+    case_id = offered_handover(kf)
+    fachdienst = as_user("lwv.fachdienst")
+    html = fachdienst.get(f"/cases/{case_id}/diagram").text
+    assert 'data-state="completed"' in _row(html, "prepare_handover")
+    review = _row(html, "review_handover")
+    assert 'data-state="active"' in review and "aktiv" in review
+    timer = _row(html, "review_reminder_timer")
+    assert 'data-state="waiting"' in timer and "fällig" in timer and 'data-due="' in timer
+    assert "nicht erreicht" in _row(html, "close_local")
+    assert "Offene Aufgaben" in fachdienst.text and "wartet bei" in fachdienst.text
+
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"), CONFIRM_JSON)
+    html = fachdienst.get(f"/cases/{case_id}/diagram").text
+    assert 'data-state="cancelled"' in _row(html, "review_reminder_timer")
+    assert 'data-state="completed"' in _row(html, "review_handover")
+    assert 'data-state="active"' in _row(html, "approve_takeover")
+
+
+def test_case_diagram_has_the_case_pages_access(kf, as_user):
+    case_id = offered_handover(kf)
+    as_user("lk.gesundheitsamt").get(f"/cases/{case_id}/diagram", status=404)

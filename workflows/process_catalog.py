@@ -1,0 +1,211 @@
+"""The process catalogue: every definition version, its elements, and where a case stands.
+
+Read-only queries behind the "Prozesse" pages. Definitions are no personal data, so every
+signed-in user may read them; a case's diagram asks ``access.case_for`` like the case page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+from sqlalchemy import func, select
+
+from workflows.access import Actor, case_for
+from workflows.engine import runtime
+from workflows.engine.parsing import FORM_PROPERTY, NS, UI_PROPERTY
+from workflows.engine.states import ElementState, element_states
+from workflows.errors import NotFound
+from workflows.forms import form_fields
+from workflows.store.cases import Case
+from workflows.store.definitions import ProcessDefinition
+from workflows.store.tasks import HumanTask, groups_of_task, open_tasks_of_case
+
+TYPE_LABELS = {
+    "startEvent": "Startereignis",
+    "endEvent": "Endereignis",
+    "intermediateThrowEvent": "Zwischenereignis (auslösend)",
+    "intermediateCatchEvent": "Zwischenereignis (wartend)",
+    "boundaryEvent": "Angeheftetes Ereignis",
+    "userTask": "Aufgabe (Formular)",
+    "manualTask": "Manuelle Aufgabe",
+    "scriptTask": "Skriptaufgabe",
+    "serviceTask": "Serviceaufgabe",
+    "task": "Aufgabe",
+    "exclusiveGateway": "Exklusives Gateway",
+    "eventBasedGateway": "Ereignisbasiertes Gateway",
+    "parallelGateway": "Paralleles Gateway",
+    "inclusiveGateway": "Inklusives Gateway",
+    "subProcess": "Teilprozess",
+    "callActivity": "Aufruf",
+    "sequenceFlow": "Sequenzfluss",
+    "messageFlow": "Nachrichtenfluss",
+}
+EVENT_KINDS = {"timerEventDefinition": "Zeitgeber", "messageEventDefinition": "Nachricht",
+               "errorEventDefinition": "Fehler", "signalEventDefinition": "Signal",
+               "terminateEventDefinition": "Beenden", "escalationEventDefinition": "Eskalation"}
+NOT_ELEMENTS = {"laneSet", "documentation", "extensionElements", "dataObject", "dataObjectReference",
+                "dataStoreReference", "textAnnotation", "association", "ioSpecification"}
+STATE_LABELS = {"active": "aktiv", "waiting": "wartet", "completed": "erledigt", "cancelled": "abgebrochen"}
+DEFINITION_NOT_FOUND = "Diese Prozessversion gibt es nicht."
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    content_hash: str
+    first_seen_at: datetime
+    is_current: bool
+    case_count: int
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
+
+
+@dataclass
+class Process:
+    key: str
+    name: str
+    versions: list[Version]
+
+
+@dataclass
+class Element:
+    id: str
+    name: str
+    tag: str
+    type_label: str
+    lane: str | None  # the lane's label, e.g. "LWV: Fachdienst für den Landkreis"
+    documentation: str
+    form_fields: list[str] = field(default_factory=list)  # labels, for user tasks
+    state: ElementState | None = None  # on a case's diagram
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state.state] if self.state else "nicht erreicht"
+
+
+@dataclass
+class DefinitionView:
+    definition: ProcessDefinition
+    elements: list[Element]
+
+
+@dataclass
+class CaseDiagram:
+    case: Case
+    definition: ProcessDefinition
+    elements: list[Element]
+    open_tasks: list[tuple[HumanTask, list[str]]]  # task and the org units it waits in
+
+
+def processes(db) -> list[Process]:
+    """Every process key with all its versions, newest first, and how many cases use each."""
+    with db.transaction() as session:
+        counts = dict(session.execute(select(Case.definition_id, func.count()).group_by(Case.definition_id)).all())
+        rows = session.scalars(
+            select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.first_seen_at.desc(),
+                                               ProcessDefinition.id.desc()))
+        result: dict[str, Process] = {}
+        for row in rows:
+            entry = result.setdefault(row.process_key, Process(row.process_key, row.name, []))
+            if row.is_current:
+                entry.name = row.name
+            entry.versions.append(Version(row.id, row.content_hash, row.first_seen_at, bool(row.is_current),
+                                          counts.get(row.id, 0)))
+        return list(result.values())
+
+
+def definition_view(db, process_key: str, definition_id: int) -> DefinitionView:
+    with db.transaction() as session:
+        definition = _definition(session, process_key, definition_id)
+        return DefinitionView(definition, elements_of(definition))
+
+
+def definition_xml(db, process_key: str, definition_id: int) -> str:
+    with db.transaction() as session:
+        return _definition(session, process_key, definition_id).bpmn_xml
+
+
+def case_diagram(db, actor: Actor, case_id: int) -> CaseDiagram:
+    """The case's definition with each element's state, and its open tasks with their inboxes."""
+    with db.transaction() as session:
+        case = case_for(session, actor, case_id)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        states = element_states(runtime.load(case.state, {})) if case.state else {}
+        elements = elements_of(definition)
+        for element in elements:
+            element.state = states.get(element.id)
+        open_tasks = [(t, groups_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
+        return CaseDiagram(case, definition, elements, open_tasks)
+
+
+def _definition(session, process_key: str, definition_id: int) -> ProcessDefinition:
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None or definition.process_key != process_key:
+        raise NotFound(DEFINITION_NOT_FOUND)
+    return definition
+
+
+def elements_of(definition: ProcessDefinition) -> list[Element]:
+    """Every flow node, sequence flow and message flow of the diagram, in document order."""
+    root = etree.fromstring(definition.bpmn_xml.encode())
+    lane_of = {}
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        for ref in lane.findall("bpmn:flowNodeRef", NS):
+            lane_of[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+    containers = list(root.iterfind("bpmn:process", NS)) + list(root.iterfind(".//bpmn:subProcess", NS))
+    nodes = [child for container in containers for child in container]
+    nodes += list(root.iterfind("bpmn:collaboration/bpmn:messageFlow", NS))
+    elements = []
+    for node in nodes:
+        if not isinstance(node.tag, str):
+            continue
+        tag = etree.QName(node).localname
+        if tag in NOT_ELEMENTS or node.get("id") is None:
+            continue
+        elements.append(Element(
+            id=node.get("id"),
+            name=node.get("name") or "",
+            tag=tag,
+            type_label=_type_label(node, tag),
+            lane=lane_of.get(node.get("id")),
+            documentation=_documentation(node),
+            form_fields=_form_labels(node, definition.forms) if tag in ("userTask", "manualTask") else [],
+        ))
+    return elements
+
+
+def _type_label(node, tag: str) -> str:
+    label = TYPE_LABELS.get(tag, tag)
+    kinds = [EVENT_KINDS[etree.QName(c).localname] for c in node
+             if isinstance(c.tag, str) and etree.QName(c).localname in EVENT_KINDS]
+    if kinds:
+        label += f": {', '.join(kinds)}"
+    if tag == "boundaryEvent" and node.get("cancelActivity") == "false":
+        label += " (nicht unterbrechend)"
+    return label
+
+
+def _documentation(node) -> str:
+    doc = node.find("bpmn:documentation", NS)
+    return (doc.text or "").strip() if doc is not None else ""
+
+
+def _form_labels(node, forms: dict) -> list[str]:
+    props = {p.get("name"): p.get("value")
+             for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+    schema = forms.get(props.get(FORM_PROPERTY) or "")
+    if not schema:
+        return []
+    return list(_labels(form_fields(schema, forms.get(props.get(UI_PROPERTY) or "")), ""))
+
+
+def _labels(fields, prefix: str):
+    for item in fields:
+        label = f"{prefix}{item.label}"
+        if item.kind == "group" and item.children:
+            yield from _labels(item.children, f"{label} – ")
+        else:
+            yield label
