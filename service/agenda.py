@@ -2,10 +2,10 @@
 per-user address that carries no personal data and can be renewed."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 

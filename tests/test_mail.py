@@ -2,7 +2,6 @@
 (and what never is), and that a mail waits while SMTP is down and then arrives once."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

@@ -60,13 +60,6 @@ class AgreementData:
         annual = [r["process"] for r in self.data.get("annual_requests", []) if r.get("enabled")]
         return list(dict.fromkeys(self.processes + annual))
 
-    def partner_of_org_unit(self, org_unit_id: str) -> dict | None:
-        for partner in self.data["partners"]:
-            if any(unit["id"] == org_unit_id for unit in partner["org_units"]):
-                return partner
-        return None
-
-
 def read_agreement_file(path: Path) -> AgreementData:
     source = path.read_text(encoding="utf-8")
     try:

@@ -32,12 +32,3 @@ def current_definition(session: Session, process_key: str) -> ProcessDefinition 
         select(ProcessDefinition)
         .where(ProcessDefinition.process_key == process_key, ProcessDefinition.is_current)
     )
-
-
-def definition_by_hash(session: Session, process_key: str, content_hash: str):
-    return session.scalar(
-        select(ProcessDefinition).where(
-            ProcessDefinition.process_key == process_key,
-            ProcessDefinition.content_hash == content_hash,
-        )
-    )

@@ -57,15 +57,3 @@ def org_units_for_role(session: Session, agreement_id: str, role: str) -> list[s
         .order_by(AgreementRole.org_unit_id)
     )
     return list(rows)
-
-
-def agreements_of_org_units(session: Session, org_unit_ids: list[str]) -> list[str]:
-    """The agreements in which any of these org units plays a role."""
-    if not org_unit_ids:
-        return []
-    rows = session.scalars(
-        select(AgreementRole.agreement_id)
-        .where(AgreementRole.org_unit_id.in_(org_unit_ids))
-        .distinct()
-    )
-    return sorted(rows)
