@@ -6,12 +6,29 @@ table, so nothing needs JavaScript.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
-from workflows.process_catalog import STATE_LABELS, case_diagram, definition_view, definition_xml, processes
+from workflows.errors import ValidationFailed
+from workflows.process_catalog import (
+    STATE_LABELS,
+    case_diagram,
+    definition_view,
+    definition_xml,
+    processes,
+)
+from workflows.process_compare import comparison
+from workflows.review_comments import add_comment, comments_of, resolve_comment
 
 bp = Blueprint("diagrams", __name__)
 
@@ -25,8 +42,51 @@ def index():
 @bp.get("/processes/<process_key>/versions/<int:definition_id>")
 @login_required
 def version(process_key: str, definition_id: int):
-    view = definition_view(koopflow().db, process_key, definition_id)
-    return render_template("process_version.html", view=view)
+    return _version_page(process_key, definition_id)
+
+
+def _version_page(process_key: str, definition_id: int, errors=None, form=None):
+    app = koopflow()
+    view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None)
+    show_resolved = request.args.get("erledigte") == "1"
+    comments = comments_of(app.db, process_key, include_resolved=show_resolved)
+    open_counts: dict[str, int] = {}
+    for comment in comments:
+        if comment.resolved_at is None:
+            open_counts[comment.element_id] = open_counts.get(comment.element_id, 0) + 1
+    return render_template("process_version.html", view=view, comments=comments, show_resolved=show_resolved,
+                           open_counts=open_counts, errors=errors or {}, form=form or {})
+
+
+@bp.post("/processes/<process_key>/versions/<int:definition_id>/comments")
+@login_required
+def comment_post(process_key: str, definition_id: int):
+    app = koopflow()
+    view = definition_view(app.db, process_key, definition_id)
+    try:
+        add_comment(app.db, app.clock, current_actor(), process_key, {e.id for e in view.elements},
+                    request.form.get("element_id", ""), request.form.get("body", ""))
+    except ValidationFailed as failed:
+        return _version_page(process_key, definition_id, failed.errors, request.form), 422
+    flash("Ihr Kommentar ist gespeichert.", "success")
+    return redirect(url_for("diagrams.version", process_key=process_key, definition_id=definition_id) + "#comments")
+
+
+@bp.post("/processes/<process_key>/versions/<int:definition_id>/comments/<int:comment_id>/resolve")
+@login_required
+def comment_resolve(process_key: str, definition_id: int, comment_id: int):
+    app = koopflow()
+    definition_view(app.db, process_key, definition_id)  # 404 for an unknown version
+    resolve_comment(app.db, app.clock, current_actor(), process_key, comment_id)
+    flash("Der Kommentar ist als erledigt markiert.", "success")
+    return redirect(url_for("diagrams.version", process_key=process_key, definition_id=definition_id) + "#comments")
+
+
+@bp.get("/processes/<process_key>/compare")
+@login_required
+def compare(process_key: str):
+    view = comparison(koopflow().db, process_key, request.args.get("a", type=int), request.args.get("b", type=int))
+    return render_template("process_compare.html", view=view)
 
 
 @bp.get("/processes/<process_key>/versions/<int:definition_id>.bpmn")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
 from workflows.engine import runtime
@@ -10,11 +12,12 @@ from workflows.engine.states import element_states
 from workflows.process_catalog import processes
 from workflows.store.cases import Case
 from workflows.store.definitions import current_definition
+from workflows.store.organisation import Agreement
 from workflows.tasks import complete_task
 
 
 def _row(html: str, element_id: str) -> str:
-    match = re.search(rf'<tr data-element="{element_id}"[^>]*>.*?</tr>', html, flags=re.S)
+    match = re.search(rf'<tr data-element="{element_id}"[^>]*>.*?</tr>', html, flags=re.DOTALL)
     assert match, f"no row for {element_id}"
     return match.group(0)
 
@@ -98,3 +101,42 @@ def test_case_diagram_shows_each_elements_state_and_the_open_tasks(kf, as_user):
 def test_case_diagram_has_the_case_pages_access(kf, as_user):
     case_id = offered_handover(kf)
     as_user("lk.gesundheitsamt").get(f"/cases/{case_id}/diagram", status=404)
+
+
+def test_compare_lists_added_removed_and_changed_elements(kf, as_user):
+    from tests.support.versions import older_handover_version
+
+    older, current = older_handover_version(kf)
+    browser = as_user("lk.sozialamt")
+    listing = browser.get("/processes").text
+    assert 'action="/processes/handover_school_end/compare"' in listing and 'name="a"' in listing
+    html = browser.get(f"/processes/handover_school_end/compare?a={current}&b={older}").text
+    changed = _row(html, "review_handover")
+    assert 'data-change="changed"' in changed and "geändert" in changed and "Name" in changed
+    assert 'data-change="added"' in _row(html, "review_escalation_timer")
+    assert 'data-change="removed"' in _row(html, "old_step")
+    assert f'data-bpmn-url="/processes/handover_school_end/versions/{current}.bpmn"' in html  # the newer drawn
+    assert "keinem Element" in browser.get(f"/processes/handover_school_end/compare?a={current}&b={current}").text
+    assert 'data-change="changed"' in browser.get("/processes/handover_school_end/compare").text  # default: newest two
+    assert 'data-change="changed"' in browser.get(f"/processes/handover_school_end/compare?b={current}").text
+    assert f"?b={current}" in browser.get(_version_url(kf)).text.replace("&amp;", "&")
+    browser.get(f"/processes/regional_data_report/compare?a={current}&b={older}", status=404)
+    browser.get("/processes/handover_school_end/compare?a=99999&b=1", status=404)
+
+
+def test_version_page_counts_the_running_cases_waiting_at_each_element(kf, as_user):
+    offered_handover(kf)
+    offered_handover(kf)
+    with kf.db.transaction() as session:
+        agreement = session.get(Case, offered_handover(kf)).agreement_id
+    browser = as_user("lwv.fachdienst")
+    html = browser.get(_version_url(kf)).text
+    assert 'data-waiting="3"' in _row(html, "review_handover") and "data-waiting" not in _row(html, "close_local")
+    assert 'data-waiting="3"' in _row(browser.get(_version_url(kf) + f"?agreement={agreement}").text,
+                                      "review_handover")
+    with kf.db.transaction() as session:
+        others = session.scalars(select(Agreement.id).where(Agreement.id != agreement)).all()
+    for other in others:  # no cases under the other agreements
+        assert "data-waiting" not in _row(browser.get(_version_url(kf) + f"?agreement={other}").text, "review_handover")
+    unknown = browser.get(_version_url(kf) + "?agreement=unknown").text  # an unknown one: all agreements
+    assert 'data-waiting="3"' in _row(unknown, "review_handover")

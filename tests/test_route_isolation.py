@@ -23,6 +23,7 @@ from tests.test_approvals import proposed_takeover
 from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.agenda import calendar_key
 from workflows.clock import BERLIN
+from workflows.review_comments import add_comment
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
@@ -36,7 +37,7 @@ from workflows.store.tasks import HumanTask
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
-ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id"}
+ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -55,6 +56,13 @@ PUBLIC = {
 SHARED = {
     "diagrams.version": "a process definition version: its diagram and elements",
     "diagrams.version_xml": "a process definition version's BPMN file",
+    "diagrams.compare": "two versions of a process definition compared",
+}
+# Review comments: every signed-in user may write and resolve them (no case data); the walk's
+# form has no element, so writing is refused (422), resolving redirects back to the page.
+SHARED_WRITES = {
+    "diagrams.comment_post": "a review comment on a process element",
+    "diagrams.comment_resolve": "marks a review comment resolved",
 }
 TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "agenda.calendar": "calendar"}
 
@@ -81,6 +89,8 @@ def state(kf, as_user):
         "csrf_token": CSRF.search(page.text).group(1), "document_id": (io.BytesIO(CSV), "daten.csv")})
     assert posted.status_code == 302
     offered, proposed = offered_handover(kf), proposed_takeover(kf)
+    comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
+                             "review_handover", "Frist prüfen")
     with kf.db.transaction() as session:
         request = session.scalar(select(ApprovalRequest).where(ApprovalRequest.case_id == proposed))
         request_id, nonce = request.id, request.nonce
@@ -89,7 +99,8 @@ def state(kf, as_user):
                "document_id": list(session.scalars(select(Document.id))),
                "mail_id": list(session.scalars(select(OutboxMail.id))), "row": [0, 1],
                "process_key": ["handover_school_end"],
-               "definition_id": list(session.scalars(select(ProcessDefinition.id)))}
+               "definition_id": list(session.scalars(select(ProcessDefinition.id))),
+               "comment_id": [comment_id]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -104,7 +115,7 @@ def state(kf, as_user):
         "lwv_tasks": {"task_id": lwv_tasks},
         "rightful": {"case_id": [offered], "task_id": [lwv_tasks[0]], "document_id": ids["document_id"][:1],
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
-                     "process_key": ["handover_school_end"], "definition_id": [handover_definition],
+                     "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
@@ -196,6 +207,8 @@ def allowed(rule, username: str | None, response) -> bool:
         return response.status_code == 404
     if rule.endpoint in SHARED:
         return response.status_code in (200, 404)
+    if rule.endpoint in SHARED_WRITES:
+        return response.status_code in (302, 404, 422)
     if rule.arguments:
         return response.status_code in (403, 404)
     return response.status_code < 500  # the user's own inbox, settings, …: but no one else's data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
+from workflows.process_catalog import waiting_counts
 from workflows.store.definitions import current_definition
 from workflows.tasks import complete_task
 
@@ -99,3 +100,72 @@ def test_case_diagram_without_javascript_shows_the_states_as_a_table(chromium, s
         assert "aktiv" in row.inner_text()
     finally:
         context.close()
+
+
+def test_version_diff_marks_the_changed_and_added_elements(page_as, server):
+    from tests.support.versions import older_handover_version
+
+    older, current = older_handover_version(server.kf)
+    page = page_as("lk.sozialamt")
+    page.goto(f"{server.url}/processes")
+    page.select_option("#compare-handover_school_end-a", str(older))
+    page.select_option("#compare-handover_school_end-b", str(current))
+    page.click('section[aria-labelledby="process-handover_school_end"] .compare-form button')
+    page.wait_for_load_state()
+    assert "/processes/handover_school_end/compare?" in page.url
+    _drawn(page, page.url)
+    assert "change-changed" in _classes(page, "review_handover")
+    assert "change-added" in _classes(page, "review_escalation_timer")
+    assert not {"change-changed", "change-added"} & set(_classes(page, "prepare_handover"))
+    assert page.inner_text('.djs-overlays[data-container-id="review_handover"] .change-badge') == "Δ geändert"
+    assert page.inner_text('.djs-overlays[data-container-id="review_escalation_timer"] .change-badge') == "+ neu"
+    assert "entfernt" in page.locator('#changes tr[data-element="old_step"]').inner_text()
+    _no_violations(page)
+    assert page.console_errors == []
+
+
+def test_version_page_shows_how_many_cases_wait_at_each_element(page_as, server):
+    with server.kf.db.transaction() as session:
+        definition = current_definition(session, "handover_school_end")
+        waiting = waiting_counts(session, definition.id).get("review_handover", 0)
+    offered_handover(server.kf)
+    page = _drawn(page_as("lwv.fachdienst"), _version_url(server))
+    badge = page.inner_text('.djs-overlays[data-container-id="review_handover"] .count-badge')
+    assert badge == f"{waiting + 1} Vorgänge" if waiting else badge == "1 Vorgang"
+    assert page.locator('.djs-overlays[data-container-id="close_local"] .count-badge').count() == 0
+    assert page.locator('#elements tr[data-element="review_handover"] .count-cell').inner_text() == str(waiting + 1)
+    page.select_option("#agreement-filter", index=1)
+    page.click("#agreement-filter ~ button")
+    _drawn(page, page.url)
+    assert "agreement=" in page.url
+    assert page.locator('#elements tr[data-element="review_handover"] .count-cell').inner_text() == str(waiting + 1)
+    _no_violations(page)
+    assert page.console_errors == []
+
+
+def test_a_comment_appears_on_the_diagram_and_in_the_list(page_as, server):
+    page = page_as("lk.sozialamt")
+    page.goto(_version_url(server))
+    page.select_option("#field-element_id", "prepare_handover")
+    page.fill("#field-body", "Welche Unterlagen gehören dazu?")
+    page.click("text=Kommentar speichern")
+    page.wait_for_load_state()
+    _drawn(page, page.url)
+    assert page.inner_text('.djs-overlays[data-container-id="prepare_handover"] .comment-badge') == "✎ 1 Kommentar"
+    assert "has-comments" in _classes(page, "prepare_handover")
+    item = page.locator('#comment-list li[data-element="prepare_handover"]')
+    assert "Welche Unterlagen gehören dazu?" in item.inner_text()
+    _no_violations(page)
+    assert page.console_errors == []
+
+    item.locator("button").click()
+    page.wait_for_load_state()
+    _drawn(page, page.url)
+    assert page.locator('.djs-overlays[data-container-id="prepare_handover"] .comment-badge').count() == 0
+    assert page.locator('#comment-list li[data-element="prepare_handover"]').count() == 0
+    page.check("#show-resolved")
+    page.click("#show-resolved >> xpath=ancestor::form//button")
+    _drawn(page, page.url)
+    assert "erledigt von" in page.locator('#comment-list li[data-element="prepare_handover"]').inner_text()
+    _no_violations(page)
+    assert page.console_errors == []

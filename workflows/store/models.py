@@ -3,6 +3,7 @@ from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case, CaseNumberCounter
+from workflows.store.comments import ReviewComment
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
@@ -14,5 +15,5 @@ from workflows.store.users import ApiToken, Membership, User
 __all__ = [
     "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
     "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "User",
+    "ProcessDefinition", "ReviewComment", "User",
 ]

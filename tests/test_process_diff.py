@@ -1,0 +1,45 @@
+"""The version diff on a real changed copy of bpmn/handover_school_end.bpmn."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from workflows.process_diff import ADDED, CHANGED, REMOVED, diff
+
+ROOT = Path(__file__).resolve().parents[1]
+XML = (ROOT / "bpmn" / "handover_school_end.bpmn").read_text(encoding="utf-8")
+FORMS = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "forms").glob("*.json")}
+NEW_TASK = '<bpmn:manualTask id="call_school" name="Schule anrufen" />\n    '
+
+
+def changed_copy() -> str:
+    xml = XML.replace('name="Übergabe prüfen"', 'name="Übergabe gründlich prüfen"', 1)
+    xml = xml.replace('working_days_later("handover_review_escalation")', 'working_days_later("other")', 1)
+    xml = xml.replace('<bpmn:userTask id="review_handover"', NEW_TASK + '<bpmn:userTask id="review_handover"', 1)
+    start = xml.index('<bpmn:boundaryEvent id="review_reminder_timer"')
+    end = xml.index("</bpmn:boundaryEvent>", start) + len("</bpmn:boundaryEvent>")
+    return xml[:start] + xml[end:]
+
+
+def test_same_version_has_no_changes():
+    assert diff(XML, FORMS, XML, FORMS).changes == []
+
+
+def test_added_removed_and_changed_elements_by_id():
+    result = diff(XML, FORMS, changed_copy(), FORMS)
+    assert [c.element.id for c in result.of(ADDED)] == ["call_school"]
+    assert [c.element.id for c in result.of(REMOVED)] == ["review_reminder_timer"]
+    changed = {c.element.id: c.aspects for c in result.of(CHANGED)}
+    assert changed == {"review_handover": ("Name",), "review_escalation_timer": ("Bedingung/Zeitangabe",)}
+    assert result.marks == {"call_school": ADDED, "review_handover": CHANGED, "review_escalation_timer": CHANGED}
+    assert result.of(CHANGED)[0].kind_label == "geändert"
+
+
+def test_changed_form_fields_and_properties_count():
+    forms = dict(FORMS)
+    schema = json.loads(json.dumps(forms["handover_review.schema.json"]))
+    schema["properties"]["extra"] = {"type": "string", "title": "Zusatzfeld"}
+    forms["handover_review.schema.json"] = schema
+    xml = XML.replace('value="handover_review" />', 'value="handover_review_long" />', 1)
+    [change] = diff(XML, FORMS, xml, forms).changes
+    assert change.element.id == "review_handover" and change.aspects == ("Formularfelder", "Eigenschaften")

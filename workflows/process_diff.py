@@ -1,0 +1,77 @@
+"""What changed between two versions of a process definition, element by element.
+
+Pure: two BPMN XML strings and their forms in, the elements added, removed and changed
+(by element id) out. An element counts as changed when its name, type, lane,
+documentation, form fields, condition or timer expression or its properties differ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from lxml import etree
+
+from workflows.engine.parsing import NS
+from workflows.process_catalog import Element, elements_of
+
+ASPECTS = {"name": "Name", "type": "Art", "lane": "Lane", "documentation": "Beschreibung",
+           "form_fields": "Formularfelder", "expression": "Bedingung/Zeitangabe", "properties": "Eigenschaften"}
+EXPRESSIONS = ("bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration", ".//bpmn:timeCycle")
+ADDED, REMOVED, CHANGED = "added", "removed", "changed"
+KIND_LABELS = {ADDED: "neu", REMOVED: "entfernt", CHANGED: "geändert"}
+
+
+@dataclass(frozen=True)
+class ElementChange:
+    kind: str  # added | removed | changed
+    element: Element  # the newer element; the older one when removed
+    aspects: tuple[str, ...] = ()  # German labels of what differs, for changed elements
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class ProcessDiff:
+    changes: list[ElementChange]
+
+    def of(self, kind: str) -> list[ElementChange]:
+        return [c for c in self.changes if c.kind == kind]
+
+    @property
+    def marks(self) -> dict[str, str]:
+        """{element id: added | changed} for the newer diagram."""
+        return {c.element.id: c.kind for c in self.changes if c.kind != REMOVED}
+
+
+def diff(old_xml: str, old_forms: dict, new_xml: str, new_forms: dict) -> ProcessDiff:
+    old, new = _facts(old_xml, old_forms), _facts(new_xml, new_forms)
+    changes = []
+    for element_id, (element, facts) in new.items():
+        if element_id not in old:
+            changes.append(ElementChange(ADDED, element))
+            continue
+        before = old[element_id][1]
+        aspects = tuple(label for key, label in ASPECTS.items() if facts[key] != before[key])
+        if aspects:
+            changes.append(ElementChange(CHANGED, element, aspects))
+    changes += [ElementChange(REMOVED, element) for element_id, (element, _) in old.items() if element_id not in new]
+    return ProcessDiff(changes)
+
+
+def _facts(xml: str, forms: dict) -> dict[str, tuple[Element, dict]]:
+    elements = elements_of(SimpleNamespace(bpmn_xml=xml, forms=forms or {}))
+    root = etree.fromstring(xml.encode())
+    nodes = {node.get("id"): node for node in root.iter() if isinstance(node.tag, str) and node.get("id")}
+    result = {}
+    for element in elements:
+        node = nodes[element.id]
+        result[element.id] = (element, {
+            "name": element.name, "type": element.type_label, "lane": element.lane,
+            "documentation": element.documentation, "form_fields": element.form_fields,
+            "expression": [(e.text or "").strip() for path in EXPRESSIONS for e in node.iterfind(path, NS)],
+            "properties": sorted((p.get("name"), p.get("value")) for p in node.iterfind(
+                "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)),
+        })
+    return result
