@@ -49,61 +49,66 @@
 
   var CHANGES = { added: "+ neu", changed: "\u0394 ge\u00e4ndert" };
 
+  // Calls mark(row, id, element) for each table row naming an element drawn in the diagram
+  // (flows only when withFlows is set).
+  function eachDrawnRow(viewer, selector, withFlows, mark) {
+    var registry = viewer.get("elementRegistry");
+    Array.prototype.forEach.call(document.querySelectorAll(selector), function (row) {
+      var id = row.getAttribute("data-element");
+      var element = registry.get(id);
+      if (element && (withFlows || !element.waypoints)) {
+        mark(row, id, element);
+      }
+    });
+  }
+
+  function badgeLabel(className, text) {
+    var label = document.createElement("span");
+    label.className = className;
+    label.textContent = text;
+    return label;
+  }
+
   // A version comparison: the rows of the change table mark the newer diagram.
   function markChanges(viewer) {
     var canvas = viewer.get("canvas");
-    var registry = viewer.get("elementRegistry");
     var overlays = viewer.get("overlays");
-    Array.prototype.forEach.call(document.querySelectorAll("#changes tr[data-change]"), function (row) {
-      var id = row.getAttribute("data-element");
+    eachDrawnRow(viewer, "#changes tr[data-change]", true, function (row, id, element) {
       var kind = row.getAttribute("data-change");
-      var element = registry.get(id);
-      if (!element || !CHANGES[kind]) {
+      if (!CHANGES[kind]) {
         return;
       }
       canvas.addMarker(id, "change-" + kind);
-      var label = document.createElement("span");
-      label.className = "change-badge change-badge--" + kind;
-      label.textContent = CHANGES[kind];
-      overlays.add(id, "change", { position: element.waypoints ? { top: 0, left: 0 } : { top: -20, left: 0 }, html: label });
+      overlays.add(id, "change", {
+        position: element.waypoints ? { top: 0, left: 0 } : { top: -20, left: 0 },
+        html: badgeLabel("change-badge change-badge--" + kind, CHANGES[kind])
+      });
     });
   }
 
   // A version page: how many running cases wait at each element.
   function markCounts(viewer) {
-    var registry = viewer.get("elementRegistry");
     var overlays = viewer.get("overlays");
-    Array.prototype.forEach.call(document.querySelectorAll("#elements tr[data-waiting]"), function (row) {
-      var id = row.getAttribute("data-element");
+    eachDrawnRow(viewer, "#elements tr[data-waiting]", false, function (row, id) {
       var count = row.getAttribute("data-waiting");
-      var element = registry.get(id);
-      if (!element || element.waypoints) {
-        return;
-      }
-      var label = document.createElement("span");
-      label.className = "count-badge";
-      label.textContent = count + (count === "1" ? " Vorgang" : " Vorg\u00e4nge");
-      overlays.add(id, "count", { position: { top: -20, right: 20 }, html: label });
+      overlays.add(id, "count", {
+        position: { top: -20, right: 20 },
+        html: badgeLabel("count-badge", count + (count === "1" ? " Vorgang" : " Vorg\u00e4nge"))
+      });
     });
   }
 
   // A version page: open review comments on an element.
   function markComments(viewer) {
     var canvas = viewer.get("canvas");
-    var registry = viewer.get("elementRegistry");
     var overlays = viewer.get("overlays");
-    Array.prototype.forEach.call(document.querySelectorAll("#elements tr[data-comments]"), function (row) {
-      var id = row.getAttribute("data-element");
+    eachDrawnRow(viewer, "#elements tr[data-comments]", false, function (row, id) {
       var count = row.getAttribute("data-comments");
-      var element = registry.get(id);
-      if (!element || element.waypoints) {
-        return;
-      }
       canvas.addMarker(id, "has-comments");
-      var label = document.createElement("span");
-      label.className = "comment-badge";
-      label.textContent = "\u270E " + count + (count === "1" ? " Kommentar" : " Kommentare");
-      overlays.add(id, "comment", { position: { bottom: -4, right: 40 }, html: label });
+      overlays.add(id, "comment", {
+        position: { bottom: -4, right: 40 },
+        html: badgeLabel("comment-badge", "\u270E " + count + (count === "1" ? " Kommentar" : " Kommentare"))
+      });
     });
   }
 
