@@ -7,6 +7,7 @@ from flask_login import login_required
 from service.app import koopflow
 from service.auth import current_actor
 from service.record import case_record
+from workflows.agreement_view import agreement_status, my_agreements
 from workflows.cases import case_view, cases_of, start_case, startable_processes
 from workflows.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 
@@ -23,7 +24,7 @@ def index():
 @login_required
 def new():
     choices = startable_processes(koopflow().db, current_actor())
-    return render_template("case_new.html", choices=choices, error=None)
+    return render_template("case_new.html", choices=choices, error=None, closed=_closed(koopflow().db))
 
 
 @bp.post("")
@@ -34,11 +35,18 @@ def create():
     choice = request.form.get("choice", "")
     allowed = {f"{c['agreement_id']}/{c['process_key']}" for c in choices}
     if choice not in allowed:
-        error = "Bitte wählen Sie aus, welchen Vorgang Sie beginnen möchten."
-        return render_template("case_new.html", choices=choices, error=error), 422
+        closed = _closed(app.db)
+        refused = [s.refusal for s in closed if s.id == choice.split("/", 1)[0]]
+        error = refused[0] if refused else "Bitte wählen Sie aus, welchen Vorgang Sie beginnen möchten."
+        return render_template("case_new.html", choices=choices, error=error, closed=closed), 422
     agreement_id, process_key = choice.split("/", 1)
     started = start_case(app.db, app.clock, current_actor(), process_key, agreement_id)
     return redirect(url_for("tasks.show", task_id=started.my_task_id))
+
+
+def _closed(db) -> list:
+    """The actor's ended agreements: the page says why nothing can be started under them."""
+    return [s for s in my_agreements(db, current_actor()) if s.is_ended]
 
 
 @bp.get("/<int:case_id>")
@@ -49,7 +57,8 @@ def show(case_id: int):
     rows = list_rows(app.db, current_actor(), case_id)
     can_hand_over = any(c["process_key"] == HANDOVER_PROCESS and c["agreement_id"] == view.case.agreement_id
                         for c in startable_processes(app.db, current_actor())) if rows else False
-    return render_template("case.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over)
+    return render_template("case.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over,
+                           agreement=agreement_status(app.db, view.case.agreement_id))
 
 
 @bp.post("/<int:case_id>/rows/<int:row>/handover")

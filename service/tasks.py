@@ -6,7 +6,9 @@ from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
+from service.panels import task_panel
 from service.record import case_record
+from workflows.agreement_view import agreement_status
 from service.uploads import read_uploads
 from workflows.cases import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
@@ -33,7 +35,8 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
     record = case_record(case)
     return render_template(
         "task.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
-        me=current_actor(), conflict=conflict,
+        me=current_actor(), conflict=conflict, panel=task_panel(app, view) if view.task.state == OPEN else None,
+        agreement=agreement_status(app.db, view.case.agreement_id),
     ), status
 
 

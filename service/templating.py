@@ -23,6 +23,9 @@ EVENT_LABELS = {
     "handover.started_from_list": "Übergabe für eine Person der Liste begonnen",
     "document.downloaded": "Dokument heruntergeladen",
     "approval.decided": "Entscheidung",
+    "agreement.terminated": "Vereinbarung gekündigt",
+    "agreement.termination_withdrawn": "Kündigung zurückgenommen",
+    "agreement.amended": "Anpassung vereinbart",
 }
 
 # bpmn-js (later) needs its own script file; no inline script anywhere.

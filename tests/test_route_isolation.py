@@ -37,7 +37,8 @@ from workflows.store.tasks import HumanTask
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
-ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id"}
+ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
+             "agreement_id", "number"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -57,6 +58,9 @@ SHARED = {
     "diagrams.version": "a process definition version: its diagram and elements",
     "diagrams.version_xml": "a process definition version's BPMN file",
     "diagrams.compare": "two versions of a process definition compared",
+    # the agreement itself: status, end date, versions and diffs; no case data (404 for an outsider)
+    "agreements.show": "an agreement's status and its versions with who agreed when",
+    "agreements.version": "one version of an agreement and its diff to the one before",
 }
 # Review comments: every signed-in user may write and resolve them (no case data); the walk's
 # form has no element, so writing is refused (422), resolving redirects back to the page.
@@ -100,7 +104,7 @@ def state(kf, as_user):
                "mail_id": list(session.scalars(select(OutboxMail.id))), "row": [0, 1],
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
-               "comment_id": [comment_id]}
+               "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -116,6 +120,7 @@ def state(kf, as_user):
         "rightful": {"case_id": [offered], "task_id": [lwv_tasks[0]], "document_id": ids["document_id"][:1],
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
+                     "agreement_id": ["landkreis-giessen"], "number": [1],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),

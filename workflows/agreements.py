@@ -14,12 +14,12 @@ from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR
-from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
+from workflows.agreement_versions import seed_from_file
+from workflows.store.organisation import ACTIVE, Agreement
 
 _SCHEMA = json.loads((Path(__file__).parent / "schemas" / "agreement.schema.json").read_text())
 _VALIDATOR = Draft202012Validator(_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -115,24 +115,47 @@ def load_agreement(agreement_id: str, directory: Path = AGREEMENTS_DIR) -> Agree
 
 
 def store_agreement(session: Session, agreement: AgreementData, now) -> None:
-    """Create or update the agreement, its agencies, org units and role map."""
-    for partner in agreement.data["partners"]:
-        session.merge(Agency(id=partner["id"], name=partner["name"],
-                             short_name=partner["short_name"], kind=partner["kind"]))
-        for unit in partner["org_units"]:
-            session.merge(OrgUnit(id=unit["id"], agency_id=partner["id"], name=unit["name"]))
+    """Create the agreement or bring its file in as version 1 (workflows/agreement_versions.py)."""
     row = session.get(Agreement, agreement.id)
     if row is None:
-        row = Agreement(id=agreement.id, status="active")
+        row = Agreement(id=agreement.id, status=ACTIVE, name=agreement.data["name"], data=agreement.data,
+                        source=agreement.source, content_hash=agreement.content_hash, loaded_at=now)
         session.add(row)
-    if row.content_hash != agreement.content_hash:
-        row.name = agreement.data["name"]
-        row.data = agreement.data
-        row.source = agreement.source
-        row.content_hash = agreement.content_hash
-        row.loaded_at = now
-    session.flush()
-    session.execute(delete(AgreementRole).where(AgreementRole.agreement_id == agreement.id))
-    for role, unit_ids in agreement.roles.items():
-        for unit_id in unit_ids:
-            session.add(AgreementRole(agreement_id=agreement.id, role=role, org_unit_id=unit_id))
+    seed_from_file(session, row, agreement.data, agreement.source, agreement.content_hash, now)
+
+
+def check_agreement_data(data: dict) -> dict[str, str]:
+    """Changed agreement data (an Anpassung), checked: German messages by field path, {} if fine."""
+    errors = {}
+    for error in sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.path)):
+        errors.setdefault("/".join(str(p) for p in error.path) or "(Wurzel)", german_message(error))
+    if not errors:
+        try:
+            _check_references("", data)
+        except DefinitionError as exc:
+            errors["roles"] = str(exc).lstrip(", ")
+    return errors
+
+
+_TYPES_DE = {"string": "ein Text", "integer": "eine ganze Zahl", "number": "eine Zahl", "boolean": "ja/nein (true/false)",
+             "array": "eine Liste", "object": "ein Abschnitt mit Schlüsseln"}
+
+
+def german_message(error) -> str:
+    """One jsonschema error of agreement data as a German sentence."""
+    where = "/".join(str(p) for p in error.path) or "oberste Ebene"
+    value = error.validator_value
+    texts = {
+        "required": lambda: f"{where}: Pflichtangabe fehlt ({error.message.split(chr(39))[1]}).",
+        "type": lambda: f"{where}: muss {_TYPES_DE.get(value, value) if isinstance(value, str) else value} sein.",
+        "enum": lambda: f"{where}: erlaubt sind nur {', '.join(map(str, value))}.",
+        "const": lambda: f"{where}: muss {value} sein.",
+        "pattern": lambda: f"{where}: hat nicht die erwartete Form.",
+        "minimum": lambda: f"{where}: muss mindestens {value} sein.",
+        "maximum": lambda: f"{where}: darf höchstens {value} sein.",
+        "minItems": lambda: f"{where}: braucht mindestens {value} Einträge.",
+        "minLength": lambda: f"{where}: darf nicht leer sein.",
+        "additionalProperties": lambda: f"{where}: enthält einen unbekannten Schlüssel.",
+        "format": lambda: f"{where}: ist kein gültiges Datum." if value == "date" else f"{where}: falsches Format.",
+    }
+    return texts.get(error.validator, lambda: f"{where}: ungültiger Wert.")()

@@ -19,7 +19,7 @@ from workflows.deadlines import add_working_days, annual_due_date, effective_del
 from workflows.diagram_functions import at_workday_start
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
 from workflows.store.definitions import current_definition
-from workflows.store.organisation import Agreement
+from workflows.store.organisation import ACTIVE, TERMINATED, Agreement
 
 log = logging.getLogger(__name__)
 FIGURES_PROPERTY = "figures"
@@ -71,23 +71,28 @@ def enabled_requests(agreement: dict) -> list[dict]:
     return [r for r in agreement.get("annual_requests", []) if r.get("enabled")]
 
 
-def years_to_open(request: dict, agreement: dict, today: date) -> list[int]:
-    """This year's cycle, once it has opened; never a past cycle (no flood after an outage)."""
+def years_to_open(request: dict, agreement: dict, today: date, ends_on: date | None = None) -> list[int]:
+    """This year's cycle, once it has opened; never a past cycle (no flood after an outage); never
+    one due after the end of a terminated agreement (``ends_on``)."""
     year = today.year
     if year < request["first_year"] or year > request.get("last_year", year):
         return []
-    return [year] if schedule(request, year, agreement).opens_on <= today else []
+    dates = schedule(request, year, agreement)
+    if ends_on is not None and dates.due_on > ends_on:
+        return []
+    return [year] if dates.opens_on <= today else []
 
 
 def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
     """Open every request whose year has come and is not open yet: (agreement, key, year, case)."""
     opened = []
     with db.transaction() as session:
-        agreements = [(a.id, a.data) for a in session.scalars(select(Agreement).where(Agreement.status == "active"))]
+        agreements = [(a.id, a.data, a.ends_on) for a in session.scalars(
+            select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED))))]
     today = clock.today()
-    for agreement_id, data in agreements:
+    for agreement_id, data, ends_on in agreements:
         for request in enabled_requests(data):
-            for year in years_to_open(request, data, today):
+            for year in years_to_open(request, data, today, ends_on):
                 case_id = _open_one(db, clock, agreement_id, request, year)
                 if case_id is not None:
                     opened.append((agreement_id, request["key"], year, case_id))

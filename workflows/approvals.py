@@ -21,11 +21,12 @@ from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, Ap
 from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.store.organisation import Agreement, org_units_for_role
+from workflows.agreement_versions import data_of_case
+from workflows.party_roles import COUNTERPART, INITIATOR, units_for_role
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User, members_of, user_by_username
 
-APPROVAL_PROPERTY = "approval"  # "role:<lane role>" or "signatories:<partner kind>"
+APPROVAL_PROPERTY = "approval"  # "role:<lane role>" or "signatories:<partner kind | initiator | counterpart | all>"
 QUORUM_PROPERTY = "approvalQuorum"  # "one" (default) or "all"
 APPROVAL_URL = "{approval_url}"
 APPROVAL_REPLY_TO = "{approval_reply_to}"
@@ -47,13 +48,21 @@ def is_approval(properties: dict) -> bool:
 def approvers(session, case: Case, spec: str) -> list[User]:
     kind, _, value = spec.partition(":")
     if kind == "role":
-        return members_of(session, org_units_for_role(session, case.agreement_id, value))
+        return members_of(session, units_for_role(session, case, value))
     if kind == "signatories":
-        agreement = session.get(Agreement, case.agreement_id).data
-        names = [s.get("username") for p in agreement["partners"] if p["kind"] == value
+        names = [s.get("username") for p in data_of_case(session, case)["partners"] if _signs_for(p, value, case)
                  for s in p.get("signatories", [])]
         return [u for u in (user_by_username(session, n) for n in names if n) if u is not None and u.active]
     raise ValueError(f"unknown approver spec {spec!r}")
+
+
+def _signs_for(partner: dict, which: str, case: Case) -> bool:
+    """Whether this partner's signatories are asked: by partner kind, or per the case's starter."""
+    if which == "all":
+        return True
+    if which in (INITIATOR, COUNTERPART):
+        return (partner["id"] == case.initiator_agency_id) == (which == INITIATOR)
+    return partner["kind"] == which
 
 
 def open_requests(session, case: Case, task: HumanTask, properties: dict, now) -> list[ApprovalRequest]:

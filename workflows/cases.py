@@ -16,7 +16,8 @@ from workflows.store.audit import AuditEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.documents import Document, documents_of_case
-from workflows.store.organisation import Agreement
+from workflows.party_roles import roles_held, starter_agency
+from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, status_label
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
 from workflows.store.users import User
 
@@ -32,7 +33,8 @@ def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, dat
     """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
     with db.transaction() as session:
         agreement, definition = require_starter(session, actor, process_key, agreement_id)
-        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data)
+        agency = starter_agency(actor.org_unit_ids, agreement.data, _starter_role(definition))
+        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data, agency)
         mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id
@@ -51,8 +53,12 @@ def require_starter(session: Session, actor: Actor, process_key: str, agreement_
 
 
 def begin_case(session: Session, clock, agreement: Agreement, definition: ProcessDefinition,
-               actor_id: int | None, data: dict | None) -> tuple[Case, list[HumanTask]]:
-    """Create the case row and run the new instance to its first waits (actor None: the system)."""
+               actor_id: int | None, data: dict | None,
+               initiator_agency_id: str | None = None) -> tuple[Case, list[HumanTask]]:
+    """Create the case row and run the new instance to its first waits (actor None: the system).
+
+    The case is pinned to the agreement version in effect; ``initiator_agency_id`` is the
+    partner whose lead started it (resolves party lanes, workflows/party_roles.py)."""
     now = clock.now()
     workflow, notices = runtime.start(definition.bpmn_xml.encode(), definition.filename, definition.process_key,
                                       diagram_functions(session, agreement.id, clock), clock, data)
@@ -60,6 +66,7 @@ def begin_case(session: Session, clock, agreement: Agreement, definition: Proces
         case_number=next_case_number(session, agreement.data["case_number_prefix"], berlin_date(now).year),
         agreement_id=agreement.id, definition_id=definition.id, process_key=definition.process_key,
         status=RUNNING, state=b"", created_at=now, updated_at=now, created_by_id=actor_id,
+        agreement_version=agreement.version, initiator_agency_id=initiator_agency_id,
     )
     session.add(case)
     session.flush()
@@ -73,7 +80,10 @@ def _active_agreement(session: Session, agreement_id: str) -> Agreement:
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound("Diese Kooperationsvereinbarung gibt es nicht.")
-    if agreement.status != "active":
+    if agreement.status == ENDED:
+        raise AgreementNotActive(f"Die Kooperationsvereinbarung ist {status_label(agreement)}. "
+                                 "Unter ihr können keine neuen Vorgänge begonnen werden.")
+    if agreement.status not in (ACTIVE, TERMINATED):
         raise AgreementNotActive("Unter dieser Vereinbarung können keine neuen Vorgänge begonnen werden.")
     return agreement
 
@@ -89,7 +99,7 @@ def startable_processes(db, actor: Actor) -> list[dict]:
     """(agreement, process) pairs the actor could start: their org units act in the first lane."""
     with db.transaction() as session:
         result = []
-        for agreement in session.scalars(select(Agreement).where(Agreement.status == "active")):
+        for agreement in session.scalars(select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED)))):
             roles = agreement.data.get("roles", {})
             for key in agreement.data.get("processes", []):
                 definition = current_definition(session, key)
@@ -105,7 +115,7 @@ def _starter_role(definition: ProcessDefinition) -> str | None:
 
 
 def _roles_of(actor: Actor, roles: dict[str, list[str]]) -> set[str]:
-    return {role for role, units in roles.items() if actor.org_unit_ids.intersection(units)}
+    return roles_held(actor.org_unit_ids, roles)
 
 
 @dataclass

@@ -23,6 +23,11 @@ def at_workday_start(day: date | str) -> str:
     return datetime.combine(day, WORKDAY_START, BERLIN).isoformat()
 
 
+def at_day_start(day: date) -> str:
+    """The ISO moment (Berlin) a calendar day begins, e.g. the first day after an agreement ended."""
+    return datetime.combine(day, time(0), BERLIN).isoformat()
+
+
 def count_past_retirement_age(birth_dates: list[str], reference_date: str) -> int:
     """§ 8 c: how many of these birth dates lie past their Regelaltersgrenze on the reference date."""
     reference = date.fromisoformat(reference_date)

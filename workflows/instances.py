@@ -20,7 +20,9 @@ from workflows.notifications import notice_raised, task_created
 from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.store.organisation import Agreement, OrgUnit, org_units_for_role
+from workflows.agreement_versions import data_of_case
+from workflows.party_roles import units_for_role
+from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
 
 # A user task may name a deadline key; the agreement says how many working days that is.
@@ -30,8 +32,10 @@ DUE_DATE_PROPERTY = "dueDate"
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
-    agreement_id = getattr(case_or_agreement_id, "agreement_id", case_or_agreement_id)
-    return functions_for(session.get(Agreement, agreement_id).data, clock)
+    """A case's functions read the agreement version it runs under; an agreement id: the one in effect."""
+    if isinstance(case_or_agreement_id, Case):
+        return functions_for(data_of_case(session, case_or_agreement_id), clock)
+    return functions_for(session.get(Agreement, case_or_agreement_id).data, clock)
 
 
 def load_workflow(session: Session, case: Case, clock):
@@ -45,7 +49,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     case.updated_at = now
     case.next_timer_due = runtime.next_due(workflow)
     for notice in notices:
-        units = org_units_for_role(session, case.agreement_id, notice.role) if notice.role else []
+        units = units_for_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
         notice_raised(session, now, case, notice.kind, notice.name, units)
     created = sync_human_tasks(session, case, definition, workflow, now)
@@ -78,7 +82,7 @@ def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition
 def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict) -> HumanTask:
     info = definition.user_tasks.get(task.bpmn_id, {})
     role = definition.lanes.get(task.bpmn_id, "")
-    org_units = org_units_for_role(session, case.agreement_id, role)
+    org_units = units_for_role(session, case, role)
     due_on = _due_date(session, case, info.get("properties", {}), now, data)
     agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
     row = HumanTask(
@@ -102,7 +106,7 @@ def _due_date(session: Session, case: Case, properties: dict, now: datetime, dat
     key = properties.get(DEADLINE_PROPERTY)
     if not key:
         return None
-    agreement = session.get(Agreement, case.agreement_id).data
+    agreement = data_of_case(session, case)
     days = agreement.get("task_deadlines", {}).get(key)
     if not days:
         return None

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from workflows.agreement_versions import activate_due_versions
 from workflows.annual import open_annual_cases
 from workflows.engine import runtime
 from workflows.instances import load_workflow, save_workflow
@@ -21,6 +22,7 @@ from workflows.digest import send_digests
 from workflows.outbox import send_due
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
+from workflows.termination import end_terminated_agreements
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -88,6 +90,8 @@ def sweep_timers(db, clock) -> int:
 def run_once(db, clock, transport=None) -> Round:
     """One round of all the worker's work; mails are sent only when a transport is given."""
     result = Round()
+    activate_due_versions(db, clock)  # first: this round already reads the version in effect
+    end_terminated_agreements(db, clock)
     result.annual_opened = open_annual_cases(db, clock)
     result.timers_fired = sweep_timers(db, clock)
     send_digests(db, clock)

@@ -6,10 +6,11 @@ history. When someone else was first, nothing is written and the caller gets Con
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflows.agreement_effects import apply_effect
 from workflows.annual import record_figures
 from workflows.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.access import Actor, require_lead_or_assignee, task_for
@@ -39,6 +40,8 @@ class TaskView:
     assignee_name: str | None
     colleagues: list[tuple[str, str]]  # (username, display name) of the task's groups
     prefill: dict  # data the form starts with (tasks marked prefill="true"), else {}
+    properties: dict = field(default_factory=dict)  # the user task's properties in its diagram
+    case_data: dict = field(default_factory=dict)  # the case's data, for a task page's panel only
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
@@ -51,8 +54,19 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         groups = groups_of_task(session, task.id)
         colleagues = [(u.username, u.display_name) for u in members_of(session, groups)]
         prefill = _prefill(session, case, definition, task, schema)
+        properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
+        case_data = _panel_data(session, case, task) if properties.get(PANEL_PROPERTY) else {}
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
-                        colleagues, prefill)
+                        colleagues, prefill, properties, case_data)
+
+
+PANEL_PROPERTY = "panel"
+
+
+def _panel_data(session, case: Case, task: HumanTask) -> dict:
+    """The case's data as the task sees it, for a panel beside the form (service/panels.py)."""
+    workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
+    return runtime.task_data(workflow, task.spiff_task_id) if task.state == OPEN else dict(workflow.data)
 
 
 PREFILL_PROPERTY = "prefill"
@@ -113,6 +127,8 @@ def finish_task(session, clock, case: Case, definition: ProcessDefinition, task:
     """Complete the instance's task with ``data`` and write everything back (inside a command)."""
     now = clock.now()
     workflow = load_workflow(session, case, clock)
+    data = {**data, **apply_effect(session, clock, case, definition.user_tasks.get(task.bpmn_id, {}),
+                                   runtime.task_data(workflow, task.spiff_task_id), data, actor_id)}
     notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
     record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
                    runtime.data_after(workflow, task.spiff_task_id), now)

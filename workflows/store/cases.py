@@ -29,6 +29,11 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The agreement version the case started under: its role map and deadlines stay the case's.
+    agreement_version: Mapped[int | None] = mapped_column(Integer)
+    # The partner (agency) whose lead started the case: resolves the party lanes (initiator_*,
+    # counterpart_*) of processes between the partners, e.g. Kündigung and Anpassung.
+    initiator_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
 
     __mapper_args__ = {"version_id_col": version}
 

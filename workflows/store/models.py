@@ -1,4 +1,5 @@
 """Every model, imported once so the metadata is complete (for Alembic and tests)."""
+from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
@@ -13,7 +14,7 @@ from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
-    "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
+    "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
     "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ReviewComment", "User",
 ]

@@ -1,9 +1,9 @@
 """Agencies (Träger), their org units, agreements and the roles org units play in them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, select
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -39,6 +39,21 @@ class Agreement(Base):
     data: Mapped[dict] = mapped_column(JSON)
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source: Mapped[str] = mapped_column(Text)
+    # The version whose data ``data`` holds (agreement_versions.number); None before versions.
+    version: Mapped[int | None] = mapped_column(Integer)
+    # active | terminated (gekündigt zum ends_on) | ended (beendet mit Ablauf von ends_on)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(Text)  # why it ends then (German, for both partners)
+
+
+ACTIVE, TERMINATED, ENDED = "active", "terminated", "ended"
+
+
+def status_label(agreement: Agreement) -> str:
+    """The agreement's status as both partners read it."""
+    day = agreement.ends_on.strftime("%d.%m.%Y") if agreement.ends_on else ""
+    return {ACTIVE: "in Kraft", TERMINATED: f"gekündigt zum {day}",
+            ENDED: f"beendet mit Ablauf des {day}"}.get(agreement.status, agreement.status)
 
 
 class AgreementRole(Base):

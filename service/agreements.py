@@ -1,0 +1,33 @@
+"""Die Kooperationsvereinbarung: status (gekündigt zum …, beendet), every version, each diff."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from service.app import koopflow
+from service.auth import current_actor
+from workflows.agreement_view import my_agreements, version_text, versions
+from workflows.amendment import diff_lines
+
+bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+
+
+@bp.get("")
+@login_required
+def index():
+    return render_template("agreements.html", agreements=my_agreements(koopflow().db, current_actor()))
+
+
+@bp.get("/<agreement_id>")
+@login_required
+def show(agreement_id: str):
+    status, rows = versions(koopflow().db, current_actor(), agreement_id)
+    return render_template("agreement.html", status=status, versions=rows)
+
+
+@bp.get("/<agreement_id>/versions/<int:number>")
+@login_required
+def version(agreement_id: str, number: int):
+    status, _rows = versions(koopflow().db, current_actor(), agreement_id)
+    text = version_text(koopflow().db, current_actor(), agreement_id, number)
+    return render_template("agreement_version.html", status=status, version=text, diff=diff_lines(text.diff))

@@ -1,0 +1,30 @@
+"""What a task page shows besides its form, when its diagram asks (user-task property ``panel``):
+the Kündigung's dates while it is prepared, an Anpassung's changes while it is agreed."""
+from __future__ import annotations
+
+from flask import render_template
+from markupsafe import Markup
+
+from workflows.amendment import DIFF, diff_lines
+from workflows.termination import preview
+
+PANEL_PROPERTY = "panel"
+
+
+def _termination_preview(app, view) -> str:
+    return render_template("panels/termination_preview.html", dates=preview(app.clock.today()))
+
+
+def _amendment_diff(app, view) -> str:
+    data = view.case_data
+    return render_template("panels/amendment_diff.html", summary=data.get("summary"),
+                           effective_on=data.get("effective_on"), changes_text=data.get("changes_text"),
+                           diff=diff_lines(data.get(DIFF) or ""))
+
+
+PANELS = {"termination_preview": _termination_preview, "amendment_diff": _amendment_diff}
+
+
+def task_panel(app, view) -> Markup | None:
+    name = view.properties.get(PANEL_PROPERTY)
+    return Markup(PANELS[name](app, view)) if name in PANELS else None
