@@ -62,7 +62,7 @@ def as_text(data: dict) -> str:
 def diff_text(old: dict, new: dict) -> str:
     """A unified diff of the two versions as YAML: what a reader compares line by line."""
     return "".join(difflib.unified_diff(as_text(old).splitlines(keepends=True), as_text(new).splitlines(keepends=True),
-                                        fromfile="geltende Fassung", tofile="vorgeschlagene Fassung", n=2))
+                                        fromfile="geltende Fassung", tofile="vorgeschlagene Fassung", n=6))
 
 
 def diff_lines(diff: str) -> list[tuple[str, str]]:

@@ -127,9 +127,9 @@ def finish_task(session, clock, case: Case, definition: ProcessDefinition, task:
     """Complete the instance's task with ``data`` and write everything back (inside a command)."""
     now = clock.now()
     workflow = load_workflow(session, case, clock)
-    data = {**data, **apply_effect(session, clock, case, definition.user_tasks.get(task.bpmn_id, {}),
-                                   runtime.task_data(workflow, task.spiff_task_id), data, actor_id)}
-    notices = runtime.complete(workflow, task.spiff_task_id, data, clock)
+    effect = apply_effect(session, clock, case, definition.user_tasks.get(task.bpmn_id, {}),
+                          runtime.task_data(workflow, task.spiff_task_id), data, actor_id)
+    notices = runtime.complete(workflow, task.spiff_task_id, {**data, **effect}, clock)
     record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
                    runtime.data_after(workflow, task.spiff_task_id), now)
     transient = transient_fields(schema or {})
