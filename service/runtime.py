@@ -10,6 +10,7 @@ from workflows.agreements import AgreementData, load_agreements, store_agreement
 from workflows.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
 from workflows.errors import DefinitionError
 from workflows.store.db import Database
+from workflows.store.organisation import Agency, OrgUnit
 from service.config import Settings
 
 
@@ -27,7 +28,13 @@ class Koopflow:
                 for unit in partner["org_units"]:
                     if unit["id"] == org_unit_id:
                         return f"{partner['short_name']}: {unit['name']}"
-        return org_unit_id
+        return self._stored_org_unit_name(org_unit_id)
+
+    def _stored_org_unit_name(self, org_unit_id: str) -> str:
+        """An org unit not in the files: one a partner added by an Anpassung brought."""
+        with self.db.transaction() as session:
+            unit = session.get(OrgUnit, org_unit_id)
+            return f"{session.get(Agency, unit.agency_id).short_name}: {unit.name}" if unit else org_unit_id
 
 
 def boot(settings: Settings, clock) -> Koopflow:

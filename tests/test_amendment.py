@@ -5,28 +5,24 @@ by amendment gets its inbox groups. Every version stays readable with who agreed
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 
 import yaml
 from sqlalchemy import select
 
-from tests.support.agreement_life import AGREEMENT, agreement, case_of, complete, start
+from tests.support.agreement_life import AGREEMENT, agreement, at, case_of, complete, sign_by_link, start
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
 from tests.support.pages import inbox_tasks, login
 from workflows.accounts import load_demo_users
 from workflows.agreements import load_agreement
-from workflows.clock import BERLIN
 from workflows.scheduler import run_once
+from workflows.store.agreement_versions import versions_of
 from workflows.store.annual import AnnualCase
+from workflows.store.cases import Case
 from workflows.store.tasks import HumanTaskGroup
 from workflows.tasks import complete_task
 
 STADT_UNIT = "stadt-giessen-sozialamt"
-
-
-def at(kf, *moment):
-    kf.clock.set(datetime(*moment, 9, 0, tzinfo=BERLIN))
 
 
 def file_data() -> dict:
@@ -142,4 +138,33 @@ def test_a_partner_added_by_amendment_gets_inbox_groups_and_running_cases_keep_t
         groups = {case: set(session.scalars(select(HumanTaskGroup.org_unit_id).where(
             HumanTaskGroup.task_id == task_id))) for case, task_id in answers.items()}
     assert STADT_UNIT in groups[after] and STADT_UNIT not in groups[before]
-    assert len(seen) == 1
+    with kf.db.transaction() as session:
+        assert seen == {session.get(Case, after).case_number}  # the handover started under version 2
+
+
+def test_when_the_wording_changes_the_signatories_of_both_partners_sign_one_is_not_enough(app, kf, as_user):
+    at(kf, 2027, 2, 1)
+    lead, lwv = as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung")
+    task_id = start(lead, "amendment")
+    complete(lead, task_id, {"summary": "§ 5 erhält eine neue Fassung", "effective_on": "2027-02-01",
+                             "changes_text": "true"})
+    case_id = case_of(kf, task_id)
+    complete(lwv, open_task(kf, case_id, "consent_amendment"), {"consent": "yes"})
+    signatories = ["lk.landraetin", "lk.kreisbeigeordneter-hauptamtlich", "lwv.landesdirektorin",
+                   "lwv.erster-beigeordneter"]
+    for username in signatories[:3]:
+        sign_by_link(app, kf, case_id, username)
+    assert len(_versions(kf)) == 1
+    sign_by_link(app, kf, case_id, signatories[3])
+    [_first, second] = _versions(kf)
+    assert second.summary == "§ 5 erhält eine neue Fassung" and second.changes_text
+    assert [c["as"] for c in second.consents] == ["Vorschlag", "Zustimmung"] + ["Unterschrift"] * 4
+    assert second.consents[1]["name"] == "Leonie Leitung"
+
+
+def _versions(kf):
+    with kf.db.transaction() as session:
+        rows = versions_of(session, AGREEMENT)
+        for row in rows:
+            session.expunge(row)
+        return rows

@@ -5,23 +5,23 @@ that day fixes the end. Then the agreement is "gekündigt zum …" for both part
 the end no new case and no annual request starts, while running handovers finish."""
 from __future__ import annotations
 
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from service.config import Settings
 from tests.support.agreement_life import (
-    PDF, agreement, case_of, complete, notice_received, sign_by_link, start, upload_letter,
+    PDF, agreement, at, case_of, complete, notice_received, sign_by_link, start, upload_letter,
 )
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON
 from tests.support.pages import task_in_inbox
-from workflows.clock import BERLIN
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
+from workflows.store.approvals import ApprovalRequest
 from workflows.store.cases import Case
 from workflows.store.documents import Document
+from workflows.store.users import User
 from workflows.tasks import complete_task
 
 
@@ -29,10 +29,6 @@ from workflows.tasks import complete_task
 def settings(tmp_path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
                     documents_dir=tmp_path / "documents")
-
-
-def at(kf, *moment):
-    kf.clock.set(datetime(*moment, 9, 0, tzinfo=BERLIN))
 
 
 def test_the_prepare_page_shows_the_end_and_warns_when_30_june_is_a_weekend(kf, as_user):
@@ -112,7 +108,7 @@ def test_a_receipt_date_in_the_future_is_refused_at_the_field(app, kf, as_user):
 
 def test_after_the_end_nothing_new_starts_but_a_running_handover_completes(app, kf, as_user):
     sozialamt = as_user("lk.sozialamt")
-    notice_received(app, kf, as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung"), "2025-06-30")
+    notice = notice_received(app, kf, as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung"), "2025-06-30")
     at(kf, 2025, 12, 22)  # gekündigt, not yet ended: cases still start
     running = offered_handover(kf)
 
@@ -120,6 +116,8 @@ def test_after_the_end_nothing_new_starts_but_a_running_handover_completes(app, 
     run_once(kf.db, kf.clock)
 
     assert agreement(kf).status == "ended"
+    with kf.db.transaction() as session:
+        assert session.get(Case, notice).status == "completed"  # too late to withdraw: the step closed
     with kf.db.transaction() as session:
         assert not session.scalars(select(AnnualCase).where(AnnualCase.year == 2026)).all()
     sozialamt.get("/cases/new")
@@ -159,8 +157,6 @@ def test_the_lwv_may_terminate_too_and_then_the_landkreis_records_the_receipt(ap
     complete(lwv, prepare, {"reason": "Neuordnung"})
     case_id = case_of(kf, prepare)
     with kf.db.transaction() as session:
-        from workflows.store.approvals import ApprovalRequest
-        from workflows.store.users import User
         asked = set(session.scalars(select(User.username).join(ApprovalRequest, ApprovalRequest.approver_id == User.id)
                                     .where(ApprovalRequest.case_id == case_id)))
     assert asked == {"lwv.landesdirektorin", "lwv.erster-beigeordneter"}

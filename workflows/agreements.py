@@ -66,7 +66,7 @@ def read_agreement_file(path: Path) -> AgreementData:
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         raise DefinitionError(f"{path.name}: kein gültiges YAML ({exc})") from exc
-    data = _json_ready(data)
+    data = json_ready(data)
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "(Wurzel)"
@@ -75,12 +75,12 @@ def read_agreement_file(path: Path) -> AgreementData:
     return AgreementData(data, source, hashlib.sha256(source.encode()).hexdigest())
 
 
-def _json_ready(value):
+def json_ready(value):
     """YAML gives dates as date objects; the stored agreement is plain JSON."""
     if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_ready(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import select
 
 from workflows.agreement_versions import activate, data_hash, next_number
-from workflows.agreements import check_agreement_data
+from workflows.agreements import check_agreement_data, json_ready
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
 from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion
@@ -37,22 +37,13 @@ def parse_agreement_text(text: str, agreement_id: str) -> tuple[dict | None, str
         return None, f"Die Vereinbarungsdaten sind kein gültiges YAML oder JSON{where}."
     if not isinstance(data, dict):
         return None, "Die Vereinbarungsdaten müssen die ganze Vereinbarung enthalten (Schlüssel wie id, name, partners …)."
-    data = _plain(data)
+    data = json_ready(data)
     errors = check_agreement_data(data)
     if errors:
         return None, "Die Vereinbarungsdaten passen nicht zum Schema: " + " ".join(list(errors.values())[:3])
     if data["id"] != agreement_id:
         return None, f"Die Kennung (id) der Vereinbarung darf sich nicht ändern; sie lautet {agreement_id}."
     return data, None
-
-
-def _plain(value):
-    """YAML dates as ISO strings, as in the stored agreement."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def as_text(data: dict) -> str:

@@ -13,11 +13,17 @@ from tests.support.pages import CSRF, Browser
 from workflows.clock import BERLIN
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.organisation import Agreement
+from workflows.store.tasks import HumanTask
 from workflows.store.users import User
 
 AGREEMENT = "landkreis-giessen"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 LK_SIGNATORIES = ("lk.landraetin", "lk.kreisbeigeordneter-hauptamtlich")
+
+
+def at(kf, *day) -> None:
+    """Set the clock to 09:00 (Berlin) on that day."""
+    kf.clock.set(datetime(*day, 9, 0, tzinfo=BERLIN))
 
 
 def start(browser: Browser, process_key: str) -> int:
@@ -74,6 +80,5 @@ def notice_received(app, kf, lead: Browser, other_lead: Browser, received_on: st
 
 
 def case_of(kf, task_id: int) -> int:
-    from workflows.store.tasks import HumanTask
     with kf.db.transaction() as session:
         return session.get(HumanTask, task_id).case_id
