@@ -6,6 +6,8 @@ the end no new case and no annual request starts, while running handovers finish
 from __future__ import annotations
 
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +18,8 @@ from tests.support.agreement_life import (
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON
 from tests.support.pages import task_in_inbox
+from workflows.agreements import load_agreement
+from workflows.annual import years_to_open
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
@@ -170,3 +174,10 @@ def test_the_lwv_may_terminate_too_and_then_the_landkreis_records_the_receipt(ap
 def _number(kf, case_id: int) -> str:
     with kf.db.transaction() as session:
         return session.get(Case, case_id).case_number
+
+
+def test_no_annual_request_opens_whose_due_date_lies_after_the_end():
+    data = load_agreement("landkreis-giessen").data
+    request = {**data["annual_requests"][0], "opens": "12-01", "due": "12-31"}  # 31.12.2028: Sunday → 02.01.2029
+    assert years_to_open(request, data, date(2028, 12, 1)) == [2028]
+    assert years_to_open(request, data, date(2028, 12, 1), ends_on=date(2028, 12, 31)) == []

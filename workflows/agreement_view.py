@@ -11,7 +11,7 @@ from workflows.amendment import as_text, diff_text
 from workflows.errors import NotFound
 from workflows.party_roles import agency_of_units
 from workflows.store.agreement_versions import FROM_FILE, AgreementVersion, version_of, versions_of
-from workflows.store.organisation import ACTIVE, ENDED, Agreement, status_label
+from workflows.store.organisation import ACTIVE, ENDED, Agreement, no_new_cases_message, status_label
 
 NOT_FOUND = "Diese Vereinbarung gibt es nicht, oder Sie haben keinen Zugriff darauf."
 
@@ -24,6 +24,7 @@ class AgreementStatus:
     label: str  # in Kraft | gekündigt zum … | beendet mit Ablauf des …
     ends_on: date | None
     end_reason: str | None
+    refusal: str  # why no case can be started under it, once ended
 
     @property
     def is_active(self) -> bool:
@@ -32,11 +33,6 @@ class AgreementStatus:
     @property
     def is_ended(self) -> bool:
         return self.status == ENDED
-
-    @property
-    def refusal(self) -> str:
-        """Why no case can be started under it (for an ended agreement)."""
-        return f"Die {self.name} ist {self.label}. Unter ihr können keine neuen Vorgänge begonnen werden."
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class VersionRow:
 
 def status_of(agreement: Agreement) -> AgreementStatus:
     return AgreementStatus(agreement.id, agreement.name, agreement.status, status_label(agreement),
-                           agreement.ends_on, agreement.end_reason)
+                           agreement.ends_on, agreement.end_reason, no_new_cases_message(agreement))
 
 
 def _visible(session, actor: Actor, agreement_id: str) -> Agreement:

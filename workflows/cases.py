@@ -17,7 +17,7 @@ from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.documents import Document, documents_of_case
 from workflows.party_roles import roles_held, starter_agency
-from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, status_label
+from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
 from workflows.store.users import User
 
@@ -81,8 +81,7 @@ def _active_agreement(session: Session, agreement_id: str) -> Agreement:
     if agreement is None:
         raise NotFound("Diese Kooperationsvereinbarung gibt es nicht.")
     if agreement.status == ENDED:
-        raise AgreementNotActive(f"Die Kooperationsvereinbarung ist {status_label(agreement)}. "
-                                 "Unter ihr können keine neuen Vorgänge begonnen werden.")
+        raise AgreementNotActive(no_new_cases_message(agreement))
     if agreement.status not in (ACTIVE, TERMINATED):
         raise AgreementNotActive("Unter dieser Vereinbarung können keine neuen Vorgänge begonnen werden.")
     return agreement

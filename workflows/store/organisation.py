@@ -56,6 +56,11 @@ def status_label(agreement: Agreement) -> str:
             ENDED: f"beendet mit Ablauf des {day}"}.get(agreement.status, agreement.status)
 
 
+def no_new_cases_message(agreement: Agreement) -> str:
+    """Why no case can be started under an ended agreement (page and API alike)."""
+    return f"Die {agreement.name} ist {status_label(agreement)}. Unter ihr können keine neuen Vorgänge begonnen werden."
+
+
 class AgreementRole(Base):
     """Org unit ``org_unit_id`` acts in lane role ``role`` under agreement ``agreement_id``."""
 
