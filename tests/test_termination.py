@@ -20,6 +20,8 @@ from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_J
 from tests.support.pages import task_in_inbox
 from workflows.agreements import load_agreement
 from workflows.annual import years_to_open
+from workflows.cases import start_case
+from workflows.errors import AgreementNotActive
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
@@ -94,6 +96,11 @@ def test_received_on_1_july_the_agreement_ends_a_year_later(app, kf, as_user):
     notice_received(app, kf, as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung"), "2025-07-01")
     assert (agreement(kf).status, str(agreement(kf).ends_on)) == ("terminated", "2026-12-31")
     assert "Zugang am 01.07.2025 nach dem 30.06.2025: Kündigung wirkt zum 31.12.2026" in agreement(kf).end_reason
+    lead = as_user("lk.kreisbeigeordnete")  # no second notice; Anpassung and handovers still start
+    assert "Kündigung der Kooperationsvereinbarung" not in lead.get("/cases/new").text
+    assert "Anpassung der Kooperationsvereinbarung" in lead.text
+    with pytest.raises(AgreementNotActive, match="bereits gekündigt zum 31.12.2026"):
+        start_case(kf.db, kf.clock, actor(kf, "lwv.leitung"), "termination", "landkreis-giessen")
 
 
 def test_a_receipt_date_in_the_future_is_refused_at_the_field(app, kf, as_user):

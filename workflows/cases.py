@@ -17,6 +17,7 @@ from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.documents import Document, documents_of_case
 from workflows.party_roles import roles_held, starter_agency
+from workflows.termination import refusal_to_start
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
 from workflows.store.users import User
@@ -46,6 +47,8 @@ def require_starter(session: Session, actor: Actor, process_key: str, agreement_
     agreement = _active_agreement(session, agreement_id)
     if process_key not in agreement.data.get("processes", []):
         raise NotFound("Dieser Prozess ist in der Vereinbarung nicht vorgesehen.")
+    if refusal_to_start(agreement, process_key):
+        raise AgreementNotActive(refusal_to_start(agreement, process_key))
     definition = _current(session, process_key)
     if _starter_role(definition) not in _roles_of(actor, agreement.data.get("roles", {})):
         raise Forbidden("Sie gehören zu keiner Stelle, die diesen Vorgang beginnen kann.")
@@ -101,6 +104,8 @@ def startable_processes(db, actor: Actor) -> list[dict]:
         for agreement in session.scalars(select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED)))):
             roles = agreement.data.get("roles", {})
             for key in agreement.data.get("processes", []):
+                if refusal_to_start(agreement, key):
+                    continue
                 definition = current_definition(session, key)
                 if definition and _starter_role(definition) in _roles_of(actor, roles):
                     result.append({"agreement_id": agreement.id, "agreement_name": agreement.name,

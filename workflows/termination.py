@@ -19,10 +19,18 @@ from workflows.diagram_functions import at_day_start
 from workflows.errors import ValidationFailed
 from workflows.store.audit import record
 from workflows.store.cases import Case
-from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement
+from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, status_label
 
 log = logging.getLogger(__name__)
 RECEIVED_FIELD = "received_on"
+PROCESS = "termination"
+
+
+def refusal_to_start(agreement: Agreement, process_key: str) -> str | None:
+    """A Kündigung starts only under an agreement in force and not yet terminated."""
+    if process_key == PROCESS and agreement.status != ACTIVE:
+        return f"Die Vereinbarung ist bereits {status_label(agreement)}; eine weitere Kündigung ist nicht möglich."
+    return None
 
 
 def preview(today: date) -> TerminationDates:
