@@ -168,3 +168,23 @@ def _versions(kf):
         for row in rows:
             session.expunge(row)
         return rows
+
+
+def test_an_amendment_agreed_meanwhile_is_never_undone_by_an_older_proposal(kf, as_user):
+    at(kf, 2027, 2, 1)
+    lead, lwv = as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung")
+    first = case_of(kf, propose(lead, residents_open_on_march_1(), "§ 8 d früher", "2027-02-01"))
+    stale = file_data()
+    stale["task_deadlines"]["handover_review"] = 15
+    second = case_of(kf, propose(lwv, stale, "Prüffrist länger", "2027-02-01"))
+    complete(lwv, open_task(kf, first, "consent_amendment"), {"consent": "yes"})
+    assert agreement(kf).version == 2
+
+    complete(lead, open_task(kf, second, "consent_amendment"), {"consent": "yes"}, status=422)
+    assert "Die Vereinbarung wurde inzwischen anders angepasst." in lead.text
+    assert agreement(kf).data["annual_requests"][2]["opens"] == "03-01"
+    third = case_of(kf, propose(lead, None, "§ 3 neu gefasst", "2027-06-01"))
+    complete(lwv, open_task(kf, third, "consent_amendment"), {"consent": "yes"})
+    propose(lwv, None, "während Fassung 3 wartet", "2027-07-01", status=422)
+    assert "Fassung 3 ist vereinbart und gilt erst ab 01.06.2027." in lwv.text
+

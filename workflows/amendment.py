@@ -17,7 +17,7 @@ from workflows.agreement_versions import activate, data_hash, next_number
 from workflows.agreements import check_agreement_data, json_ready
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
-from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion
+from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion, pending_version
 from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.organisation import ACTIVE, TERMINATED, Agency, Agreement, OrgUnit
@@ -71,8 +71,13 @@ def propose(session, clock, case: Case, data: dict, actor_id: int | None) -> dic
     agreement = session.get(Agreement, case.agreement_id)
     if agreement.status not in (ACTIVE, TERMINATED):
         raise ValidationFailed({DATE_FIELD: "Die Vereinbarung ist beendet und kann nicht mehr angepasst werden."})
+    pending = pending_version(session, agreement.id)
+    if pending is not None:
+        raise ValidationFailed({DATE_FIELD: f"Fassung {pending.number} ist vereinbart und gilt erst ab "
+                                            f"{pending.effective_on:%d.%m.%Y}. Bitte schlagen Sie die nächste "
+                                            "Anpassung vor, wenn sie in Kraft ist."})
     text = (data.get(DATA_FIELD) or "").strip()
-    wording = {"changes_text": bool(data.get("changes_text"))}
+    wording = {"changes_text": bool(data.get("changes_text")), "base_version": agreement.version}
     if not text:
         return {PROPOSED: None, DIFF: "", **wording}
     new, message = parse_agreement_text(text, agreement.id)
@@ -87,9 +92,11 @@ def amend(session, clock, case: Case, data: dict, actor_id: int | None) -> dict:
     if data.get("consent") != "yes" or data.get("approved") is False:
         return {}
     now = clock.now()
+    agreement = session.get(Agreement, case.agreement_id)
+    if "approved" not in data:
+        _require_current_base(session, agreement, data)
     if data.get("changes_text") and "approved" not in data:  # the signatories decide next
         return {"consented_by_id": actor_id, "consented_at": now.isoformat()}
-    agreement = session.get(Agreement, case.agreement_id)
     new = data.get(PROPOSED) or agreement.data
     consented_at = datetime.fromisoformat(data["consented_at"]) if data.get("consented_at") else now
     consents = [_consent(session, case.created_by_id, case.created_at, "Vorschlag"),
@@ -108,6 +115,16 @@ def amend(session, clock, case: Case, data: dict, actor_id: int | None) -> dict:
     if version.effective_on <= berlin_date(now):
         activate(session, version, now)
     return {"agreement_version": version.number}
+
+
+def _require_current_base(session, agreement: Agreement, data: dict) -> None:
+    """The proposal must still build on the version in effect, with no other version waiting:
+    else agreeing to it would undo an Anpassung agreed meanwhile."""
+    pending = pending_version(session, agreement.id)
+    if data.get("base_version") != agreement.version or pending is not None:
+        raise ValidationFailed({"consent": "Die Vereinbarung wurde inzwischen anders angepasst. Dieser Vorschlag "
+                                           "beruht auf einer älteren Fassung; bitte stimmen Sie nicht zu und lassen "
+                                           "Sie ihn auf Grundlage der geltenden Fassung neu stellen."})
 
 
 def _consent(session, user_id: int | None, at, kind: str) -> dict | None:

@@ -45,6 +45,12 @@ def version_of(session: Session, agreement_id: str, number: int | None) -> Agree
                                                          AgreementVersion.number == number))
 
 
+def pending_version(session: Session, agreement_id: str) -> AgreementVersion | None:
+    """An agreed version not yet in effect (at most one: a new proposal waits for it)."""
+    return session.scalar(select(AgreementVersion).where(
+        AgreementVersion.agreement_id == agreement_id, AgreementVersion.activated_at.is_(None)).limit(1))
+
+
 def due_versions(session: Session, today: date) -> list[AgreementVersion]:
     """Agreed versions whose date has come and that are not yet in effect, oldest first."""
     return list(session.scalars(select(AgreementVersion).where(
