@@ -16,9 +16,9 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SECURE=settings.cookies_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.cookies_secure,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         **smtp_config(),
@@ -33,6 +33,7 @@ def _register(app: Flask) -> None:
     from service import admin, agenda, api, approvals, auth, cases, documents, errors, inbox, reports, tasks, templating  # noqa: PLC0415
     from service import uploads  # noqa: PLC0415
     from service import diagrams  # noqa: PLC0415
+    from service import audit_log  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
@@ -40,6 +41,8 @@ def _register(app: Flask) -> None:
     uploads.init_app(app)
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp, diagrams.bp):
         app.register_blueprint(blueprint)
+    audit_log.init_app(app)
+    app.register_blueprint(audit_log.bp)
 
 
 def koopflow() -> Koopflow:

@@ -29,6 +29,8 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Set when retention deleted the case's personal data (workflows/retention.py).
+    personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 
