@@ -122,15 +122,16 @@ def worker(once: bool, max_sleep: float) -> None:
     if transport is None:
         click.echo("Kein SMTP-Server eingestellt (KOOPFLOW_SMTP_HOST): Mails bleiben im Postausgang.")
     if once:
-        result = run_once(app.db, clock, transport)
+        result = run_once(app.db, clock, transport, app.settings.documents_dir)
         click.echo(f"Timer ausgelöst: {result.timers_fired}; Jahresabfragen eröffnet: {len(result.annual_opened)}; "
-                   f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}")
+                   f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}; "
+                   f"Vorgänge nach Aufbewahrungsfrist gelöscht: {result.personal_data_deleted}")
         app.db.dispose()
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run_forever(app.db, clock, stop, max_sleep, transport)
+    run_forever(app.db, clock, stop, max_sleep, transport, app.settings.documents_dir)
     app.db.dispose()
 
 
