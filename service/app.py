@@ -34,6 +34,7 @@ def _register(app: Flask) -> None:
     from service import uploads  # noqa: PLC0415
     from service import diagrams  # noqa: PLC0415
     from service import audit_log  # noqa: PLC0415
+    from service import oidc  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
@@ -43,6 +44,8 @@ def _register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     audit_log.init_app(app)
     app.register_blueprint(audit_log.bp)
+    oidc.init_app(app)
+    app.register_blueprint(oidc.bp)
 
 
 def koopflow() -> Koopflow:
