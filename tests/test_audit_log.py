@@ -4,7 +4,9 @@ search it on the Protokoll page; no person's name reaches the Python log."""
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -18,6 +20,8 @@ from tests.test_documents import CSV, case_id, fachdienst, settings, upload  # n
 from workflows.clock import BERLIN
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.cases import Case
+from workflows.store.db import Database
+from workflows.schema import upgrade
 
 
 def entries(kf, **where) -> list[AuditLogEntry]:
@@ -96,7 +100,6 @@ def test_the_database_refuses_to_change_or_delete_an_entry(kf, as_user, statemen
 
 
 def test_the_application_code_has_no_path_that_changes_or_deletes_entries():
-    from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     sources = [p for folder in ("workflows", "service") for p in (root / folder).rglob("*.py")
                if "migrations" not in p.parts]
@@ -165,3 +168,20 @@ def test_no_persons_name_reaches_the_python_log(app, kf, as_user, caplog):
     names += [actor(kf, u).display_name for u in ("lwv.fachdienst", "lwv.fachdienst2", "lk.sozialamt")]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert caplog.records is not None and not [n for n in names if n in logged]
+
+
+@pytest.mark.skipif(not os.environ.get("KOOPFLOW_TEST_POSTGRES_URL"),
+                    reason="set KOOPFLOW_TEST_POSTGRES_URL to an empty PostgreSQL database to run")
+def test_postgresql_refuses_too():
+    """The migration's PostgreSQL triggers: UPDATE, DELETE and TRUNCATE are refused."""
+    database = Database(os.environ["KOOPFLOW_TEST_POSTGRES_URL"])
+    upgrade(database)
+    try:
+        with database.transaction() as session:
+            session.execute(text("INSERT INTO audit_log (at, kind) VALUES (now(), 'test')"))
+        for statement in ("UPDATE audit_log SET kind = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                with database.transaction() as session:
+                    session.execute(text(statement))
+    finally:
+        database.dispose()
