@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, g, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from service import log_privacy
 from service.app import koopflow
 from service.auth import current_actor
 from workflows.access import require_admin
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     if proxies:  # behind a reverse proxy the client address is its X-Forwarded-For entry
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(_record)
+    log_privacy.install(app.logger)
 
 
 def koopflow_of(app: Flask):

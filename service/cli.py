@@ -110,12 +110,14 @@ def worker(once: bool, max_sleep: float) -> None:
     import signal
     import threading
 
+    from service import log_privacy
     from service.app import create_app
     from service.mailer import smtp_transport
     from workflows.scheduler import run_forever, run_once
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change otherwise
+    log_privacy.install(logging.getLogger("workflows"))
     clock = SystemClock()
     flask_app = _or_exit(lambda: create_app(_settings(), clock))
     app, transport = flask_app.extensions["koopflow"], smtp_transport(flask_app)

@@ -185,3 +185,19 @@ def test_postgresql_refuses_too():
                     session.execute(text(statement))
     finally:
         database.dispose()
+
+
+def test_an_exception_in_a_page_is_logged_without_its_message(app, kf, as_user, caplog, monkeypatch):
+    """An error's message may quote what was typed; the log keeps its type and where it happened."""
+    import service.cases
+
+    def broken(*_args, **_kwargs):
+        raise ValueError(f"Ungültiger Wert: {PERSON['last_name']}")
+
+    monkeypatch.setattr(service.cases, "case_view", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    handover = offered_handover(kf)
+    with caplog.at_level(logging.ERROR):
+        assert as_user("lk.sozialamt").client.get(f"/cases/{handover}").status_code == 500
+    logged = caplog.text
+    assert "builtins.ValueError" in logged and "in broken" in logged and PERSON["last_name"] not in logged
