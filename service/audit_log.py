@@ -75,7 +75,7 @@ def _record(response):
 def _kind() -> str | None:
     if request.endpoint is None or request.endpoint == "static":
         return None
-    if request.endpoint == "auth.login_post":
+    if request.endpoint in ("auth.login_post", "oidc.callback"):
         return "login"
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return READS.get(request.endpoint)

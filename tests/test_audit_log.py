@@ -15,7 +15,8 @@ from sqlalchemy.exc import DatabaseError
 from tests.support.api import api_client
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
-from tests.support.pages import text_of
+from tests.support.pages import CSRF, text_of
+from tests.test_approvals import smtp  # noqa: F401  (a fixture)
 from tests.test_documents import CSV, case_id, fachdienst, settings, upload  # noqa: F401  (fixtures)
 from workflows.clock import BERLIN
 from workflows.store.audit_log import AuditLogEntry
@@ -201,3 +202,25 @@ def test_an_exception_in_a_page_is_logged_without_its_message(app, kf, as_user, 
         assert as_user("lk.sozialamt").client.get(f"/cases/{handover}").status_code == 500
     logged = caplog.text
     assert "builtins.ValueError" in logged and "in broken" in logged and PERSON["last_name"] not in logged
+
+
+def test_decisions_by_mailed_link_and_by_reply_are_recorded_with_the_case_not_the_token(app, kf, smtp):  # noqa: F811
+    from service.mail_in import ReplyHandler
+    from tests.test_approvals import LINK, approval_mail, proposed_takeover, reply
+
+    by_link = proposed_takeover(kf)
+    path = LINK.search(approval_mail(app, kf, smtp).get_body(("plain",)).get_content()).group(1)
+    client = app.test_client()
+    page = client.get(path)
+    client.post(path, data={"csrf_token": CSRF.search(page.text).group(1), "decision": "approve"})
+    assert [(e.kind, e.method, e.status) for e in entries(kf, case_id=by_link)] == [
+        ("approval.read", "GET", 200), ("change", "POST", 200)]
+
+    by_reply = proposed_takeover(kf)
+    smtp.inbox.messages.clear()
+    answer, token = reply(approval_mail(app, kf, smtp), "Ja")
+    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid", "192.0.2.25") == "decided"
+    [entry] = entries(kf, case_id=by_reply)
+    assert (entry.kind, entry.method, entry.client_address) == ("change", "SMTP", "192.0.2.25")
+    logged = str([vars(e) for e in entries(kf)])
+    assert path.rsplit("/", 1)[1] not in logged and token not in logged

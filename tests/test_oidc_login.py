@@ -11,6 +11,7 @@ from service.config import Settings
 from tests.conftest import make_app
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 from tests.support.pages import text_of
+from workflows.store.audit_log import AuditLogEntry
 from workflows.store.users import User
 
 SOZIALAMT_GROUP = "/landkreis/sozialamt/eingliederungshilfe"
@@ -68,6 +69,9 @@ def test_a_first_login_creates_the_user_in_the_mapped_org_unit(oidc_app, provide
     assert (found.display_name, found.email, found.password_hash) == ("Maria Müller", CLAIMS["email"], None)
     assert units == [("lkgi-sozialamt", False)]
     assert found.oidc_subject == f"{provider.issuer} f3a1-77"
+    with oidc_app.extensions["koopflow"].db.transaction() as session:
+        [login] = session.scalars(select(AuditLogEntry).where(AuditLogEntry.kind == "login"))
+        assert (login.actor_id, login.target, login.status) == (found.id, "oidc.callback", 302)
     [token_request] = provider.token_requests
     assert token_request["grant_type"] == "authorization_code"
     assert token_request["redirect_uri"] == "http://localhost:5000/login/oidc/callback"
