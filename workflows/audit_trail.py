@@ -35,14 +35,14 @@ def record_access(db, clock, access: Access) -> None:
     """Append one entry in its own transaction; the case is found from a task or document."""
     with db.transaction() as session:
         case_id, parts = access.case_id, [access.target]
-        if access.task_id is not None:
-            case_id = case_id or session.scalar(select(HumanTask.case_id).where(HumanTask.id == access.task_id))
-            parts.append(f"Aufgabe {access.task_id}")
-        if access.document_id is not None:
-            case_id = case_id or session.scalar(select(Document.case_id).where(Document.id == access.document_id))
-            parts.append(f"Dokument {access.document_id}")
-        target = ", ".join(part for part in parts if part) or None
+        for model, row_id, label in ((HumanTask, access.task_id, "Aufgabe"), (Document, access.document_id, "Dokument")):
+            if row_id is not None:
+                row = session.get(model, row_id)
+                case_id = case_id or (row.case_id if row else None)
+                parts.append(f"{label} {row_id}")
+        # the number only: the case row's state column can be large
         case_number = session.scalar(select(Case.case_number).where(Case.id == case_id)) if case_id else None
+        target = ", ".join(part for part in parts if part) or None
         append(session, clock.now(), access.kind, actor_id=access.actor_id, case_id=case_id,
                case_number=case_number, target=target, method=access.method, status=access.status,
                client_address=access.client_address)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from workflows.clock import BERLIN, berlin_date
 from workflows.documents import STORAGE_KEY
-from workflows.store.approvals import ApprovalRequest
-from workflows.store.audit import AuditEvent
+from workflows.store.approvals import forget_comments
+from workflows.store.audit import forget_details
 from workflows.store.audit_log import append
-from workflows.store.cases import CANCELLED, COMPLETED, Case
-from workflows.store.documents import Document
+from workflows.store.cases import Case, closed_before
+from workflows.store.documents import documents_of_case, storage_keys_in_use
 from workflows.store.organisation import Agreement
 
 DELETED_KIND = "retention.deleted"
@@ -51,9 +51,7 @@ def expired_case_ids(session, now: datetime) -> list[int]:
         years = agreement.data.get("retention_years")
         if not years:
             continue
-        ids += session.scalars(select(Case.id).where(
-            Case.agreement_id == agreement.id, Case.status.in_((COMPLETED, CANCELLED)),
-            Case.completed_at < cutoff(now, years), Case.personal_data_deleted_at.is_(None)))
+        ids += closed_before(session, agreement.id, cutoff(now, years))
     return sorted(ids)
 
 
@@ -76,12 +74,12 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
         if case is None or case.personal_data_deleted_at is not None:
             return None  # another worker has it, or had it
         now = clock.now()
-        documents = list(session.scalars(select(Document).where(Document.case_id == case.id)))
+        documents = documents_of_case(session, case.id)
         keys = sorted({d.storage_key for d in documents})
         for document in documents:
             session.delete(document)
-        session.execute(update(AuditEvent).where(AuditEvent.case_id == case.id).values(details={}))
-        session.execute(update(ApprovalRequest).where(ApprovalRequest.case_id == case.id).values(comment=None))
+        forget_details(session, case.id)
+        forget_comments(session, case.id)
         case.state = b""
         case.personal_data_deleted_at = now
         append(session, now, DELETED_KIND, case_id=case.id, case_number=case.case_number,
@@ -93,7 +91,7 @@ def _remove_unreferenced_files(db, directory: Path, storage_keys: list[str]) -> 
     """Delete each file no document row points at any more (the same content may belong to
     another case, which keeps it)."""
     with db.transaction() as session:
-        still_used = set(session.scalars(select(Document.storage_key).where(Document.storage_key.in_(storage_keys))))
+        still_used = storage_keys_in_use(session, storage_keys)
     for key in storage_keys:
         if key not in still_used and STORAGE_KEY.fullmatch(key):
             (directory / key).unlink(missing_ok=True)

@@ -62,3 +62,10 @@ def next_case_number(session: Session, prefix: str, year: int) -> str:
     counter.last += 1
     session.flush()
     return f"{prefix}-{year}-{counter.last:05d}"
+
+
+def closed_before(session: Session, agreement_id: str, moment: datetime) -> list[int]:
+    """Cases of the agreement closed before ``moment`` whose personal data are still there."""
+    return list(session.scalars(select(Case.id).where(
+        Case.agreement_id == agreement_id, Case.status.in_((COMPLETED, CANCELLED)), Case.completed_at < moment,
+        Case.personal_data_deleted_at.is_(None))))
