@@ -5,10 +5,13 @@ the app is served over plain http on this machine."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from service.app import create_app
 from service.config import Settings
 from tests.support.pages import CSRF, text_of
+from workflows.login_guard import account_key
+from workflows.store.logins import LoginFailure
 
 LOCKED = "Zu viele fehlgeschlagene Anmeldeversuche."
 
@@ -106,3 +109,12 @@ def test_served_over_https_the_session_cookie_is_secure(tmp_path, clock):
 ])
 def test_secure_cookies_follow_the_base_url_unless_set(env, secure):
     assert Settings.from_env({"KOOPFLOW_SECRET_KEY": "k", **env}).cookies_secure is secure
+
+
+def test_failures_are_kept_for_a_day_only_and_without_the_name_typed(app, kf):
+    fail(app.test_client(), "lk.sozialamt", 3)
+    kf.clock.advance(days=1, minutes=1)
+    fail(app.test_client(), "lk.sozialamt2", 1)
+    with kf.db.transaction() as session:
+        [kept] = session.execute(select(LoginFailure.account_key, LoginFailure.client_address)).all()
+    assert kept == (account_key("lk.sozialamt2"), "10.0.0.1") and "sozial" not in kept[0]

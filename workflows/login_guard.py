@@ -33,12 +33,13 @@ def is_locked(db, clock, username: str, client_address: str) -> bool:
 
 
 def note_failure(db, clock, username: str, client_address: str) -> None:
+    """Count one failure; failures older than a day are of no use any more and go."""
     with db.transaction() as session:
+        forget_failures(session, older_than=clock.now() - KEEP)
         session.add(LoginFailure(at=clock.now(), account_key=account_key(username), client_address=client_address))
 
 
 def note_success(db, clock, username: str) -> None:
-    """A good password clears the account's failures; very old failures go too."""
+    """A good password clears the account's failures."""
     with db.transaction() as session:
         forget_failures(session, account_key=account_key(username))
-        forget_failures(session, older_than=clock.now() - KEEP)
