@@ -141,3 +141,26 @@ def test_the_protocol_search_survives_any_query(as_user):
         assert admin.client.get("/admin/audit", query_string=query).status_code in (200, 422)
 
     search()
+
+
+def test_the_other_form_pages_survive_any_input(kf, as_user):
+    """Starting a case, the settings, hand-over and claim: any value, never a 500; refused: nothing written."""
+    browser = as_user("lk.sozialamt")
+    token = CSRF.search(browser.get("/cases/new").text).group(1)
+    target = Target(kf, lambda: new_handover(kf))
+    choices = ["landkreis-giessen/handover_school_end", "landkreis-giessen/nothing", "x/handover_school_end", "/"]
+
+    @FUZZ
+    @given(st.sampled_from(["/cases", "/settings", "hand-over", "claim", "unclaim"]),
+           st.dictionaries(st.sampled_from(["choice", "mail_preference", "colleague"]),
+                           st.one_of(st.sampled_from(choices + ["immediate", "digest", "none", "lk.sozialamt2"]),
+                                     VALUES)))
+    def post(where, form):
+        url = where if where.startswith("/") else f"/tasks/{target.task_id}/{where}"
+        before = database(kf)
+        response = browser.client.post(url, data={"csrf_token": token, **form})
+        assert response.status_code < 500, response.get_data(as_text=True)[:500]
+        if response.status_code >= 400:
+            assert database(kf) == before, f"refused ({response.status_code}) but written: {url} {form}"
+
+    post()
