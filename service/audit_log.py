@@ -47,16 +47,13 @@ KIND_LABELS = {
     "retention.deleted": "Personenbezogene Daten gelöscht (Aufbewahrungsfrist abgelaufen)",
 }
 
+
 def init_app(app: Flask) -> None:
-    proxies = koopflow_of(app).settings.trusted_proxies
+    proxies = app.extensions["koopflow"].settings.trusted_proxies
     if proxies:  # behind a reverse proxy the client address is its X-Forwarded-For entry
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(_record)
     log_privacy.install(app.logger)
-
-
-def koopflow_of(app: Flask):
-    return app.extensions["koopflow"]
 
 
 def _record(response):

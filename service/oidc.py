@@ -20,6 +20,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
 from flask_login import login_user
 from joserfc.errors import JoseError
+from requests import RequestException
 
 from service.auth import SessionUser
 from workflows.errors import Forbidden
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
     oauth.register(PROVIDER, client_id=config.get("client_id"), client_secret=config.get("client_secret"),
                    server_metadata_url=f"{issuer}/.well-known/openid-configuration",
                    client_kwargs={"scope": "openid profile email"})
-    app.extensions["koopflow_oidc"] = (oauth, ClaimMapping.parse(config.get("groups_claim"), config.get("org_units")))
+    app.extensions["koopflow_oidc"] = (oauth, issuer, ClaimMapping.parse(config.get("groups_claim"), config.get("org_units")))
     app.config["KOOPFLOW_OIDC_LABEL"] = config.get("label") or DEFAULT_LABEL
 
 
@@ -54,7 +55,7 @@ def _configured():
 def login():
     if not _configured():
         return redirect(url_for("auth.login"))
-    oauth, _mapping = _configured()
+    oauth = _configured()[0]
     settings = current_app.extensions["koopflow"].settings
     return oauth.create_client(PROVIDER).authorize_redirect(settings.base_url + url_for("oidc.callback"))
 
@@ -63,18 +64,19 @@ def login():
 def callback():
     if not _configured():
         return redirect(url_for("auth.login"))
-    oauth, mapping = _configured()
+    oauth, issuer, mapping = _configured()
     client = oauth.create_client(PROVIDER)
     koopflow = current_app.extensions["koopflow"]
     try:
         token = client.authorize_access_token()
         claims = token.get("userinfo") or {}
-        if not claims.get("sub"):
-            raise AuthlibBaseError(description="no id_token")
-        actor = actor_for_claims(koopflow.db, koopflow.clock, client.load_server_metadata()["issuer"], claims, mapping)
+        # Authlib checked the token's iss against the discovery document; that must be the configured issuer
+        if not claims.get("sub") or client.load_server_metadata().get("issuer", "").rstrip("/") != issuer:
+            raise AuthlibBaseError(description="no id_token, or another issuer")
+        actor = actor_for_claims(koopflow.db, koopflow.clock, issuer, claims, mapping)
     except Forbidden as refused:
         return render_template("login.html", errors={"": refused.message}, username=""), 403
-    except (AuthlibBaseError, JoseError, ValueError, KeyError) as failed:  # state, nonce, signature, provider
+    except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as failed:  # state, nonce, signature, provider down
         log.warning("OIDC login failed: %s", type(failed).__name__)
         flash(FAILED, "error")
         return redirect(url_for("auth.login"))

@@ -120,6 +120,16 @@ def test_an_id_token_signed_by_another_key_is_refused(oidc_app, provider):
     assert user(oidc_app, "m.mueller") is None
 
 
+def test_a_provider_that_does_not_answer_sends_the_user_back_to_the_login(oidc_app, provider):
+    client = oidc_app.test_client()
+    callback = provider.approve(start(client), CLAIMS)
+    provider.server.shutdown()
+    provider.server.server_close()
+    response = client.get(callback)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "Die Anmeldung über Ihre Behörde ist fehlgeschlagen." in text_of(client.get("/login").text)
+
+
 def test_without_configuration_the_agency_login_leads_back_to_the_login_page(app):
     client = app.test_client()
     assert client.get("/login/oidc").headers["Location"] == "/login"
