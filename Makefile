@@ -43,7 +43,7 @@ run: install
 	@echo "KoopFlow: http://localhost:$(PORT)/  (Demo-Benutzer: README.md, Passwort: demo)"
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/koopflow worker & \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - 'service:create_app()'
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --logger-class service.access_log.MaskingLogger 'service:create_app()'
 
 ## The whole test suite.
 test: install chromium

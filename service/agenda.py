@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import login_required
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -51,6 +51,7 @@ def calendar(token: str):
     actor = actor_for_calendar(app.db, int(claims.get("u", 0)), str(claims.get("k", "")))
     if actor is None:
         abort(404)
+    g.audit_actor_id = actor.user_id  # the address is this user's key: the audit log names them
     cal = Calendar()
     cal.add("prodid", "-//KoopFlow//Fristen//DE")
     cal.add("version", "2.0")

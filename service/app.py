@@ -16,9 +16,9 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SECURE=settings.cookies_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.cookies_secure,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         **smtp_config(),
@@ -34,6 +34,8 @@ def _register(app: Flask) -> None:
     from service import uploads  # noqa: PLC0415
     from service import diagrams  # noqa: PLC0415
     from service import agreements  # noqa: PLC0415
+    from service import audit_log  # noqa: PLC0415
+    from service import oidc  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
@@ -42,6 +44,10 @@ def _register(app: Flask) -> None:
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp, diagrams.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(agreements.bp)
+    audit_log.init_app(app)
+    app.register_blueprint(audit_log.bp)
+    oidc.init_app(app)
+    app.register_blueprint(oidc.bp)
 
 
 def koopflow() -> Koopflow:

@@ -4,7 +4,7 @@ No login is needed — the signed token is the approver's — and the page shows
 data, only the task, the case number and a link to the case for those who log in."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
 from service.app import koopflow
 from service.approval_links import TokenExpired, TokenInvalid, read_token
@@ -20,7 +20,9 @@ def _pending(token: str):
     """(pending, None) or (None, (template args, status)) for a bad token."""
     try:
         request_id, nonce = read_token(current_app.config["SECRET_KEY"], koopflow().clock, token)
-        return look_up(koopflow().db, request_id, nonce), None
+        pending = look_up(koopflow().db, request_id, nonce)
+        g.audit_case_id = pending.case_id  # the audit log names the case, never the token
+        return pending, None
     except TokenExpired:
         return None, ({"problem": "expired"}, 410)
     except (TokenInvalid, NotFound):

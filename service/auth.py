@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from workflows.access import Actor
 from workflows.accounts import actor_by_id, authenticate
+from workflows.login_guard import LOCKED, is_locked, note_failure, note_success
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -58,11 +59,16 @@ def login_post():
         errors["username"] = "Bitte geben Sie Ihren Benutzernamen ein."
     if not password:
         errors["password"] = "Bitte geben Sie Ihr Passwort ein."
-    actor = authenticate(koopflow().db, username, password) if not errors else None
+    app, address = koopflow(), request.remote_addr or "-"
+    if not errors and is_locked(app.db, app.clock, username, address):
+        return render_template("login.html", errors={"": LOCKED}, username=username), 429
+    actor = authenticate(app.db, username, password) if not errors else None
     if actor is None and not errors:
+        note_failure(app.db, app.clock, username, address)
         errors["password"] = "Benutzername oder Passwort ist falsch."
     if errors:
         return render_template("login.html", errors=errors, username=username), 401
+    note_success(app.db, app.clock, username)
     login_user(SessionUser(actor))
     return redirect(_safe_next(request.args.get("next")))
 

@@ -110,27 +110,30 @@ def worker(once: bool, max_sleep: float) -> None:
     import signal
     import threading
 
+    from service import log_privacy
     from service.app import create_app
     from service.mailer import smtp_transport
     from workflows.scheduler import run_forever, run_once
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change otherwise
+    log_privacy.install(logging.getLogger("workflows"))
     clock = SystemClock()
     flask_app = _or_exit(lambda: create_app(_settings(), clock))
     app, transport = flask_app.extensions["koopflow"], smtp_transport(flask_app)
     if transport is None:
         click.echo("Kein SMTP-Server eingestellt (KOOPFLOW_SMTP_HOST): Mails bleiben im Postausgang.")
     if once:
-        result = run_once(app.db, clock, transport)
+        result = run_once(app.db, clock, transport, app.settings.documents_dir)
         click.echo(f"Timer ausgelöst: {result.timers_fired}; Jahresabfragen eröffnet: {len(result.annual_opened)}; "
-                   f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}")
+                   f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}; "
+                   f"Vorgänge nach Aufbewahrungsfrist gelöscht: {result.personal_data_deleted}")
         app.db.dispose()
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run_forever(app.db, clock, stop, max_sleep, transport)
+    run_forever(app.db, clock, stop, max_sleep, transport, app.settings.documents_dir)
     app.db.dispose()
 
 

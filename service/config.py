@@ -5,10 +5,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR, PROJECT_ROOT
 
 VAR_DIR = PROJECT_ROOT / "var"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+OIDC_PREFIX = "KOOPFLOW_OIDC_"
 
 
 @dataclass
@@ -20,8 +23,19 @@ class Settings:
     agreements_dir: Path = AGREEMENTS_DIR
     documents_dir: Path = VAR_DIR / "documents"  # uploaded files, outside the web root
     base_url: str = "http://localhost:5000"
-    secure_cookies: bool = False
+    # None: Secure cookies unless the app is served over plain http on this machine (see
+    # docs/security.md); KOOPFLOW_SECURE_COOKIES=1/0 decides explicitly.
+    secure_cookies: bool | None = None
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        parts = urlsplit(self.base_url)
+        return not (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -34,8 +48,17 @@ class Settings:
             agreements_dir=Path(env.get("KOOPFLOW_AGREEMENTS_DIR") or AGREEMENTS_DIR),
             documents_dir=Path(env.get("KOOPFLOW_DOCUMENTS_DIR") or VAR_DIR / "documents"),
             base_url=(env.get("KOOPFLOW_BASE_URL") or "http://localhost:5000").rstrip("/"),
-            secure_cookies=env.get("KOOPFLOW_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+            secure_cookies=_flag(env.get("KOOPFLOW_SECURE_COOKIES")),
+            trusted_proxies=int(env.get("KOOPFLOW_TRUSTED_PROXIES") or 0),
+            oidc={key[len(OIDC_PREFIX):].lower(): value for key, value in env.items()
+                  if key.startswith(OIDC_PREFIX) and value},
         )
+
+
+def _flag(value: str | None) -> bool | None:
+    if not value:
+        return None
+    return value.lower() in ("1", "true", "yes")
 
 
 def _local_secret_key() -> str:

@@ -14,7 +14,8 @@ from email.utils import parseaddr
 
 from service.approval_links import TokenExpired, TokenInvalid, read_token, token_from_address
 from workflows.approvals import Decision
-from workflows.decisions import approver_address, decide, reply_unclear
+from workflows.audit_trail import Access, record_access
+from workflows.decisions import approver_address, decide, look_up, reply_unclear
 from workflows.errors import NotFound
 from workflows.reply_parsing import decision_of, is_automatic
 
@@ -36,10 +37,10 @@ class ReplyHandler:
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         for address in envelope.rcpt_tos:
-            self.handle_reply(message, token_from_address(address), envelope.mail_from)
+            self.handle_reply(message, token_from_address(address), envelope.mail_from, _address_of(session.peer))
         return "250 OK"
 
-    def handle_reply(self, message, token: str, envelope_from: str | None) -> str:
+    def handle_reply(self, message, token: str, envelope_from: str | None, peer: str | None = None) -> str:
         """What was done: ignored-auto, ignored-invalid, ignored-foreign, decided, already, closed, unclear."""
         koopflow = self.app.extensions["koopflow"]
         if is_automatic(message) or not envelope_from:
@@ -57,4 +58,13 @@ class ReplyHandler:
         if approved is None:
             reply_unclear(koopflow.db, koopflow.clock, request_id, nonce)
             return "unclear"
-        return decide(koopflow.db, koopflow.clock, request_id, nonce, Decision(approved, None, "reply"))
+        outcome = decide(koopflow.db, koopflow.clock, request_id, nonce, Decision(approved, None, "reply"))
+        record_access(koopflow.db, koopflow.clock, Access(
+            "change", case_id=look_up(koopflow.db, request_id, nonce).case_id, target="Antwort auf Genehmigungsmail",
+            method="SMTP", client_address=peer))
+        return outcome
+
+
+def _address_of(peer) -> str | None:
+    """aiosmtpd's ``session.peer``: (host, port) for TCP."""
+    return str(peer[0]) if isinstance(peer, tuple) and peer else None

@@ -52,6 +52,8 @@ PUBLIC = {
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
     "agenda.calendar": ("the signed per-user address is the calendar app's key", 404),
+    "oidc.login": ("starts the agency's OpenID login; not configured here: back to the login page", 302),
+    "oidc.callback": ("the provider's answer, checked by Authlib (state, nonce, signature); here: the login page", 302),
 }
 # Open to every signed-in user by design (no case data); anonymous visitors get the login.
 SHARED = {

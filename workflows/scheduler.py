@@ -20,6 +20,7 @@ from workflows.engine import runtime
 from workflows.instances import load_workflow, save_workflow
 from workflows.digest import send_digests
 from workflows.outbox import send_due
+from workflows.retention import delete_expired
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.termination import end_terminated_agreements
@@ -36,6 +37,7 @@ class Round:
     annual_opened: list = field(default_factory=list)
     mails_sent: int = 0
     mails_failed: int = 0
+    personal_data_deleted: int = 0  # cases whose retention period ended
 
 
 def _is_running():
@@ -87,8 +89,10 @@ def sweep_timers(db, clock) -> int:
             return fired
 
 
-def run_once(db, clock, transport=None) -> Round:
-    """One round of all the worker's work; mails are sent only when a transport is given."""
+def run_once(db, clock, transport=None, documents_dir=None) -> Round:
+    """One round of all the worker's work; mails are sent only when a transport is given,
+    personal data past retention deleted only when the documents' directory is given (the
+    worker always gives it: the files go with the rows)."""
     result = Round()
     activate_due_versions(db, clock)  # first: this round already reads the version in effect
     end_terminated_agreements(db, clock)
@@ -98,6 +102,8 @@ def run_once(db, clock, transport=None) -> Round:
     if transport is not None:
         sent = send_due(db, clock, transport)
         result.mails_sent, result.mails_failed = sent.sent, sent.failed
+    if documents_dir is not None:
+        result.personal_data_deleted = delete_expired(db, clock, documents_dir)
     return result
 
 
@@ -110,12 +116,13 @@ def seconds_until_next_timer(db, clock, cap: float) -> float:
     return max(0.0, min(cap, (due - clock.now()).total_seconds() + 0.001))
 
 
-def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, transport=None) -> None:
+def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, transport=None,
+                documents_dir=None) -> None:
     """Rounds until ``stop`` is set; sleeps until the next timer is due (at most ``max_sleep``,
     so timers and years created meanwhile by web processes are noticed)."""
     while not stop.is_set():
         try:
-            result = run_once(db, clock, transport)
+            result = run_once(db, clock, transport, documents_dir)
             if result.timers_fired or result.annual_opened or result.mails_sent or result.mails_failed:
                 log.info("worker round: %s timers fired, %s annual cases opened, %s mails sent, %s failed",
                          result.timers_fired, len(result.annual_opened), result.mails_sent, result.mails_failed)

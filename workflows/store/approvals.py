@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -32,3 +32,8 @@ class ApprovalRequest(Base):
 def requests_of_task(session: Session, task_id: int) -> list[ApprovalRequest]:
     return list(session.scalars(select(ApprovalRequest).where(ApprovalRequest.task_id == task_id)
                                 .order_by(ApprovalRequest.id)))
+
+
+def forget_comments(session: Session, case_id: int) -> None:
+    """Retention: approvers' free-text comments may name the person; the decisions stay."""
+    session.execute(update(ApprovalRequest).where(ApprovalRequest.case_id == case_id).values(comment=None))

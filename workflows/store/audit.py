@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
 
 
 class AuditEvent(Base):
-    """One entry. The application only ever inserts these rows."""
+    """One entry. The application inserts these rows; retention empties their ``details``
+    (the entered data) when the case's keeping period ends (docs/decisions/0007)."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -29,6 +30,11 @@ def history_of(session: Session, case_id: int) -> list[AuditEvent]:
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
         )
     )
+
+
+def forget_details(session: Session, case_id: int) -> None:
+    """Retention: the case's history keeps its steps, actors and times, not what was entered."""
+    session.execute(update(AuditEvent).where(AuditEvent.case_id == case_id).values(details={}))
 
 
 def record(session: Session, at: datetime, kind: str, *, case_id: int | None = None,

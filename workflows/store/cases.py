@@ -34,6 +34,8 @@ class Case(Base):
     # The partner (agency) whose lead started the case: resolves the party lanes (initiator_*,
     # counterpart_*) of processes between the partners, e.g. Kündigung and Anpassung.
     initiator_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    # Set when retention deleted the case's personal data (workflows/retention.py).
+    personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -65,3 +67,10 @@ def next_case_number(session: Session, prefix: str, year: int) -> str:
     counter.last += 1
     session.flush()
     return f"{prefix}-{year}-{counter.last:05d}"
+
+
+def closed_before(session: Session, agreement_id: str, moment: datetime) -> list[int]:
+    """Cases of the agreement closed before ``moment`` whose personal data are still there."""
+    return list(session.scalars(select(Case.id).where(
+        Case.agreement_id == agreement_id, Case.status.in_((COMPLETED, CANCELLED)), Case.completed_at < moment,
+        Case.personal_data_deleted_at.is_(None))))

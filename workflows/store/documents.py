@@ -31,3 +31,8 @@ class Document(Base):
 
 def documents_of_case(session: Session, case_id: int) -> list[Document]:
     return list(session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
+
+
+def storage_keys_in_use(session: Session, storage_keys: list[str]) -> set[str]:
+    """Which of these stored files a document row still points at."""
+    return set(session.scalars(select(Document.storage_key).where(Document.storage_key.in_(storage_keys))))

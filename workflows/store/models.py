@@ -3,18 +3,21 @@ from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
+from workflows.store.audit_log import AuditLogEntry
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.comments import ReviewComment
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
+from workflows.store.logins import LoginFailure
 from workflows.store.outbox import OutboxMail
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
-    "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
-    "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
+    "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "AuditLogEntry", "Agency", "Agreement",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup",
+    "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ReviewComment", "User",
 ]

@@ -1,6 +1,6 @@
 """agreement versions, termination status, cases pinned to a version and a starting partner
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-24 11:31:17.539116
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import workflows.store.db
 
 
-revision = '0009'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

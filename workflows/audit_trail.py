@@ -1,0 +1,56 @@
+"""Writing and reading the audit log (``store/audit_log.py``): one entry per access.
+
+The web layer calls ``record_access`` for every read of a case, task, document or export and
+for every change; the worker calls it for what it deletes. Entries name the case by id and
+number and the object by kind and id — never a person or a value that was entered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlalchemy import select
+
+from workflows.access import Actor, require_admin
+from workflows.store.audit_log import PAGE, AuditLogEntry, LogFilter, append, search
+from workflows.store.cases import Case
+from workflows.store.documents import Document
+from workflows.store.tasks import HumanTask
+
+
+@dataclass(frozen=True)
+class Access:
+    """One request as the log keeps it."""
+
+    kind: str
+    actor_id: int | None = None
+    case_id: int | None = None
+    task_id: int | None = None
+    document_id: int | None = None
+    target: str | None = None
+    method: str | None = None
+    status: int | None = None
+    client_address: str | None = None
+
+
+def record_access(db, clock, access: Access) -> None:
+    """Append one entry in its own transaction; the case is found from a task or document."""
+    with db.transaction() as session:
+        case_id, parts = access.case_id, [access.target]
+        for model, row_id, label in ((HumanTask, access.task_id, "Aufgabe"), (Document, access.document_id, "Dokument")):
+            if row_id is not None:
+                row = session.get(model, row_id)
+                case_id = case_id or (row.case_id if row else None)
+                parts.append(f"{label} {row_id}")
+        # the number only: the case row's state column can be large
+        case_number = session.scalar(select(Case.case_number).where(Case.id == case_id)) if case_id else None
+        target = ", ".join(part for part in parts if part) or None
+        append(session, clock.now(), access.kind, actor_id=access.actor_id, case_id=case_id,
+               case_number=case_number, target=target, method=access.method, status=access.status,
+               client_address=access.client_address)
+
+
+def log_page(db, actor: Actor, where: LogFilter, before: int | None = None) -> list[tuple[AuditLogEntry, str | None]]:
+    """A page of the log for an admin (others: not found), newest first."""
+    require_admin(actor)
+    with db.transaction() as session:
+        return search(session, where, before, PAGE)
+
