@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.annual import record_figures
@@ -53,6 +54,14 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         prefill = _prefill(session, case, definition, task, schema)
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
                         colleagues, prefill)
+
+
+def task_form(db, actor: Actor, task_id: int) -> tuple[HumanTask, dict | None, dict | None]:
+    """The task and its form (JSON Schema, UI schema): what checking a sent form needs, no more."""
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        definition_id = session.scalar(select(Case.definition_id).where(Case.id == task.case_id))
+        return (task, *form_of(session.get(ProcessDefinition, definition_id), task))
 
 
 PREFILL_PROPERTY = "prefill"
@@ -175,7 +184,7 @@ def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: st
         if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
             raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
         task.assignee_id = colleague.id
-        mail_task(session, clock.now(), task, colleague, assigned=True)
+        mail_task(session, clock.now(), task, [colleague], assigned=True)
         record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
                task_name=task.name, to=colleague.display_name)
 
