@@ -19,9 +19,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-
+from support.engine_floor import engine_only
 from support.figures import machine, median, ms, p95, timed
 from support.instance import koopflow_app
 
@@ -29,7 +27,6 @@ from tests.support.flows import offered_handover, open_task
 from tests.support.pages import CSRF, login
 from workflows.clock import BERLIN, FixedClock
 from workflows.engine import runtime
-from workflows.engine.scripting import script_engine
 from workflows.instances import diagram_functions
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
@@ -38,21 +35,11 @@ RUNS = 30
 FORM = {"decision": "question", "question": "Welche Werkstatt ist angefragt?"}
 DATA = {"decision": "question", "question": "Welche Werkstatt ist angefragt?"}  # FORM as typed JSON
 START = datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN)
-SPIFFWORKFLOW = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
 
 def floor(kf, state: bytes, functions: dict, spiff_id: str) -> float:
-    """Seconds SpiffWorkflow alone takes to load, complete the task, run on and store.
-
-    Its own serializer as configured out of the box (KoopFlow's spec cache not used), the
-    same restricted script engine (the diagram's expressions need its functions) and the
-    same engine steps KoopFlow runs (``runtime.complete``)."""
-    def engine_only():
-        workflow = SPIFFWORKFLOW.deserialize_json(state.decode("utf-8"))
-        workflow.script_engine = script_engine(functions)
-        runtime.complete(workflow, spiff_id, dict(DATA), kf.clock)
-        return SPIFFWORKFLOW.serialize_json(workflow).encode("utf-8")
-    return timed(engine_only)[0]
+    """Seconds SpiffWorkflow alone takes to load, complete the same task, run on and store."""
+    return engine_only(state, functions, lambda workflow: runtime.complete(workflow, spiff_id, dict(DATA), kf.clock))
 
 
 def main() -> None:
