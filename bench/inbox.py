@@ -3,10 +3,11 @@
 One real handover is offered through the commands; its ``cases`` row is copied in bulk, and
 every copy gets three task rows: two done and one open, each in a group inbox (the open
 tasks spread over the agreement's org units, so the LWV's Fachdienst has about a tenth of
-them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst). Then, for
-each size, Lea Fachdienst opens her Posteingang (GET /inbox, logged in, WSGI test client)
-and her system reads the first page of the API task list (GET /api/v1/tasks with her
-token) RUNS times each: median, p95, and the ratio largest/smallest.
+them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst). One database
+per size; then Lea Fachdienst opens her Posteingang (GET /inbox, logged in, WSGI test
+client) and her system reads the first page of the API task list (GET /api/v1/tasks with
+her token), RUNS times each, the sizes interleaved: median, p95, and the ratio
+largest/smallest.
 
     .venv/bin/python bench/inbox.py
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from support.figures import machine, median, ms, p95, timed
+from support.figures import machine, median, ms, p95, sizes, timed
 from support.instance import koopflow_app
 
 from tests.support.flows import offered_handover
@@ -34,7 +35,7 @@ from workflows.store.organisation import OrgUnit
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import user_by_username
 
-SIZES = (1_000, 10_000, 100_000)
+SIZES = sizes("1000,10000,100000")  # BENCH_SIZES overrides; results.md is for these
 RUNS = 40
 CHUNK = 2_000
 INBOX_OWNER = "lwv.fachdienst"
@@ -85,40 +86,56 @@ class Builder:
         self.count += count
 
 
-def measure(client, url: str, headers: dict | None = None) -> list[float]:
-    samples = []
-    for _ in range(RUNS + 1):
-        seconds, response = timed(lambda: client.get(url, headers=headers or {}))
-        assert response.status_code == 200, (url, response.status_code)
-        samples.append(seconds)
-    return samples[1:]  # the first one warms caches
+class Instance:
+    """One database of ``size`` cases with Lea Fachdienst logged in and her API token."""
+
+    def __init__(self, directory: Path, size: int):
+        directory.mkdir()
+        self.size, self.file = size, directory / "bench.db"
+        self.app, self.kf = koopflow_app(directory, FixedClock(START))
+        offered_handover(self.kf)
+        builder = Builder(self.kf)
+        self.built, _ = timed(lambda: builder.add(size - builder.count))
+        with self.kf.db.engine.begin() as connection:
+            self.mine = connection.scalar(select(func.count()).select_from(groups).where(
+                groups.c.org_unit_id == builder.owner_unit, groups.c.is_open.is_(True)))
+            self.open = connection.scalar(select(func.count()).select_from(tasks).where(tasks.c.state == OPEN))
+        self.browser = login(self.app, INBOX_OWNER).client
+        self.api = self.app.test_client()
+        self.token = {"Authorization": f"Bearer {create_api_token(self.kf.db, self.kf.clock, INBOX_OWNER)}"}
+        self.samples = {"page": [], "api": []}
+
+    def request(self, kind: str):
+        if kind == "page":
+            return self.browser.get("/inbox")
+        return self.api.get("/api/v1/tasks", headers=self.token)
+
+    def measure(self, kind: str) -> None:
+        seconds, response = timed(lambda: self.request(kind))
+        assert response.status_code == 200, (kind, response.status_code)
+        self.samples[kind].append(seconds)
 
 
 def main() -> None:
     began = time.perf_counter()
-    results = {}
     with tempfile.TemporaryDirectory(prefix="koopflow-bench-") as tmp:
-        app, kf = koopflow_app(Path(tmp), FixedClock(START))
-        offered_handover(kf)
-        builder = Builder(kf)
-        browser = login(app, INBOX_OWNER)
-        api = app.test_client()
-        token = {"Authorization": f"Bearer {create_api_token(kf.db, kf.clock, INBOX_OWNER)}"}
-        for size in SIZES:
-            built, _ = timed(lambda: builder.add(size - builder.count))
-            with kf.db.engine.begin() as connection:
-                mine = connection.scalar(select(func.count()).select_from(groups).where(
-                    groups.c.org_unit_id == builder.owner_unit, groups.c.is_open.is_(True)))
-                open_tasks = connection.scalar(select(func.count()).select_from(tasks).where(tasks.c.state == OPEN))
-            results[size] = {"built": built, "open": open_tasks, "mine": mine,
-                             "page": measure(browser.client, "/inbox"),
-                             "api": measure(api, "/api/v1/tasks", token),
-                             "mb": os.path.getsize(Path(tmp) / "bench.db") / 1e6}
-        rows_on_page = len(api.get("/api/v1/tasks", headers=token).get_json()["tasks"])
-        kf.db.dispose()
+        instances = [Instance(Path(tmp) / str(size), size) for size in SIZES]
+        for instance in instances:  # warm each one's caches first
+            instance.request("page")
+            instance.request("api")
+        for _ in range(RUNS):  # interleaved, so a busy moment of the machine hits every size alike
+            for instance in instances:
+                instance.measure("page")
+                instance.measure("api")
+        rows_on_page = len(instances[0].request("api").get_json()["tasks"])
+        results = {i.size: {"built": i.built, "open": i.open, "mine": i.mine, **i.samples,
+                            "mb": os.path.getsize(i.file) / 1e6} for i in instances}
+        for instance in instances:
+            instance.kf.db.dispose()
 
     print("# Posteingang: the inbox page and the API task list by number of cases\n")
-    print(f"{machine()}; Lea Fachdienst's first page ({rows_on_page} rows); median and p95 of {RUNS} requests.\n")
+    print(f"{machine()}; Lea Fachdienst's first page ({rows_on_page} rows); one database per size, the requests "
+          f"to them interleaved; median and p95 of {RUNS} requests each.\n")
     print("| cases | open tasks | in her group inbox | DB size | GET /inbox median | p95 | GET /api/v1/tasks median | p95 |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, r in results.items():
@@ -126,11 +143,11 @@ def main() -> None:
               f"| {ms(p95(r['page']))} | {ms(median(r['api']))} | {ms(p95(r['api']))} |")
     small, large = results[SIZES[0]], results[SIZES[-1]]
     for key, name in (("page", "GET /inbox"), ("api", "GET /api/v1/tasks")):
-        print(f"\nRatio {SIZES[-1] // 1000}k/{SIZES[0] // 1000}k, {name}: median "
+        print(f"\nRatio {SIZES[-1]:,}/{SIZES[0]:,} cases, {name}: median "
               f"{median(large[key]) / median(small[key]):.2f}, p95 {p95(large[key]) / p95(small[key]):.2f} "
-              f"(goal ≤ 1.3; p95 at {SIZES[-1] // 1000}k {ms(p95(large[key]))}, goal < 50 ms)")
+              f"(goal ≤ 1.3; p95 at {SIZES[-1]:,} cases {ms(p95(large[key]))}, goal < 50 ms)")
     build_time = sum(r["built"] for r in results.values())
-    print(f"\nBulk insert of {SIZES[-1]:,} cases and {3 * SIZES[-1]:,} task rows: {build_time:.1f} s; "
+    print(f"\nBulk insert of {sum(SIZES):,} cases and {3 * sum(SIZES):,} task rows: {build_time:.1f} s; "
           f"whole run {time.perf_counter() - began:.1f} s.")
 
 

@@ -9,6 +9,11 @@ import time
 from typing import Callable
 
 
+def sizes(default: str) -> tuple[int, ...]:
+    """The dataset sizes: BENCH_SIZES (e.g. ``200,1000`` for a quick look) or the default."""
+    return tuple(int(size) for size in os.environ.get("BENCH_SIZES", default).split(","))
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
