@@ -17,8 +17,7 @@ written before and after this cache are interchangeable.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
+from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -27,29 +26,31 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 CAPACITY = 64
 
 
-class _Lru:
-    def __init__(self, capacity: int):
-        self._items: OrderedDict = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
+class _Specs:
+    """A workflow's spec and subprocess specs as a cache key: the very same objects, not equal ones.
+    The cache holds its keys, so an object's id cannot be reused while it is cached."""
 
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+    def __init__(self, spec, subprocess_specs: dict):
+        self.spec, self.subprocess_specs = spec, subprocess_specs
 
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+    def __hash__(self) -> int:
+        return id(self.spec)
+
+    def __eq__(self, other) -> bool:
+        return self.spec is other.spec and self.subprocess_specs is other.subprocess_specs
 
 
-_restored = _Lru(CAPACITY)  # spec text -> (spec, subprocess_specs)
-_converted = _Lru(CAPACITY)  # id(spec) -> (spec, subprocess_specs, their dicts)
+@lru_cache(maxsize=CAPACITY)
+def _restored(converter: "SharedSpecWorkflowConverter", text: str):
+    """(spec, subprocess_specs) for this spec text, restored the first time it is seen."""
+    spec_dict, subprocess_dicts = json.loads(text)
+    return converter.registry.restore(spec_dict), converter.mapping_from_dict(subprocess_dicts)
+
+
+@lru_cache(maxsize=CAPACITY)
+def _converted(converter: "SharedSpecWorkflowConverter", specs: _Specs) -> tuple[dict, dict]:
+    """The specs as dicts, converted once; they are only ever read (json.dumps)."""
+    return converter.registry.convert(specs.spec), converter.mapping_to_dict(specs.subprocess_specs)
 
 
 class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
@@ -57,23 +58,14 @@ class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
 
     def to_dict(self, workflow):
         dct = WorkflowConverter.to_dict(self, workflow)
-        dct["spec"], dct["subprocess_specs"] = self._spec_dicts(workflow)
+        dct["spec"], dct["subprocess_specs"] = _converted(self, _Specs(workflow.spec, workflow.subprocess_specs))
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def _spec_dicts(self, workflow) -> tuple[dict, dict]:
-        cached = _converted.get(id(workflow.spec))
-        if cached is not None and cached[0] is workflow.spec and cached[1] is workflow.subprocess_specs:
-            return cached[2], cached[3]
-        spec_dict = self.registry.convert(workflow.spec)
-        subprocess_dicts = self.mapping_to_dict(workflow.subprocess_specs)
-        # the dicts are only ever read (json.dumps), so one copy serves every dump
-        _converted.put(id(workflow.spec), (workflow.spec, workflow.subprocess_specs, spec_dict, subprocess_dicts))
-        return spec_dict, subprocess_dicts
-
     def from_dict(self, dct):
-        spec, subprocess_specs = self._restore_specs(dct.pop("spec"), dct.pop("subprocess_specs", {}))
+        text = json.dumps([dct.pop("spec"), dct.pop("subprocess_specs", {})])
+        spec, subprocess_specs = _restored(self, text)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
@@ -81,11 +73,3 @@ class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-    def _restore_specs(self, spec_dict: dict, subprocess_dicts: dict):
-        key = json.dumps([spec_dict, subprocess_dicts])
-        cached = _restored.get(key)
-        if cached is None:
-            cached = (self.registry.restore(spec_dict), self.mapping_from_dict(subprocess_dicts))
-            _restored.put(key, cached)
-        return cached
