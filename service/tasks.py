@@ -14,7 +14,7 @@ from workflows.cases import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
 from workflows.store.tasks import OPEN
-from workflows.tasks import claim_task, complete_task, hand_over_task, task_view, unclaim_task
+from workflows.tasks import claim_task, complete_task, hand_over_task, task_form, task_view, unclaim_task
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -44,11 +44,11 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
 @login_required
 def complete(task_id: int):
     app = koopflow()
-    view = task_view(app.db, current_actor(), task_id)
+    task, schema, ui = task_form(app.db, current_actor(), task_id)
     if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
-        return _render(task_id, apply_form_action(view.schema or {}, view.ui, request.form), {})
-    data, errors = check_form(view.schema or {}, view.ui, request.form)
-    uploads, errors = read_uploads(app.settings.documents_dir, view.schema or {}, view.ui, request.files, errors)
+        return _render(task_id, apply_form_action(schema or {}, ui, request.form), {})
+    data, errors = check_form(schema or {}, ui, request.form)
+    uploads, errors = read_uploads(app.settings.documents_dir, schema or {}, ui, request.files, errors)
     if errors:
         return _render(task_id, request.form, errors, status=422)
     try:
@@ -57,7 +57,7 @@ def complete(task_id: int):
         return _render(task_id, request.form, exc.errors, status=422)
     except Conflict as exc:
         return _render(task_id, request.form, {}, status=409, conflict=exc.message)
-    flash(f"„{view.task.name}“ ist erledigt.", "success")
+    flash(f"„{task.name}“ ist erledigt.", "success")
     return redirect(url_for("cases.show", case_id=case.id))
 
 

@@ -20,9 +20,11 @@ from workflows.store.users import User
 
 BASE_URL = "{base_url}"
 MESSAGE_ID_DOMAIN = "koopflow.invalid"
-_TEXT = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"), undefined=StrictUndefined,
+# The templates ship with the code: each is read once, not checked for changes on every mail.
+_LOADER = FileSystemLoader(Path(__file__).parent / "mail_templates")
+_TEXT = Environment(loader=_LOADER, undefined=StrictUndefined, auto_reload=False,
                     autoescape=False, keep_trailing_newline=True)
-_HTML = Environment(loader=FileSystemLoader(Path(__file__).parent / "mail_templates"), undefined=StrictUndefined,
+_HTML = Environment(loader=_LOADER, undefined=StrictUndefined, auto_reload=False,
                     autoescape=select_autoescape(["html"]))
 for _env in (_TEXT, _HTML):
     _env.filters["date_de"] = lambda d: d.strftime("%d.%m.%Y") if d else "keine"

@@ -32,24 +32,30 @@ def _mail_new_tasks(session: Session) -> None:
     for task, actor_id, now in session.info.pop(_NEW_TASKS, []):
         if task.state != OPEN or requests_of_task(session, task.id):
             continue  # done already, or an approval: its approvers got their own mail
+        groups = None
         if task.assignee_id is not None:
             recipients = [] if task.assignee_id == actor_id else [session.get(User, task.assignee_id)]
         else:
-            recipients = [u for u in members_of(session, groups_of_task(session, task.id))
-                          if u.id != actor_id and u.mail_preference == IMMEDIATE]
-        for user in recipients:
-            mail_task(session, now, task, user, assigned=task.assignee_id is not None)
+            groups = groups_of_task(session, task.id)
+            recipients = [u for u in members_of(session, groups) if u.id != actor_id and u.mail_preference == IMMEDIATE]
+        mail_task(session, now, task, recipients, assigned=task.assignee_id is not None, groups=groups)
 
 
-def mail_task(session: Session, now, task: HumanTask, user: User, assigned: bool) -> None:
+def mail_task(session: Session, now, task: HumanTask, users: list[User], assigned: bool,
+              groups: list[str] | None = None) -> None:
+    """The new-task (or assigned-task) mail to each of ``users``; what it says is looked up once.
+    ``groups``: the task's group inboxes, when the caller has them already."""
+    if not users:
+        return
     case = session.get(Case, task.case_id)
-    groups = groups_of_task(session, task.id)
+    groups = groups_of_task(session, task.id) if groups is None else groups
     inbox = ", ".join(session.get(OrgUnit, g).name for g in groups)
     agency = session.get(Agency, task.agency_id).short_name if task.agency_id else ""
-    enqueue(session, now, kind="task.assigned" if assigned else "task.new", recipient=user, case_id=case.id,
-            subject=f"KoopFlow: {task.name} – {case.case_number}", template="task_new",
-            context={"assigned": assigned, "inbox": inbox, "task_name": task.name, "case_number": case.case_number,
-                     "agency": agency, "due_on": task.due_on, "task_id": task.id})
+    context = {"assigned": assigned, "inbox": inbox, "task_name": task.name, "case_number": case.case_number,
+               "agency": agency, "due_on": task.due_on, "task_id": task.id}
+    for user in users:
+        enqueue(session, now, kind="task.assigned" if assigned else "task.new", recipient=user, case_id=case.id,
+                subject=f"KoopFlow: {task.name} – {case.case_number}", template="task_new", context=context)
 
 
 def notice_raised(session: Session, now, case: Case, kind: str, step: str, org_units: list[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreement_effects import apply_effect
@@ -67,6 +68,14 @@ def _panel_data(session, case: Case, task: HumanTask) -> dict:
     """The case's data as the task sees it, for a panel beside the form (service/panels.py)."""
     workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
     return runtime.task_data(workflow, task.spiff_task_id) if task.state == OPEN else dict(workflow.data)
+
+
+def task_form(db, actor: Actor, task_id: int) -> tuple[HumanTask, dict | None, dict | None]:
+    """The task and its form (JSON Schema, UI schema): what checking a sent form needs, no more."""
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        definition_id = session.scalar(select(Case.definition_id).where(Case.id == task.case_id))
+        return (task, *form_of(session.get(ProcessDefinition, definition_id), task))
 
 
 PREFILL_PROPERTY = "prefill"
@@ -191,7 +200,7 @@ def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: st
         if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
             raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
         task.assignee_id = colleague.id
-        mail_task(session, clock.now(), task, colleague, assigned=True)
+        mail_task(session, clock.now(), task, [colleague], assigned=True)
         record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
                task_name=task.name, to=colleague.display_name)
 

@@ -16,9 +16,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflows.engine.parsing import build_spec
 from workflows.engine.scripting import script_engine
+from workflows.engine.spec_cache import SharedSpecWorkflowConverter
 from workflows.engine.timers import engine_clock, next_due
 
-_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
+    {**SPIFF_CONFIG, BpmnWorkflow: SharedSpecWorkflowConverter}))
 NOTIFY_PROPERTY = "notify"
 NOTIFY_ROLE_PROPERTY = "notifyRole"
 

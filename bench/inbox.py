@@ -1,0 +1,155 @@
+"""The Posteingang page and the API task list at 1k, 10k and 100k cases.
+
+One real handover is offered through the commands; its ``cases`` row is copied in bulk, and
+every copy gets three task rows: two done and one open, each in a group inbox (the open
+tasks spread over the agreement's org units, so the LWV's Fachdienst has about a tenth of
+them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst). One database
+per size; then Lea Fachdienst opens her Posteingang (GET /inbox, logged in, WSGI test
+client) and her system reads the first page of the API task list (GET /api/v1/tasks with
+her token), RUNS times each, the sizes interleaved: median, p95, and the ratio
+largest/smallest.
+
+    .venv/bin/python bench/inbox.py
+
+Prints figures only; asserts nothing about them.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from support.figures import machine, median, ms, p95, sizes, timed
+from support.instance import koopflow_app
+
+from tests.support.flows import offered_handover
+from tests.support.pages import login
+from workflows.accounts import create_api_token
+from workflows.clock import BERLIN, FixedClock
+from workflows.store.cases import Case
+from workflows.store.organisation import OrgUnit
+from workflows.store.tasks import COMPLETED, OPEN, HumanTask, HumanTaskGroup
+from workflows.store.users import user_by_username
+
+SIZES = sizes("1000,10000,100000")  # BENCH_SIZES overrides; results.md is for these
+RUNS = 40
+CHUNK = 2_000
+INBOX_OWNER = "lwv.fachdienst"
+START = datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN)
+cases, tasks, groups = Case.__table__, HumanTask.__table__, HumanTaskGroup.__table__
+
+
+class Builder:
+    """Adds copies of one case with its task rows, in bulk, numbering on from what is there."""
+
+    def __init__(self, kf):
+        self.kf = kf
+        with kf.db.engine.begin() as connection:
+            self.case = dict(connection.execute(select(cases).limit(1)).mappings().one())
+            self.units = sorted(connection.execute(select(OrgUnit.id, OrgUnit.agency_id)).all())
+        with kf.db.transaction() as session:
+            self.owner = user_by_username(session, INBOX_OWNER).id
+        self.owner_unit = "lwv-fachdienst-lk-giessen"
+        self.count = 1
+
+    def add(self, count: int) -> None:
+        with self.kf.db.engine.begin() as connection:
+            next_case = connection.scalar(select(func.max(cases.c.id))) + 1
+            next_task = (connection.scalar(select(func.max(tasks.c.id))) or 0) + 1
+        for start in range(0, count, CHUNK):
+            case_rows, task_rows, group_rows = [], [], []
+            for n in range(start, min(count, start + CHUNK)):
+                case_id, number = next_case + n, self.count + n
+                case_rows.append({**self.case, "id": case_id, "case_number": f"BENCH-{number:07d}"})
+                for k, state in enumerate((COMPLETED, COMPLETED, OPEN)):
+                    task_id = next_task + 3 * n + k
+                    unit, agency = self.units[(number + k) % len(self.units)]
+                    due = date(2027, 3, 1) + timedelta(days=number % 400)
+                    assigned = state == OPEN and unit == self.owner_unit and number % 50 == 0
+                    task_rows.append({
+                        "id": task_id, "case_id": case_id, "spiff_task_id": f"{task_id:036d}",
+                        "bpmn_id": "review_handover", "name": "Übergabe prüfen", "lane_role": "supra_local_case_office",
+                        "agency_id": agency, "form_name": "handover_review", "state": state,
+                        "assignee_id": self.owner if assigned else None, "due_on": due, "due_sort": due,
+                        "created_at": START, "completed_at": None if state == OPEN else START,
+                        "completed_by_id": None})
+                    group_rows.append({"task_id": task_id, "org_unit_id": unit, "is_open": state == OPEN,
+                                       "due_sort": due})
+            with self.kf.db.engine.begin() as connection:
+                connection.execute(insert(cases), case_rows)
+                connection.execute(insert(tasks), task_rows)
+                connection.execute(insert(groups), group_rows)
+        self.count += count
+
+
+class Instance:
+    """One database of ``size`` cases with Lea Fachdienst logged in and her API token."""
+
+    def __init__(self, directory: Path, size: int):
+        directory.mkdir()
+        self.size, self.file = size, directory / "bench.db"
+        self.app, self.kf = koopflow_app(directory, FixedClock(START))
+        offered_handover(self.kf)
+        builder = Builder(self.kf)
+        self.built, _ = timed(lambda: builder.add(size - builder.count))
+        with self.kf.db.engine.begin() as connection:
+            self.mine = connection.scalar(select(func.count()).select_from(groups).where(
+                groups.c.org_unit_id == builder.owner_unit, groups.c.is_open.is_(True)))
+            self.open = connection.scalar(select(func.count()).select_from(tasks).where(tasks.c.state == OPEN))
+        self.browser = login(self.app, INBOX_OWNER).client
+        self.api = self.app.test_client()
+        self.token = {"Authorization": f"Bearer {create_api_token(self.kf.db, self.kf.clock, INBOX_OWNER)}"}
+        self.samples = {"page": [], "api": []}
+
+    def request(self, kind: str):
+        if kind == "page":
+            return self.browser.get("/inbox")
+        return self.api.get("/api/v1/tasks", headers=self.token)
+
+    def measure(self, kind: str) -> None:
+        seconds, response = timed(lambda: self.request(kind))
+        assert response.status_code == 200, (kind, response.status_code)
+        self.samples[kind].append(seconds)
+
+
+def main() -> None:
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="koopflow-bench-") as tmp:
+        instances = [Instance(Path(tmp) / str(size), size) for size in SIZES]
+        for instance in instances:  # warm each one's caches first
+            instance.request("page")
+            instance.request("api")
+        for _ in range(RUNS):  # interleaved, so a busy moment of the machine hits every size alike
+            for instance in instances:
+                instance.measure("page")
+                instance.measure("api")
+        rows_on_page = len(instances[0].request("api").get_json()["tasks"])
+        results = {i.size: {"built": i.built, "open": i.open, "mine": i.mine, **i.samples,
+                            "mb": os.path.getsize(i.file) / 1e6} for i in instances}
+        for instance in instances:
+            instance.kf.db.dispose()
+
+    print("# Posteingang: the inbox page and the API task list by number of cases\n")
+    print(f"{machine()}; Lea Fachdienst's first page ({rows_on_page} rows); one database per size, the requests "
+          f"to them interleaved; median and p95 of {RUNS} requests each.\n")
+    print("| cases | open tasks | in her group inbox | DB size | GET /inbox median | p95 | GET /api/v1/tasks median | p95 |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, r in results.items():
+        print(f"| {size:,} | {r['open']:,} | {r['mine']:,} | {r['mb']:,.0f} MB | {ms(median(r['page']))} "
+              f"| {ms(p95(r['page']))} | {ms(median(r['api']))} | {ms(p95(r['api']))} |")
+    small, large = results[SIZES[0]], results[SIZES[-1]]
+    for key, name in (("page", "GET /inbox"), ("api", "GET /api/v1/tasks")):
+        print(f"\nRatio {SIZES[-1]:,}/{SIZES[0]:,} cases, {name}: median "
+              f"{median(large[key]) / median(small[key]):.2f}, p95 {p95(large[key]) / p95(small[key]):.2f} "
+              f"(goal ≤ 1.3; p95 at {SIZES[-1]:,} cases {ms(p95(large[key]))}, goal < 50 ms)")
+    build_time = sum(r["built"] for r in results.values())
+    print(f"\nBulk insert of {sum(SIZES):,} cases and {3 * sum(SIZES):,} task rows: {build_time:.1f} s; "
+          f"whole run {time.perf_counter() - began:.1f} s.")
+
+
+if __name__ == "__main__":
+    main()

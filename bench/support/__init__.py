@@ -1,0 +1,1 @@
+"""What the benchmark scripts share: a KoopFlow on a temporary database, and figures."""

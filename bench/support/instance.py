@@ -1,0 +1,28 @@
+"""A KoopFlow on a fresh SQLite database: migrated, the demo agreement and users loaded."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from service.app import create_app  # noqa: E402
+from service.config import Settings  # noqa: E402
+from workflows.accounts import load_demo_users  # noqa: E402
+from workflows.paths import AGREEMENTS_DIR  # noqa: E402
+from workflows.schema import upgrade  # noqa: E402
+from workflows.store.db import Database  # noqa: E402
+
+
+def koopflow_app(directory: Path, clock):
+    """(Flask app, Koopflow) on ``directory/bench.db``, the demo users loaded."""
+    settings = Settings(database_url=f"sqlite:///{directory / 'bench.db'}", secret_key="bench")
+    database = Database(settings.database_url)
+    upgrade(database)
+    database.dispose()
+    application = create_app(settings, clock)
+    kf = application.extensions["koopflow"]
+    load_demo_users(kf.db, clock, AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    return application, kf
