@@ -21,7 +21,8 @@ from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, Ap
 from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.store.organisation import Agreement, org_units_for_role
+from workflows.store.case_roles import org_units_for_case_role
+from workflows.store.organisation import Agreement
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User, members_of, user_by_username
 
@@ -47,7 +48,7 @@ def is_approval(properties: dict) -> bool:
 def approvers(session, case: Case, spec: str) -> list[User]:
     kind, _, value = spec.partition(":")
     if kind == "role":
-        return members_of(session, org_units_for_role(session, case.agreement_id, value))
+        return members_of(session, org_units_for_case_role(session, case, value))
     if kind == "signatories":
         agreement = session.get(Agreement, case.agreement_id).data
         names = [s.get("username") for p in agreement["partners"] if p["kind"] == value

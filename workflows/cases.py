@@ -11,7 +11,9 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
 from workflows.instances import diagram_functions, save_workflow
+from workflows.partner_roles import narrowed_roles, starter_partner
 from workflows.store.annual import figures_of_case
+from workflows.store.case_roles import set_case_roles
 from workflows.store.audit import AuditEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
@@ -32,7 +34,10 @@ def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, dat
     """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
     with db.transaction() as session:
         agreement, definition = require_starter(session, actor, process_key, agreement_id)
-        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data)
+        roles = agreement.data.get("roles", {})
+        lead = starter_partner(agreement.data, roles.get(_starter_role(definition), []), actor.org_unit_ids)
+        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data,
+                                   narrowed_roles(agreement.data, roles, lead, set(definition.lanes.values())))
         mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id
@@ -51,8 +56,12 @@ def require_starter(session: Session, actor: Actor, process_key: str, agreement_
 
 
 def begin_case(session: Session, clock, agreement: Agreement, definition: ProcessDefinition,
-               actor_id: int | None, data: dict | None) -> tuple[Case, list[HumanTask]]:
-    """Create the case row and run the new instance to its first waits (actor None: the system)."""
+               actor_id: int | None, data: dict | None,
+               roles: dict[str, list[str]] | None = None) -> tuple[Case, list[HumanTask]]:
+    """Create the case row and run the new instance to its first waits (actor None: the system).
+
+    ``roles``: the case's own role map (see workflows/partner_roles.py), set before its first
+    tasks are put into inboxes."""
     now = clock.now()
     workflow, notices = runtime.start(definition.bpmn_xml.encode(), definition.filename, definition.process_key,
                                       diagram_functions(session, agreement.id, clock), clock, data)
@@ -63,6 +72,7 @@ def begin_case(session: Session, clock, agreement: Agreement, definition: Proces
     )
     session.add(case)
     session.flush()
+    set_case_roles(session, case.id, roles or {})
     record(session, now, "case.started", case_id=case.id, actor_id=actor_id,
            process=definition.process_key, definition_version=definition.content_hash[:12])
     created = save_workflow(session, case, definition, workflow, now, actor_id, notices)

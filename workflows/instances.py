@@ -20,7 +20,8 @@ from workflows.notifications import notice_raised, task_created
 from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.store.organisation import Agreement, OrgUnit, org_units_for_role
+from workflows.store.case_roles import org_units_for_case_role
+from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
 
 # A user task may name a deadline key; the agreement says how many working days that is.
@@ -45,7 +46,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     case.updated_at = now
     case.next_timer_due = runtime.next_due(workflow)
     for notice in notices:
-        units = org_units_for_role(session, case.agreement_id, notice.role) if notice.role else []
+        units = org_units_for_case_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
         notice_raised(session, now, case, notice.kind, notice.name, units)
     created = sync_human_tasks(session, case, definition, workflow, now)
@@ -78,7 +79,7 @@ def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition
 def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict) -> HumanTask:
     info = definition.user_tasks.get(task.bpmn_id, {})
     role = definition.lanes.get(task.bpmn_id, "")
-    org_units = org_units_for_role(session, case.agreement_id, role)
+    org_units = org_units_for_case_role(session, case, role)
     due_on = _due_date(session, case, info.get("properties", {}), now, data)
     agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
     row = HumanTask(

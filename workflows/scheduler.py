@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from workflows.annual import open_annual_cases
+from workflows.conferences import open_conference_cases
 from workflows.engine import runtime
 from workflows.instances import load_workflow, save_workflow
 from workflows.digest import send_digests
@@ -32,6 +33,7 @@ STUCK_RETRY = timedelta(minutes=5)
 class Round:
     timers_fired: int = 0
     annual_opened: list = field(default_factory=list)
+    conferences_opened: list = field(default_factory=list)
     mails_sent: int = 0
     mails_failed: int = 0
 
@@ -89,6 +91,7 @@ def run_once(db, clock, transport=None) -> Round:
     """One round of all the worker's work; mails are sent only when a transport is given."""
     result = Round()
     result.annual_opened = open_annual_cases(db, clock)
+    result.conferences_opened = open_conference_cases(db, clock)
     result.timers_fired = sweep_timers(db, clock)
     send_digests(db, clock)
     if transport is not None:

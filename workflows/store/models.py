@@ -2,8 +2,10 @@
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
+from workflows.store.case_roles import CaseRole
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.comments import ReviewComment
+from workflows.store.conferences import ConferenceCase, Contact
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
@@ -15,5 +17,5 @@ from workflows.store.users import ApiToken, Membership, User
 __all__ = [
     "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "Agency", "Agreement", "AgreementRole", "ApiToken", "Base", "Case",
     "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "User",
+    "ProcessDefinition", "ReviewComment", "User", "CaseRole", "ConferenceCase", "Contact",
 ]

@@ -1,0 +1,59 @@
+"""Roles narrowed to one side of a case: the partner who leads it, or the other side.
+
+Some processes run in either direction between the partners: a care-need handover goes
+from whichever partner starts it to the other; a planning report is answered by the partner
+who did not write it; the Kooperationskonferenz is run by the partner whose turn it is and
+approved by the other. Their diagrams name neutral roles; the agreement maps each to the
+org units of every partner that may play it and says, under ``partner_roles``, which side
+of a case the role stands for:
+
+- ``lead``: the lead partner's units (the starter's partner, or the managing partner);
+- ``counterpart``: the units of the partners on the other side (supra-local vs. local,
+  where a Sonderstatusstadt is on the local side with its Landkreis).
+
+The narrowed map is stored with the case (store/case_roles.py) when it starts.
+"""
+from __future__ import annotations
+
+LEAD, COUNTERPART = "lead", "counterpart"
+
+
+def partner_of_units(agreement: dict) -> dict[str, dict]:
+    """{org unit id: its partner's entry} of an agreement's data."""
+    return {unit["id"]: partner for partner in agreement["partners"] for unit in partner["org_units"]}
+
+
+def _side(partner: dict) -> str:
+    return "supra_local" if partner["kind"] == "supra_local" else "local"
+
+
+def narrowed_roles(agreement: dict, roles: dict[str, list[str]], lead_partner_id: str | None,
+                   lane_roles: set[str]) -> dict[str, list[str]]:
+    """The case's own role map for the lanes ``lane_roles`` with ``lead_partner_id`` leading.
+
+    Roles without a scope keep the agreement's map (not returned); a role that would be left
+    without any unit keeps it too, so a task never lands in no inbox."""
+    if lead_partner_id is None:
+        return {}
+    partners = partner_of_units(agreement)
+    lead = next(p for p in agreement["partners"] if p["id"] == lead_partner_id)
+    result = {}
+    for role in sorted(lane_roles):
+        scope = agreement.get("partner_roles", {}).get(role)
+        units = roles.get(role, [])
+        if scope == LEAD:
+            kept = [u for u in units if partners[u]["id"] == lead_partner_id]
+        elif scope == COUNTERPART:
+            kept = [u for u in units if _side(partners[u]) != _side(lead)]
+        else:
+            continue
+        if kept:
+            result[role] = kept
+    return result
+
+
+def starter_partner(agreement: dict, starter_units: list[str], actor_units) -> str | None:
+    """The partner the actor acts for in the starting lane (their first unit there)."""
+    partners = partner_of_units(agreement)
+    mine = [u for u in starter_units if u in actor_units]
+    return partners[mine[0]]["id"] if mine else None
