@@ -124,7 +124,7 @@ def worker(once: bool, max_sleep: float) -> None:
     if once:
         result = run_once(app.db, clock, transport)
         click.echo(f"Timer ausgelöst: {result.timers_fired}; Jahresabfragen eröffnet: {len(result.annual_opened)}; "
-                   f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}")
+                   f"Sitzungen eröffnet: {len(result.conferences_opened)}; Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}")
         app.db.dispose()
         return
     stop = threading.Event()
