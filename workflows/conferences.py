@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from workflows.deadlines import annual_due_date
+from workflows.deadlines import add_working_days, annual_due_date
 from workflows.diagram_functions import at_workday_start
 from workflows.partner_roles import narrowed_roles, partner_of_units
 from workflows.scheduled_cases import open_once
@@ -91,8 +91,10 @@ def start_data(conference: dict, meeting: Meeting, agreement: dict) -> dict:
     }
     weeks = conference.get("date_reminder_weeks")
     if weeks:
-        # no date fixed N weeks before the year's end: the managing units are reminded
-        reminder_on = date(meeting.year, 12, 31) - timedelta(weeks=weeks)
+        # no date fixed N weeks before the year's end: the managing units are reminded (on the
+        # last working day on or before that day, reminders skip weekends and holidays)
+        week_day = date(meeting.year, 12, 31) - timedelta(weeks=weeks)
+        reminder_on = add_working_days(week_day + timedelta(days=1), -1, agreement["holiday_subdivision"])
         data["date_due"] = reminder_on.isoformat()
         data["date_reminder_at"] = at_workday_start(reminder_on)
     return data
