@@ -5,7 +5,7 @@ A user task marked ``invitations="participants"`` sends them when it is complete
 same transaction. The mail says which body meets when and where, nothing else: contacts have
 no login, so their mail carries no case number and no link (the members' mail links to the
 case like any other). Only the meeting fields (``MEETING_FIELDS``) reach a mail; their forms
-mark them ``"x-invitation": true``.
+mark them ``"x-mailable": true`` (no personal data, meant to be mailed).
 """
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ in every mail the test wrote. Words that the agreement itself contains (e.g. "Gi
 of an agency's name) are not evidence of a leak and are skipped, nor are the names of
 KoopFlow's own users: mails greet their recipient by name, and an approval task's result
 names who approved (``approved_by``) without anyone typing it. Fields a form marks
-``"x-invitation": true`` (a meeting's date, time and place) are meant for invitations."""
+``"x-mailable": true`` are meant to be mailed: a meeting's date, time and place (invitations),
+a date a task is due by."""
 from __future__ import annotations
 
 import json
@@ -36,12 +37,12 @@ def entered_values(value):
             pass
 
 
-def _invitation_fields(form_name: str | None) -> set[str]:
+def _mailable_fields(form_name: str | None) -> set[str]:
     path = FORMS_DIR / (form_name or "")
     if not form_name or not path.is_file():
         return set()
     properties = json.loads(path.read_text(encoding="utf-8")).get("properties", {})
-    return {k for k, p in properties.items() if isinstance(p, dict) and p.get("x-invitation")}
+    return {k for k, p in properties.items() if isinstance(p, dict) and p.get("x-mailable")}
 
 
 def leaks(db) -> list[tuple[int, str]]:
@@ -52,7 +53,7 @@ def leaks(db) -> list[tuple[int, str]]:
         entered = set()
         for form, details in session.execute(select(AuditEvent.form_name, AuditEvent.details)
                                              .where(AuditEvent.kind == "task.completed")):
-            data = {k: v for k, v in (details.get("data") or {}).items() if k not in _invitation_fields(form)}
+            data = {k: v for k, v in (details.get("data") or {}).items() if k not in _mailable_fields(form)}
             entered.update(v for v in entered_values(data) if v not in agreements and v not in users)
         found = []
         for mail in session.scalars(select(OutboxMail)):
