@@ -33,6 +33,7 @@ def _register(app: Flask) -> None:
     from service import admin, agenda, api, approvals, auth, cases, documents, errors, inbox, reports, tasks, templating  # noqa: PLC0415
     from service import uploads  # noqa: PLC0415
     from service import diagrams  # noqa: PLC0415
+    from service import contacts  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
@@ -40,6 +41,7 @@ def _register(app: Flask) -> None:
     uploads.init_app(app)
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp, diagrams.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(contacts.bp)
 
 
 def koopflow() -> Koopflow:

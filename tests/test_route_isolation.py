@@ -30,6 +30,7 @@ from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case
+from workflows.store.conferences import Contact
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.outbox import OutboxMail
@@ -38,7 +39,8 @@ from workflows.store.tasks import HumanTask
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
-ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id"}
+ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
+             "contact_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -101,7 +103,7 @@ def state(kf, as_user):
                "mail_id": list(session.scalars(select(OutboxMail.id))), "row": [0, 1],
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
-               "comment_id": [comment_id]}
+               "comment_id": [comment_id], "contact_id": list(session.scalars(select(Contact.id)))}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -122,7 +124,7 @@ def state(kf, as_user):
         "rightful": {"case_id": [offered], "task_id": [lwv_tasks[0]], "document_id": ids["document_id"][:1],
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
-                     "approval": [make_token(secret, kf.clock, request_id, nonce)],
+                     "contact_id": ids["contact_id"][:1], "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
                                 make_token(secret, kf.clock, request_id + 99, nonce), "no-token"],
@@ -157,6 +159,7 @@ def snapshot(kf) -> dict:
             "events": [e for e in session.execute(select(AuditEvent.id, AuditEvent.kind)).all()
                        if e.kind.startswith(WRITING_KINDS)],
             "documents": sorted(session.scalars(select(Document.id))),
+            "contacts": sorted(session.scalars(select(Contact.id))),
             "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
         }
 
