@@ -10,9 +10,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from service.mailer import smtp_transport
 from tests.support.pages import CSRF, task_in_inbox
 from tests.support.smtp import SmtpServer, text_of
+from tests.test_handover_pages import complete
+from tests.test_mail import transport_to
 from workflows.clock import BERLIN
 from workflows.outbox import send_due
 from workflows.scheduler import run_once
@@ -42,10 +43,6 @@ def meeting(kf, agreement: str, key: str) -> tuple[int, str]:
     return case_id, number
 
 
-def complete(browser, task_id: int, form: dict, status: int = 302):
-    return browser.submit(f"/tasks/{task_id}", f"/tasks/{task_id}", form, status=status)
-
-
 def upload_minutes(browser, task_id: int, held_on: str) -> None:
     page = browser.get(f"/tasks/{task_id}")
     response = browser.client.post(f"/tasks/{task_id}", content_type="multipart/form-data", data={
@@ -55,8 +52,7 @@ def upload_minutes(browser, task_id: int, held_on: str) -> None:
 
 
 def sent_to(app, kf, smtp) -> dict[str, object]:
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
-    send_due(kf.db, kf.clock, smtp_transport(app))
+    send_due(kf.db, kf.clock, transport_to(app, smtp.port))
     return {rcpts[0]: message for (_, rcpts), message in zip(smtp.inbox.envelopes, smtp.inbox.messages)}
 
 

@@ -100,3 +100,22 @@ def test_the_lwv_plans_a_residential_form_the_landkreis_gives_its_view_by_the_da
     assert inbox_of(kf, started.case_id, "note_view") == ["lwv-fachdienst-lk-giessen"]
     do(kf, "lwv.fachdienst", started.case_id, "note_view", {})
     assert status(kf, started.case_id) == COMPLETED
+
+
+def test_both_processes_start_from_the_pages_for_either_partner(as_user):
+    for username, agreement in (("lk.sozialamt", "landkreis-giessen"), ("lwv.fachdienst", "landkreis-giessen"),
+                                ("st.jugendamt", "landkreis-lahnfeld")):
+        browser = as_user(username)
+        browser.get("/cases/new")
+        assert f"{agreement}/handover_care_need" in browser.page.text
+        assert f"{agreement}/facility_information" in browser.page.text
+    browser = as_user("lwv.fachdienst")
+    browser.get(browser.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/facility_information"},
+                               status=302).headers["Location"])
+    assert "Geplante Einrichtung melden" in browser.text and "Besondere Wohnform für Erwachsene" in browser.text
+    task_url = browser.page.request.path
+    response = browser.submit(task_url, task_url, {
+        "facility_kind": "adult_residential", "facility_name": "Wohnen an der Wieseck", "provider": "Lebenshilfe",
+        "municipality": "Lollar", "places": "12", "planned_opening": "01.03.2029", "view_due": "30.04.2027"}, status=302)
+    browser.follow(response)
+    assert "Stellungnahme zur besonderen Wohnform abgeben" in browser.text

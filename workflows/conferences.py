@@ -25,6 +25,7 @@ from workflows.store.organisation import Agreement
 
 log = logging.getLogger(__name__)
 MANAGEMENT_ROLE = "conference_management"
+DEFAULT_REMINDER_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,13 @@ def managing_partner(conference: dict, agreement: dict, year: int) -> str | None
 
 
 def case_roles(conference: dict, agreement: dict, year: int, lane_roles: set[str]) -> dict[str, list[str]]:
-    """The meeting's role map: the body's organisers manage; rotation narrows to whose turn it is."""
-    roles = {**agreement["roles"], MANAGEMENT_ROLE: conference["organisers"]}
-    narrowed = narrowed_roles(agreement, roles, managing_partner(conference, agreement, year), lane_roles)
-    return {MANAGEMENT_ROLE: conference["organisers"], **narrowed}
+    """The meeting's role map: the body's organisers manage; with a rotation only those of the
+    partner whose turn it is, and the other side's units act as its partner (``partner_roles``)."""
+    own = {MANAGEMENT_ROLE: conference["organisers"]}
+    if not conference.get("management"):
+        return own
+    roles = {**agreement["roles"], **own}
+    return {**own, **narrowed_roles(agreement, roles, managing_partner(conference, agreement, year), lane_roles)}
 
 
 def start_data(conference: dict, meeting: Meeting, agreement: dict) -> dict:
@@ -89,14 +93,12 @@ def start_data(conference: dict, meeting: Meeting, agreement: dict) -> dict:
         "occurrence": meeting.occurrence,
         "managing_partner": _partner_name(agreement, managing_partner(conference, agreement, meeting.year)),
     }
-    weeks = conference.get("date_reminder_weeks")
-    if weeks:
-        # no date fixed N weeks before the year's end: the managing units are reminded (on the
-        # last working day on or before that day, reminders skip weekends and holidays)
-        week_day = date(meeting.year, 12, 31) - timedelta(weeks=weeks)
-        reminder_on = add_working_days(week_day + timedelta(days=1), -1, agreement["holiday_subdivision"])
-        data["date_due"] = reminder_on.isoformat()
-        data["date_reminder_at"] = at_workday_start(reminder_on)
+    # no date fixed N weeks before the year's end: the managing units are reminded (on the last
+    # working day on or before that day: reminders skip weekends and holidays)
+    week_day = date(meeting.year, 12, 31) - timedelta(weeks=conference.get("date_reminder_weeks", DEFAULT_REMINDER_WEEKS))
+    reminder_on = add_working_days(week_day + timedelta(days=1), -1, agreement["holiday_subdivision"])
+    data["date_due"] = reminder_on.isoformat()
+    data["date_reminder_at"] = at_workday_start(reminder_on)
     return data
 
 

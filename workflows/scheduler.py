@@ -115,9 +115,11 @@ def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, trans
     while not stop.is_set():
         try:
             result = run_once(db, clock, transport)
-            if result.timers_fired or result.annual_opened or result.mails_sent or result.mails_failed:
-                log.info("worker round: %s timers fired, %s annual cases opened, %s mails sent, %s failed",
-                         result.timers_fired, len(result.annual_opened), result.mails_sent, result.mails_failed)
+            if (result.timers_fired or result.annual_opened or result.conferences_opened or result.mails_sent
+                    or result.mails_failed):
+                log.info("worker round: %s timers fired, %s annual cases and %s meetings opened, %s mails sent, "
+                         "%s failed", result.timers_fired, len(result.annual_opened), len(result.conferences_opened),
+                         result.mails_sent, result.mails_failed)
         except Exception:  # a failing round must not stop the worker; the next one retries
             log.exception("worker round failed")
         stop.wait(seconds_until_next_timer(db, clock, max_sleep))
