@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from tests.support.flows import actor, open_task
 from tests.support.handover import PERSON

@@ -30,7 +30,7 @@ from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case
-from workflows.store.conferences import Contact
+from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.outbox import OutboxMail

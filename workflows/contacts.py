@@ -14,7 +14,7 @@ from sqlalchemy import select
 from workflows.access import Actor, require_admin
 from workflows.errors import NotFound
 from workflows.store.audit import record
-from workflows.store.conferences import CONTACT_GROUPS, Contact, contacts_of
+from workflows.store.contacts import CONTACT_GROUPS, Contact, contacts_of
 from workflows.store.organisation import Agreement
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -18,7 +18,7 @@ from workflows.clock import BERLIN
 from workflows.mail import MESSAGE_ID_DOMAIN, enqueue, enqueue_external
 from workflows.store.audit import record
 from workflows.store.cases import Case
-from workflows.store.conferences import contacts_of
+from workflows.store.contacts import contacts_of
 from workflows.store.organisation import Agreement
 from workflows.store.users import members_of
 

@@ -27,4 +27,5 @@ def test_the_contacts_page_has_no_violations(page_as, server):
     page.click("text=Kontakt speichern")  # empty: the error summary and the messages at the fields
     assert page.locator(".error-summary a[href='#field-name']").count() == 1
     _no_violations(page)
-    assert page.console_errors == []
+    # the browser reports the page's own 422 answer as a console error; nothing else may appear
+    assert [e for e in page.console_errors if "422" not in e] == []

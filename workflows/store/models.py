@@ -5,7 +5,8 @@ from workflows.store.audit import AuditEvent
 from workflows.store.case_roles import CaseRole
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.comments import ReviewComment
-from workflows.store.conferences import ConferenceCase, Contact
+from workflows.store.conferences import ConferenceCase
+from workflows.store.contacts import Contact
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
