@@ -10,12 +10,12 @@ import pytest
 from tests.support.flows import actor, open_task
 from tests.support.handover import PERSON
 from workflows.cases import start_case
-from workflows.errors import ValidationFailed
+from workflows.errors import NotFound, ValidationFailed
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import HumanTask, groups_of_task
 from workflows.tasks import complete_task
 
-CARE = {"person": PERSON, "direction": "to_local", "care_grade": 4,
+CARE = {"person": PERSON, "care_grade": 4,
         "care_need": "Pflege überwiegt seit dem Schlaganfall.", "expected_switch": "2027-06-01",
         "current_benefits": "Assistenz im eigenen Wohnraum", "consent_on_file": True}
 
@@ -51,29 +51,30 @@ def test_the_lwv_hands_a_case_with_predominant_care_need_to_the_landkreis(kf):
 
 def test_the_landkreis_hands_over_to_the_lwv_with_the_same_diagram(kf):
     started = start_case(kf.db, kf.clock, actor(kf, "lk.jugendamt"), "handover_care_need", "landkreis-giessen")
-    complete_task(kf.db, kf.clock, actor(kf, "lk.jugendamt"), started.my_task_id, {**CARE, "direction": "to_supra_local"})
+    complete_task(kf.db, kf.clock, actor(kf, "lk.jugendamt"), started.my_task_id, CARE)
     assert inbox_of(kf, started.case_id, "review_handover") == ["lwv-fachdienst-lk-giessen"]
     # and the Landkreis cannot review its own offer
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         do(kf, "lk.sozialamt", started.case_id, "review_handover", {"decision": "confirm", "effective_date": "2027-06-01"})
 
 
 def test_in_the_second_agreement_the_citys_offer_goes_to_the_lwv_only(kf):
     started = start_case(kf.db, kf.clock, actor(kf, "st.jugendamt"), "handover_care_need", "landkreis-lahnfeld")
-    complete_task(kf.db, kf.clock, actor(kf, "st.jugendamt"), started.my_task_id, {**CARE, "direction": "to_supra_local"})
+    complete_task(kf.db, kf.clock, actor(kf, "st.jugendamt"), started.my_task_id, CARE)
     assert started.case_number.startswith("LF-2027-")
     assert inbox_of(kf, started.case_id, "review_handover") == ["lwv-lf-fachdienst"]
     # the first agreement's LWV Fachdienst sees nothing of it
     with kf.db.transaction() as session:
         task = session.get(HumanTask, open_task(kf, started.case_id, "review_handover"))
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), task.id, {"decision": "question", "question": "?"})
 
 
 def test_the_landkreis_reports_a_facility_for_children_the_lwv_acknowledges(kf):
     started = start_case(kf.db, kf.clock, actor(kf, "lk.jugendamt"), "facility_information", "landkreis-giessen")
+    assert open_task(kf, started.case_id, "report_children_facility") == started.my_task_id
     complete_task(kf.db, kf.clock, actor(kf, "lk.jugendamt"), started.my_task_id, {
-        "facility_kind": "children_youth", "facility_name": "Wohngruppe am Schwanenteich", "provider": "Jugendhilfe Mittelhessen",
+        "facility_name": "Wohngruppe am Schwanenteich", "provider": "Jugendhilfe Mittelhessen",
         "municipality": "Pohlheim", "places": 8, "planned_opening": "2028-09-01"})
     assert inbox_of(kf, started.case_id, "acknowledge_report") == ["lwv-fachdienst-lk-giessen"]
     do(kf, "lwv.fachdienst", started.case_id, "acknowledge_report", {"acknowledgement_note": "Bitte Konzept nachreichen."})
@@ -81,9 +82,11 @@ def test_the_landkreis_reports_a_facility_for_children_the_lwv_acknowledges(kf):
 
 
 def test_the_lwv_plans_a_residential_form_the_landkreis_gives_its_view_by_the_date(kf):
-    report = {"facility_kind": "adult_residential", "facility_name": "Besondere Wohnform Lindenstraße",
+    report = {"facility_name": "Besondere Wohnform Lindenstraße",
               "provider": "Lebenshilfe", "municipality": "Lich", "places": 24, "planned_opening": "2029-01-01"}
     started = start_case(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), "facility_information", "landkreis-giessen")
+    # the LWV reports the besondere Wohnformen (§ 7): its report asks for them
+    assert open_task(kf, started.case_id, "report_residential_facility") == started.my_task_id
     # a residential form needs the date by which the Landkreis gives its view (§ 8 e)
     with pytest.raises(ValidationFailed) as refused:
         complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), started.my_task_id, report)
@@ -111,10 +114,19 @@ def test_both_processes_start_from_the_pages_for_either_partner(as_user):
     browser = as_user("lwv.fachdienst")
     browser.get(browser.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/facility_information"},
                                status=302).headers["Location"])
-    assert "Geplante Einrichtung melden" in browser.text and "Besondere Wohnform für Erwachsene" in browser.text
+    assert "Geplante besondere Wohnform melden" in browser.text and "Stellungnahme des örtlichen Trägers erbeten bis" in browser.text
     task_url = browser.page.request.path
     response = browser.submit(task_url, task_url, {
-        "facility_kind": "adult_residential", "facility_name": "Wohnen an der Wieseck", "provider": "Lebenshilfe",
+        "facility_name": "Wohnen an der Wieseck", "provider": "Lebenshilfe",
         "municipality": "Lollar", "places": "12", "planned_opening": "01.03.2029", "view_due": "30.04.2027"}, status=302)
     browser.follow(response)
     assert "Stellungnahme zur besonderen Wohnform abgeben" in browser.text
+
+
+def test_in_the_second_agreement_the_city_reports_a_childrens_facility_to_the_lwv(kf):
+    started = start_case(kf.db, kf.clock, actor(kf, "st.jugendamt"), "facility_information", "landkreis-lahnfeld")
+    assert open_task(kf, started.case_id, "report_children_facility") == started.my_task_id
+    complete_task(kf.db, kf.clock, actor(kf, "st.jugendamt"), started.my_task_id, {
+        "facility_name": "Kita-Integrationsgruppe Altstadt", "provider": "Stadt Lahnfeld", "municipality": "Lahnfeld",
+        "places": 6, "planned_opening": "2028-08-01"})
+    assert inbox_of(kf, started.case_id, "acknowledge_report") == ["lwv-lf-fachdienst"]

@@ -11,7 +11,7 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
 from workflows.instances import diagram_functions, save_workflow
-from workflows.partner_roles import narrowed_roles, starter_partner
+from workflows.partner_roles import lead_side, narrowed_roles, starter_partner
 from workflows.store.annual import figures_of_case
 from workflows.store.case_roles import set_case_roles
 from workflows.store.audit import AuditEvent, history_of, record
@@ -36,8 +36,10 @@ def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, dat
         agreement, definition = require_starter(session, actor, process_key, agreement_id)
         roles = agreement.data.get("roles", {})
         lead = starter_partner(agreement.data, roles.get(_starter_role(definition), []), actor.org_unit_ids)
-        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data,
-                                   narrowed_roles(agreement.data, roles, lead, set(definition.lanes.values())))
+        narrowed = narrowed_roles(agreement.data, roles, lead, set(definition.lanes.values()))
+        if narrowed:  # a process that runs in either direction: its diagram may ask which side leads
+            data = {**(data or {}), "lead_side": lead_side(agreement.data, lead)}
+        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data, narrowed)
         mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id

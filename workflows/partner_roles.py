@@ -27,6 +27,12 @@ def _side(partner: dict) -> str:
     return "supra_local" if partner["kind"] == "supra_local" else "local"
 
 
+def lead_side(agreement: dict, lead_partner_id: str) -> str:
+    """``supra_local`` or ``local`` (a Sonderstatusstadt is local): for a diagram's gateways,
+    as the case's ``lead_side`` variable."""
+    return _side(next(p for p in agreement["partners"] if p["id"] == lead_partner_id))
+
+
 def narrowed_roles(agreement: dict, roles: dict[str, list[str]], lead_partner_id: str | None,
                    lane_roles: set[str]) -> dict[str, list[str]]:
     """The case's own role map for the lanes ``lane_roles`` with ``lead_partner_id`` leading.
