@@ -35,7 +35,7 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
-## Install, create or upgrade the SQLite database, load the demo agreement and users, then
+## Install, create or upgrade the SQLite database, load the demo agreements and users, then
 ## start the worker and the web server (Ctrl-C stops both).
 run: install
 	$(BIN)/koopflow db upgrade

@@ -36,6 +36,7 @@ def _register(app: Flask) -> None:
     from service import agreements  # noqa: PLC0415
     from service import audit_log  # noqa: PLC0415
     from service import oidc  # noqa: PLC0415
+    from service import contacts  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
@@ -48,6 +49,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(audit_log.bp)
     oidc.init_app(app)
     app.register_blueprint(oidc.bp)
+    app.register_blueprint(contacts.bp)
 
 
 def koopflow() -> Koopflow:

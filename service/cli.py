@@ -126,6 +126,7 @@ def worker(once: bool, max_sleep: float) -> None:
     if once:
         result = run_once(app.db, clock, transport, app.settings.documents_dir)
         click.echo(f"Timer ausgelöst: {result.timers_fired}; Jahresabfragen eröffnet: {len(result.annual_opened)}; "
+                   f"Sitzungen eröffnet: {len(result.conferences_opened)}; "
                    f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}; "
                    f"Vorgänge nach Aufbewahrungsfrist gelöscht: {result.personal_data_deleted}")
         app.db.dispose()

@@ -64,7 +64,7 @@ def retirement_age(born: date, override: date | None) -> None:
 @deadline.command()
 @click.option("--due", type=ISO_DATE, required=True, help="Vereinbarter Liefertermin (JJJJ-MM-TT).")
 @click.option("--agreement", "agreement_id", default=None,
-              help="Kennung der Vereinbarung, deren Fristregel gilt (z. B. landkreis-giessen).")
+              help="Kennung der Vereinbarung, deren Fristregel gilt (die Kennung aus agreements/*.yaml, Feld id).")
 @click.option("--rule", type=click.Choice(deadlines.DELIVERY_RULES), default=None,
               help="Fristregel direkt angeben statt über --agreement.")
 @click.option("--subdivision", default=None,

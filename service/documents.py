@@ -35,7 +35,7 @@ def download(document_id: int):
 
 
 def attachment(filename: str) -> str:
-    """``attachment; filename="Daten Giessen.csv"; filename*=UTF-8''Daten%20Gie%C3%9Fen.csv``
+    """For "Daten Süd.csv": ``attachment; filename="Daten Sued.csv"; filename*=UTF-8''Daten%20S%C3%BCd.csv``
     (RFC 6266: the plain name for old clients, the exact one for all others)."""
     plain = unicodedata.normalize("NFKD", filename.translate(GERMAN))
     plain = "".join("" if unicodedata.combining(ch) else ch if ch.isascii() and ch.isprintable() and ch not in '"\\;'

@@ -60,6 +60,9 @@ def smtp_transport(app: Flask):
         with app.app_context():  # Flask-Mail reads its settings from the current app
             message = Message(subject=row.subject, recipients=[row.to_address], body=text, html=html,
                               reply_to=reply_to, extra_headers=headers, charset="utf-8")
+            if row.calendar_attachment:
+                message.attach("einladung.ics", "text/calendar; method=PUBLISH; charset=utf-8",
+                               row.calendar_attachment.encode("utf-8"))
             mail.send(message)
 
     return send

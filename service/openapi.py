@@ -55,7 +55,7 @@ OPENAPI = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["process", "agreement"],
                 "properties": {"process": {"type": "string", "examples": ["handover_school_end"]},
-                               "agreement": {"type": "string", "examples": ["landkreis-giessen"]}}}}}},
+                               "agreement": {"type": "string", "description": "an agreement id (agreements/*.yaml, field id)"}}}}}},
             "responses": {"201": _response("Case started", {"type": "object", "properties": {
                 "id": {"type": "integer"}, "case_number": {"type": "string"},
                 "task_id": {"type": ["integer", "null"]}}}), **_errors(400, 401, 403, 404, 409)}}},

@@ -28,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def make_app(directory: Path, start: datetime, settings: Settings | None = None):
-    """A migrated database with the demo agreement and users, and the app on it."""
+    """A migrated database with the demo agreements and their users, and the app on it."""
     settings = settings or Settings(database_url=f"sqlite:///{directory / 'koopflow.db'}", secret_key="test-secret")
     database = Database(settings.database_url)
     upgrade(database)
@@ -36,7 +36,8 @@ def make_app(directory: Path, start: datetime, settings: Settings | None = None)
     clock = start if isinstance(start, FixedClock) else FixedClock(start)
     application = create_app(settings, clock)
     koopflow = application.extensions["koopflow"]
-    load_demo_users(koopflow.db, clock, AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    for demo_users in sorted(AGREEMENTS_DIR.glob("*.demo-users.yaml")):
+        load_demo_users(koopflow.db, clock, demo_users)
     return application, koopflow
 
 

@@ -17,7 +17,9 @@ from workflows.accounts import load_demo_users
 from workflows.agreements import load_agreement
 from workflows.scheduler import run_once
 from workflows.store.agreement_versions import versions_of
+from workflows.clock import berlin_date
 from workflows.store.annual import AnnualCase
+from workflows.store.conferences import ConferenceCase
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTaskGroup
 from workflows.tasks import complete_task
@@ -188,3 +190,32 @@ def test_an_amendment_agreed_meanwhile_is_never_undone_by_an_older_proposal(kf, 
     propose(lwv, None, "während Fassung 3 wartet", "2027-07-01", status=422)
     assert "Fassung 3 ist vereinbart und gilt erst ab 01.06.2027." in lwv.text
 
+
+
+def planning_conference_meetings(kf, key: str) -> list[tuple[int, str]]:
+    with kf.db.transaction() as session:
+        return sorted((c.occurrence, berlin_date(c.opened_at).isoformat()) for c in session.scalars(
+            select(ConferenceCase).where(ConferenceCase.agreement_id == AGREEMENT, ConferenceCase.conference_key == key)))
+
+
+def test_an_amendment_changing_a_planning_conferences_frequency_takes_effect_on_its_date(kf, as_user):
+    at(kf, 2027, 2, 1)
+    lead, lwv = as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung")
+    data = file_data()
+    body = next(c for c in data["conferences"] if c["key"] == "planning_conference_206")
+    body["times_per_year"], body["opens"] = 3, ["03-01", "06-01", "09-01"]  # Anlage 2: 206 meets three times
+    case_id = case_of(kf, propose(lead, data, "Anlage 2: Planungskonferenz 206 dreimal jährlich", "2027-06-01"))
+    complete(lwv, open_task(kf, case_id, "consent_amendment"), {"consent": "yes"})
+
+    for day in ((2027, 3, 1), (2027, 5, 31)):
+        at(kf, *day)
+        run_once(kf.db, kf.clock)
+    assert agreement(kf).version == 1
+    assert planning_conference_meetings(kf, "planning_conference_206") == [(1, "2027-03-01")]
+
+    for day in ((2027, 6, 1), (2027, 8, 31), (2027, 9, 1)):
+        at(kf, *day)
+        run_once(kf.db, kf.clock)
+    assert agreement(kf).version == 2
+    assert planning_conference_meetings(kf, "planning_conference_206") == [
+        (1, "2027-03-01"), (2, "2027-06-01"), (3, "2027-09-01")]

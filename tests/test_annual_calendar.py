@@ -19,6 +19,7 @@ from workflows.store.annual import AnnualCase
 from workflows.store.audit import AuditEvent
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 
+GIESSEN = "landkreis-giessen"  # the second (fictitious) agreement runs beside it: test_two_agreements.py
 REQUESTS = ("named_list", "count_retirement_age", "count_residents", "regional_data_report")
 
 
@@ -44,7 +45,7 @@ def events(kf, kind: str) -> dict[tuple[str, int], list[date]]:
     with kf.db.transaction() as session:
         rows = session.execute(select(AnnualCase.request_key, AnnualCase.year, AuditEvent.at)
                                .join(AuditEvent, AuditEvent.case_id == AnnualCase.case_id)
-                               .where(AuditEvent.kind == kind))
+                               .where(AuditEvent.kind == kind, AnnualCase.agreement_id == GIESSEN))
         found: dict[tuple[str, int], list[date]] = {}
         for key, year, at in rows:
             found.setdefault((key, year), []).append(berlin_date(at))
@@ -53,7 +54,7 @@ def events(kf, kind: str) -> dict[tuple[str, int], list[date]]:
 
 def test_each_request_opens_once_a_year_on_its_opening_day(six_years):
     with six_years.db.transaction() as session:
-        opened = [(a.request_key, a.year, berlin_date(a.opened_at)) for a in session.scalars(select(AnnualCase))]
+        opened = [(a.request_key, a.year, berlin_date(a.opened_at)) for a in session.scalars(select(AnnualCase).where(AnnualCase.agreement_id == GIESSEN))]
     assert Counter((key, year) for key, year, _ in opened) == {(k, y): 1 for k in REQUESTS for y in range(2021, 2027)}
     opening = {(key, year): day for key, year, day in opened}
     assert opening[("named_list", 2021)] == date(2021, 1, 2)
@@ -65,7 +66,7 @@ def test_named_list_2024_is_due_after_easter_reminded_ten_working_days_before_es
     # 31.03.2024 is Easter Sunday, 01.04. Easter Monday: due 02.04.2024 (§ 193 BGB, "shift")
     with six_years.db.transaction() as session:
         due = session.scalar(select(AnnualCase.due_on).where(AnnualCase.request_key == "named_list",
-                                                            AnnualCase.year == 2024))
+                                                            AnnualCase.year == 2024, AnnualCase.agreement_id == GIESSEN))
     assert due == date(2024, 4, 2)
     # 10 working days before, skipping Good Friday and Easter Monday
     assert events(six_years, "case.reminder")[("named_list", 2024)] == [date(2024, 3, 15)]
@@ -86,6 +87,7 @@ def test_escalations_reach_the_leads_inboxes(six_years):
     with six_years.db.transaction() as session:
         groups = Counter(session.scalars(
             select(HumanTaskGroup.org_unit_id).join(HumanTask, HumanTask.id == HumanTaskGroup.task_id)
-            .where(HumanTask.name == "Überfällige Meldung nachhalten")))
+            .where(HumanTask.name == "Überfällige Meldung nachhalten", HumanTaskGroup.org_unit_id.in_(
+                ["lkgi-kreisbeigeordnete", "lwv-leitung-fachdienst"]))))
     # § 8 b and § 8 c are the Landkreis's, § 8 d and § 9 the LWV's: 2 × 6 years each
     assert groups == {"lkgi-kreisbeigeordnete": 12, "lwv-leitung-fachdienst": 12}

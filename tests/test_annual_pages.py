@@ -235,8 +235,9 @@ def test_worker_once_prints_timers_fired_and_annual_cases_opened(tmp_path, monke
     koopflow("db", "upgrade")
     # 04.01.2027: § 8 b and § 8 c open; their reminders are not due yet
     assert "Timer ausgelöst: 0; Jahresabfragen eröffnet: 2" in koopflow("worker", "--once")
-    # 01.04.2027: both are reminded and escalated (one wake each), § 8 d opens
+    # 01.04.2027: both are reminded and escalated (one wake each), § 8 d opens; and in the
+    # second (fictitious) agreement its § 8 b (opens 01.02.) and § 8 c (01.03.)
     clock.set(datetime(2027, 4, 1, 8, 0, tzinfo=BERLIN))
-    assert "Timer ausgelöst: 2; Jahresabfragen eröffnet: 1" in koopflow("worker", "--once")
+    assert "Timer ausgelöst: 2; Jahresabfragen eröffnet: 3" in koopflow("worker", "--once")
     # a second round the same day finds nothing to do
     assert "Timer ausgelöst: 0; Jahresabfragen eröffnet: 0" in koopflow("worker", "--once")

@@ -19,7 +19,8 @@ from workflows.store.users import User
 
 SECRET = "cli-test-secret"
 
-DEMO_USERS = len(yaml.safe_load((AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml").read_text())["users"])
+DEMO_USERS = len({user["username"] for path in AGREEMENTS_DIR.glob("*.demo-users.yaml")
+                  for user in yaml.safe_load(path.read_text())["users"]})
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_demo_load_loads_agreement_and_users_and_is_idempotent(koopflow, env):
     first = koopflow("demo", "load")
     # then the agreement and the demo users are there
     assert first.exit_code == 0, first.output
-    assert "landkreis-giessen" in first.output
+    assert "landkreis-giessen" in first.output and "landkreis-lahnfeld" in first.output
     assert f"neue Demo-Benutzer: {DEMO_USERS}." in first.output
     users = user_count(env)
     assert users == DEMO_USERS
@@ -102,6 +103,8 @@ def test_user_list_shows_each_user_with_agency_and_org_units(loaded):
     assert lines["lwv.fachdienst"] == ["lwv.fachdienst", "Lea Fachdienst", "LWV Hessen",
                                        "Fachdienst für den Landkreis Gießen"]
     assert lines["lk.sozialamt"][2:] == ["Landkreis Gießen", "Sozialamt"]
+    assert lines["st.jugendamt"][2:] == ["Stadt Lahnfeld",
+                                         "Jugendamt der Stadt Lahnfeld (Eingliederungshilfe für Kinder und Jugendliche)"]
 
 
 def test_token_create_prints_one_token_that_authenticates_against_the_api(loaded, env):

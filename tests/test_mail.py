@@ -121,8 +121,10 @@ def test_digest_users_get_one_mail_a_day_listing_new_tasks(kf):
     with kf.db.transaction() as session:
         digests = session.scalars(select(OutboxMail).where(OutboxMail.kind == "task.digest")).all()
     assert sorted(m.to_address for m in digests) == ["lwv.fachdienst2@demo.invalid", "lwv.fachdienst@demo.invalid"]
-    assert digests[0].subject == "KoopFlow: 2 neue Aufgaben"
+    # and the year's Kooperationskonferenz, managed by the LWV in 2027, waits for a date
+    assert digests[0].subject == "KoopFlow: 3 neue Aufgaben"
     assert digests[0].text_body.count("Übergabe prüfen") == 2
+    assert digests[0].text_body.count("Termin festlegen und einladen") == 1
 
 
 def test_reminders_go_by_mail_to_the_group(kf):

@@ -13,6 +13,7 @@ from tests.support.flows import offered_handover
 from workflows.clock import BERLIN
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
+from workflows.store.conferences import ConferenceCase
 from workflows.store.audit import AuditEvent
 
 
@@ -34,9 +35,16 @@ def test_two_workers_at_once_open_each_request_once_and_fire_each_timer_once(kf,
         thread.join()
 
     with kf.db.transaction() as session:
-        opened = Counter((a.request_key, a.year) for a in session.scalars(select(AnnualCase)))
+        opened = Counter((a.agreement_id, a.request_key, a.year) for a in session.scalars(select(AnnualCase)))
+        meetings = Counter((m.agreement_id, m.conference_key, m.year, m.occurrence)
+                           for m in session.scalars(select(ConferenceCase)))
         reminders = session.scalars(select(AuditEvent.case_id).where(AuditEvent.kind == "case.reminder")).all()
-    assert opened == {("named_list", 2027): 1, ("count_retirement_age", 2027): 1, ("count_residents", 2027): 1}
+    assert opened == {("landkreis-giessen", "named_list", 2027): 1, ("landkreis-giessen", "count_retirement_age", 2027): 1,
+                      ("landkreis-giessen", "count_residents", 2027): 1,
+                      ("landkreis-lahnfeld", "named_list", 2027): 1, ("landkreis-lahnfeld", "count_retirement_age", 2027): 1}
+    # every meeting due by 01.04. once as well (the Kooperationskonferenz, the planning conferences)
+    assert meetings and set(meetings.values()) == {1}
+    assert ("landkreis-giessen", "planning_conference_207", 2027, 1) in meetings
     assert Counter(reminders)[handover] == 1
     assert all(count == 1 for count in Counter(reminders).values())
     other.db.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from workflows.access import Actor
 from workflows.amendment import as_text, diff_text
 from workflows.errors import NotFound
-from workflows.party_roles import agency_of_units
+from workflows.partner_roles import partner_of_units
 from workflows.store.agreement_versions import FROM_FILE, AgreementVersion, version_of, versions_of
 from workflows.store.organisation import ACTIVE, ENDED, Agreement, no_new_cases_message, status_label
 
@@ -55,7 +55,7 @@ def status_of(agreement: Agreement) -> AgreementStatus:
 
 def _visible(session, actor: Actor, agreement_id: str) -> Agreement:
     agreement = session.get(Agreement, agreement_id)
-    if agreement is None or not (actor.is_admin or actor.org_unit_ids.intersection(agency_of_units(agreement.data))):
+    if agreement is None or not (actor.is_admin or actor.org_unit_ids.intersection(partner_of_units(agreement.data))):
         raise NotFound(NOT_FOUND)
     return agreement
 
@@ -64,7 +64,7 @@ def my_agreements(db, actor: Actor) -> list[AgreementStatus]:
     """The agreements the actor's org units are party to."""
     with db.transaction() as session:
         return [status_of(a) for a in session.scalars(select(Agreement).order_by(Agreement.id))
-                if actor.is_admin or actor.org_unit_ids.intersection(agency_of_units(a.data))]
+                if actor.is_admin or actor.org_unit_ids.intersection(partner_of_units(a.data))]
 
 
 def agreement_status(db, agreement_id: str) -> AgreementStatus:

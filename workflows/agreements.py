@@ -16,6 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
+from workflows.contacts import seed_contacts
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR
 from workflows.agreement_versions import seed_from_file
@@ -58,7 +59,8 @@ class AgreementData:
     def all_processes(self) -> list[str]:
         """Those plus the ones the scheduler starts for enabled annual requests."""
         annual = [r["process"] for r in self.data.get("annual_requests", []) if r.get("enabled")]
-        return list(dict.fromkeys(self.processes + annual))
+        bodies = [c["process"] for c in self.data.get("conferences", []) if c.get("enabled")]
+        return list(dict.fromkeys(self.processes + annual + bodies))
 
 def read_agreement_file(path: Path) -> AgreementData:
     source = path.read_text(encoding="utf-8")
@@ -94,6 +96,25 @@ def _check_references(filename: str, data: dict) -> None:
         for unit_id in unit_ids:
             if unit_id not in units:
                 raise DefinitionError(f"{filename}, roles/{role}: unbekannte Organisationseinheit {unit_id}")
+    for role in data.get("partner_roles", {}):
+        if role not in data["roles"]:
+            raise DefinitionError(f"{filename}, partner_roles/{role}: die Rolle steht nicht unter roles")
+    _check_conferences(filename, data, set(units))
+
+
+def _check_conferences(filename: str, data: dict, units: set[str]) -> None:
+    partners = {p["id"] for p in data["partners"]}
+    for conference in data.get("conferences", []):
+        where = f"{filename}, conferences/{conference['key']}"
+        named = conference["organisers"] + conference.get("participants", {}).get("org_units", [])
+        for unit_id in named:
+            if unit_id not in units:
+                raise DefinitionError(f"{where}: unbekannte Organisationseinheit {unit_id}")
+        for partner_id in conference.get("management", {}).get("rotation", []):
+            if partner_id not in partners:
+                raise DefinitionError(f"{where}, management: unbekannter Partner {partner_id}")
+        if len(conference.get("opens", [])) not in (0, conference["times_per_year"]):
+            raise DefinitionError(f"{where}: opens nennt nicht times_per_year Termine")
 
 
 def load_agreements(directory: Path = AGREEMENTS_DIR) -> dict[str, AgreementData]:
@@ -122,6 +143,7 @@ def store_agreement(session: Session, agreement: AgreementData, now) -> None:
                         source=agreement.source, content_hash=agreement.content_hash, loaded_at=now)
         session.add(row)
     seed_from_file(session, row, agreement.data, agreement.source, agreement.content_hash, now)
+    seed_contacts(session, agreement.id, agreement.data.get("contacts", []), now)
 
 
 def check_agreement_data(data: dict) -> dict[str, str]:

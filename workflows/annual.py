@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from workflows.cases import begin_case
 from workflows.deadlines import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.diagram_functions import at_workday_start
+from workflows.scheduled_cases import open_once
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
-from workflows.store.definitions import current_definition
 from workflows.store.organisation import ACTIVE, TERMINATED, Agreement
 
 log = logging.getLogger(__name__)
@@ -100,24 +98,25 @@ def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
 
 
 def _open_one(db, clock, agreement_id: str, request: dict, year: int) -> int | None:
-    try:
-        with db.transaction() as session:
-            exists = session.scalar(select(AnnualCase.id).where(
-                AnnualCase.agreement_id == agreement_id, AnnualCase.request_key == request["key"],
-                AnnualCase.year == year))
-            if exists:
-                return None
-            agreement = session.get(Agreement, agreement_id)
-            definition = current_definition(session, request["process"])
-            dates = schedule(request, year, agreement.data)
-            case, _tasks = begin_case(session, clock, agreement, definition, None, start_data(request, dates))
-            session.add(AnnualCase(agreement_id=agreement_id, request_key=request["key"], year=year,
-                                   case_id=case.id, due_on=dates.due_on, opened_at=clock.now()))
-            session.flush()
-            log.info("opened annual request %s/%s for %s as case %s", agreement_id, request["key"], year, case.id)
-            return case.id
-    except IntegrityError:
-        return None  # another scheduler opened it first
+    dates: list[Schedule] = []
+
+    def exists(session) -> bool:
+        return session.scalar(select(AnnualCase.id).where(
+            AnnualCase.agreement_id == agreement_id, AnnualCase.request_key == request["key"],
+            AnnualCase.year == year)) is not None
+
+    def starter(agreement: dict, _definition) -> tuple[dict, dict, None]:
+        dates.append(schedule(request, year, agreement))
+        return start_data(request, dates[0]), {}, None
+
+    def bookkeeping(case) -> AnnualCase:
+        return AnnualCase(agreement_id=agreement_id, request_key=request["key"], year=year, case_id=case.id,
+                          due_on=dates[0].due_on, opened_at=clock.now())
+
+    case_id = open_once(db, clock, agreement_id, request["process"], exists, starter, bookkeeping)
+    if case_id is not None:
+        log.info("opened annual request %s/%s for %s as case %s", agreement_id, request["key"], year, case_id)
+    return case_id
 
 
 def record_figures(session, case, task_info: dict, forms: dict[str, dict], values: dict, now) -> None:

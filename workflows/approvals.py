@@ -22,11 +22,11 @@ from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.agreement_versions import data_of_case
-from workflows.party_roles import COUNTERPART, INITIATOR, units_for_role
+from workflows.partner_roles import signs_for, units_for_role
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User, members_of, user_by_username
 
-APPROVAL_PROPERTY = "approval"  # "role:<lane role>" or "signatories:<partner kind | initiator | counterpart | all>"
+APPROVAL_PROPERTY = "approval"  # "role:<lane role>" or "signatories:<partner kind | lead | counterpart | all>"
 QUORUM_PROPERTY = "approvalQuorum"  # "one" (default) or "all"
 APPROVAL_URL = "{approval_url}"
 APPROVAL_REPLY_TO = "{approval_reply_to}"
@@ -50,19 +50,12 @@ def approvers(session, case: Case, spec: str) -> list[User]:
     if kind == "role":
         return members_of(session, units_for_role(session, case, value))
     if kind == "signatories":
-        names = [s.get("username") for p in data_of_case(session, case)["partners"] if _signs_for(p, value, case)
+        agreement = data_of_case(session, case)
+        names = [s.get("username") for p in agreement["partners"] if signs_for(p, value, agreement, case.lead_agency_id)
                  for s in p.get("signatories", [])]
         return [u for u in (user_by_username(session, n) for n in names if n) if u is not None and u.active]
     raise ValueError(f"unknown approver spec {spec!r}")
 
-
-def _signs_for(partner: dict, which: str, case: Case) -> bool:
-    """Whether this partner's signatories are asked: by partner kind, or per the case's starter."""
-    if which == "all":
-        return True
-    if which in (INITIATOR, COUNTERPART):
-        return (partner["id"] == case.initiator_agency_id) == (which == INITIATOR)
-    return partner["kind"] == which
 
 
 def open_requests(session, case: Case, task: HumanTask, properties: dict, now) -> list[ApprovalRequest]:

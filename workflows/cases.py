@@ -11,12 +11,13 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
 from workflows.instances import diagram_functions, save_workflow
+from workflows.partner_roles import lead_side, narrowed_roles, starter_partner
 from workflows.store.annual import figures_of_case
+from workflows.store.case_roles import set_case_roles
 from workflows.store.audit import AuditEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.documents import Document, documents_of_case
-from workflows.party_roles import roles_held, starter_agency
 from workflows.termination import refusal_to_start
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
@@ -34,8 +35,12 @@ def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, dat
     """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
     with db.transaction() as session:
         agreement, definition = require_starter(session, actor, process_key, agreement_id)
-        agency = starter_agency(actor.org_unit_ids, agreement.data, _starter_role(definition))
-        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data, agency)
+        roles = agreement.data.get("roles", {})
+        lead = starter_partner(agreement.data, roles.get(_starter_role(definition), []), actor.org_unit_ids)
+        narrowed = narrowed_roles(agreement.data, roles, lead, set(definition.lanes.values()))
+        if narrowed:  # a process that runs in either direction: its diagram may ask which side leads
+            data = {**(data or {}), "lead_side": lead_side(agreement.data, lead)}
+        case, created = begin_case(session, clock, agreement, definition, actor.user_id, data, narrowed, lead)
         mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id
@@ -57,11 +62,13 @@ def require_starter(session: Session, actor: Actor, process_key: str, agreement_
 
 def begin_case(session: Session, clock, agreement: Agreement, definition: ProcessDefinition,
                actor_id: int | None, data: dict | None,
-               initiator_agency_id: str | None = None) -> tuple[Case, list[HumanTask]]:
+               roles: dict[str, list[str]] | None = None,
+               lead_agency_id: str | None = None) -> tuple[Case, list[HumanTask]]:
     """Create the case row and run the new instance to its first waits (actor None: the system).
 
-    The case is pinned to the agreement version in effect; ``initiator_agency_id`` is the
-    partner whose lead started it (resolves party lanes, workflows/party_roles.py)."""
+    The case is pinned to the agreement version in effect. ``roles``: the case's own role map,
+    set before its first tasks are put into inboxes, and ``lead_agency_id`` the partner it was
+    narrowed to (see workflows/partner_roles.py)."""
     now = clock.now()
     workflow, notices = runtime.start(definition.bpmn_xml.encode(), definition.filename, definition.process_key,
                                       diagram_functions(session, agreement.id, clock), clock, data)
@@ -69,10 +76,11 @@ def begin_case(session: Session, clock, agreement: Agreement, definition: Proces
         case_number=next_case_number(session, agreement.data["case_number_prefix"], berlin_date(now).year),
         agreement_id=agreement.id, definition_id=definition.id, process_key=definition.process_key,
         status=RUNNING, state=b"", created_at=now, updated_at=now, created_by_id=actor_id,
-        agreement_version=agreement.version, initiator_agency_id=initiator_agency_id,
+        agreement_version=agreement.version, lead_agency_id=lead_agency_id,
     )
     session.add(case)
     session.flush()
+    set_case_roles(session, case.id, roles or {})
     record(session, now, "case.started", case_id=case.id, actor_id=actor_id,
            process=definition.process_key, definition_version=definition.content_hash[:12])
     created = save_workflow(session, case, definition, workflow, now, actor_id, notices)
@@ -119,7 +127,7 @@ def _starter_role(definition: ProcessDefinition) -> str | None:
 
 
 def _roles_of(actor: Actor, roles: dict[str, list[str]]) -> set[str]:
-    return roles_held(actor.org_unit_ids, roles)
+    return {role for role, units in roles.items() if actor.org_unit_ids.intersection(units)}
 
 
 @dataclass

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
 from workflows.errors import DefinitionError
-from workflows.party_roles import resolvable
 from workflows.store.definitions import ProcessDefinition
 
 
@@ -92,7 +91,7 @@ def _content_hash(xml: bytes, forms: dict[str, dict]) -> str:
 def check_lanes_against_roles(definition: Definition, agreement_id: str, roles: dict[str, list[str]]) -> None:
     """Every lane of a process an agreement runs must map to at least one org unit there."""
     for lane_id in sorted(set(definition.info.lanes.values())):
-        if not resolvable(lane_id, roles):
+        if not roles.get(lane_id):
             raise DefinitionError(
                 f"{definition.info.filename}, Lane {lane_id}: die Vereinbarung {agreement_id} "
                 f"ordnet dieser Rolle keine Organisationseinheit zu"

@@ -21,7 +21,7 @@ from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.agreement_versions import data_of_case
-from workflows.party_roles import units_for_role
+from workflows.partner_roles import units_for_role
 from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
 

@@ -33,21 +33,34 @@ for _env in (_TEXT, _HTML):
 
 def enqueue(session, now: datetime, *, kind: str, recipient: User, subject: str, template: str,
             context: dict, case_id: int | None = None, reply_to: str | None = None,
-            approval_request_id: int | None = None) -> OutboxMail | None:
+            approval_request_id: int | None = None, calendar: str | None = None) -> OutboxMail | None:
     """Put one mail for ``recipient`` into the outbox (nothing when they have no address)."""
     if not recipient.email or not recipient.active:
         return None
-    context = {**context, "base_url": BASE_URL, "recipient_name": recipient.display_name}
-    mail = OutboxMail(
-        kind=kind, case_id=case_id, recipient_user_id=recipient.id, to_address=recipient.email,
-        subject=subject, text_body=_TEXT.get_template(f"{template}.txt").render(context),
-        html_body=_HTML.get_template(f"{template}.html").render(context),
-        message_id=make_msgid(domain=MESSAGE_ID_DOMAIN), reply_to=reply_to, auto_submitted=True,
-        approval_request_id=approval_request_id,
-        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
-    )
+    mail = _outbox_mail(now, kind, recipient.email, recipient.display_name, subject, template, context, calendar)
+    mail.case_id, mail.recipient_user_id = case_id, recipient.id
+    mail.reply_to, mail.approval_request_id = reply_to, approval_request_id
     session.add(mail)
     return mail
+
+
+def enqueue_external(session, now: datetime, *, kind: str, to_address: str, recipient_name: str, subject: str,
+                     template: str, context: dict, calendar: str | None = None) -> OutboxMail:
+    """A mail to someone without a login (a contact): no case, no link into KoopFlow."""
+    mail = _outbox_mail(now, kind, to_address, recipient_name, subject, template, context, calendar)
+    session.add(mail)
+    return mail
+
+
+def _outbox_mail(now, kind, to_address, recipient_name, subject, template, context, calendar) -> OutboxMail:
+    context = {**context, "base_url": BASE_URL, "recipient_name": recipient_name}
+    return OutboxMail(
+        kind=kind, to_address=to_address, subject=subject,
+        text_body=_TEXT.get_template(f"{template}.txt").render(context),
+        html_body=_HTML.get_template(f"{template}.html").render(context),
+        message_id=make_msgid(domain=MESSAGE_ID_DOMAIN), auto_submitted=True, calendar_attachment=calendar,
+        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+    )
 
 
 def with_base_url(body: str, base_url: str, **placeholders: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from workflows.agreement_versions import activate_due_versions
 from workflows.annual import open_annual_cases
+from workflows.conferences import open_conference_cases
 from workflows.engine import runtime
 from workflows.instances import load_workflow, save_workflow
 from workflows.digest import send_digests
@@ -35,6 +36,7 @@ STUCK_RETRY = timedelta(minutes=5)
 class Round:
     timers_fired: int = 0
     annual_opened: list = field(default_factory=list)
+    conferences_opened: list = field(default_factory=list)
     mails_sent: int = 0
     mails_failed: int = 0
     personal_data_deleted: int = 0  # cases whose retention period ended
@@ -97,6 +99,7 @@ def run_once(db, clock, transport=None, documents_dir=None) -> Round:
     activate_due_versions(db, clock)  # first: this round already reads the version in effect
     end_terminated_agreements(db, clock)
     result.annual_opened = open_annual_cases(db, clock)
+    result.conferences_opened = open_conference_cases(db, clock)
     result.timers_fired = sweep_timers(db, clock)
     send_digests(db, clock)
     if transport is not None:
@@ -123,9 +126,12 @@ def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, trans
     while not stop.is_set():
         try:
             result = run_once(db, clock, transport, documents_dir)
-            if result.timers_fired or result.annual_opened or result.mails_sent or result.mails_failed:
-                log.info("worker round: %s timers fired, %s annual cases opened, %s mails sent, %s failed",
-                         result.timers_fired, len(result.annual_opened), result.mails_sent, result.mails_failed)
+            if (result.timers_fired or result.annual_opened or result.conferences_opened or result.mails_sent
+                    or result.mails_failed or result.personal_data_deleted):
+                log.info("worker round: %s timers fired, %s annual cases and %s meetings opened, %s mails sent, "
+                         "%s failed, %s cases past retention", result.timers_fired, len(result.annual_opened),
+                         len(result.conferences_opened), result.mails_sent, result.mails_failed,
+                         result.personal_data_deleted)
         except Exception:  # a failing round must not stop the worker; the next one retries
             log.exception("worker round failed")
         stop.wait(seconds_until_next_timer(db, clock, max_sleep))

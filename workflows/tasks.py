@@ -21,6 +21,7 @@ from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
 from workflows.notifications import mail_task
 from workflows.instances import close_task, load_workflow, save_workflow
+from workflows.invitations import send_invitations, sends_invitations
 from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
@@ -136,11 +137,13 @@ def finish_task(session, clock, case: Case, definition: ProcessDefinition, task:
     """Complete the instance's task with ``data`` and write everything back (inside a command)."""
     now = clock.now()
     workflow = load_workflow(session, case, clock)
-    effect = apply_effect(session, clock, case, definition.user_tasks.get(task.bpmn_id, {}),
-                          runtime.task_data(workflow, task.spiff_task_id), data, actor_id)
+    info = definition.user_tasks.get(task.bpmn_id, {})
+    effect = apply_effect(session, clock, case, info, runtime.task_data(workflow, task.spiff_task_id), data, actor_id)
     notices = runtime.complete(workflow, task.spiff_task_id, {**data, **effect}, clock)
-    record_figures(session, case, definition.user_tasks.get(task.bpmn_id, {}), definition.forms,
-                   runtime.data_after(workflow, task.spiff_task_id), now)
+    after = runtime.data_after(workflow, task.spiff_task_id)
+    record_figures(session, case, info, definition.forms, after, now)
+    if sends_invitations(info.get("properties", {})):
+        send_invitations(session, case, after, now)
     transient = transient_fields(schema or {})
     runtime.forget(workflow, transient)
     if actor_id is not None:

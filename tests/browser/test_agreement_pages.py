@@ -13,7 +13,7 @@ def test_the_diagrams_draw_with_their_party_lanes(page_as, server, process_key):
     with server.kf.db.transaction() as session:
         definition_id = current_definition(session, process_key).id
     page = _drawn(page_as("lk.kreisbeigeordnete"), f"{server.url}/processes/{process_key}/versions/{definition_id}")
-    for element_id in ("initiator_lead", "counterpart_lead"):
+    for element_id in ("initiating_lead", "counterpart_lead"):
         assert page.locator(f'[data-element-id="{element_id}"]').count() >= 1, element_id
     assert page.console_errors == []
 

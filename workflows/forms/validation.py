@@ -234,7 +234,7 @@ def _message(error: ValidationError, field: Field, rest: list[str] = ()) -> str:
     if keyword == "maxLength":
         return f"{label} darf höchstens {limit} Zeichen lang sein."
     if keyword == "pattern":
-        return f"{label} hat nicht das richtige Format."
+        return own.get("pattern") or f"{label} hat nicht das richtige Format."
     if keyword == "format":
         if limit == "email":
             return f"{label} muss eine gültige E-Mail-Adresse sein, z. B. name@beispiel.de."

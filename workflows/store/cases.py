@@ -31,9 +31,10 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The agreement version the case started under: its role map and deadlines stay the case's.
     agreement_version: Mapped[int | None] = mapped_column(Integer)
-    # The partner (agency) whose lead started the case: resolves the party lanes (initiator_*,
-    # counterpart_*) of processes between the partners, e.g. Kündigung and Anpassung.
-    initiator_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    # The partner (agency) leading the case: the starter's partner, or the one whose turn it is
+    # to manage a meeting. Roles scoped by ``partner_roles`` were narrowed to it or to the other
+    # side when the case started (workflows/partner_roles.py); signatories:lead|counterpart.
+    lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     # Set when retention deleted the case's personal data (workflows/retention.py).
     personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -4,8 +4,11 @@ from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit import AuditEvent
 from workflows.store.audit_log import AuditLogEntry
+from workflows.store.case_roles import CaseRole
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.comments import ReviewComment
+from workflows.store.conferences import ConferenceCase
+from workflows.store.contacts import Contact
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
@@ -17,7 +20,7 @@ from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
     "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "Document", "HumanTask", "HumanTaskGroup",
-    "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "ConferenceCase", "Contact", "Document",
+    "HumanTask", "HumanTaskGroup", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ReviewComment", "User",
 ]

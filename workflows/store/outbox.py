@@ -31,6 +31,8 @@ class OutboxMail(Base):
     # An approval request's mail: its links and reply address are signed when it is sent.
     approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
     approval_request: Mapped[ApprovalRequest | None] = relationship(lazy="joined")
+    # An invitation's calendar entry (text/calendar, RFC 5545), attached when it is sent.
+    calendar_attachment: Mapped[str | None] = mapped_column(Text)
     auto_submitted: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

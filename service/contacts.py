@@ -1,0 +1,47 @@
+"""Kontakte: the contacts directory of each agreement (admins only). External participants
+of the bodies — providers, EUTB, Förderschulen … — who get invitations but have no login."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from service.app import koopflow
+from service.auth import current_actor
+from workflows.contacts import FIELDS, add_contact, contact_listing, remove_contact
+from workflows.store.contacts import CONTACT_GROUPS
+
+bp = Blueprint("contacts", __name__)
+
+
+def _page(errors: dict, values: dict, status: int = 200):
+    listings = contact_listing(koopflow().db, current_actor())
+    agreements = [(listing.agreement_id, listing.agreement_name) for listing in listings]
+    return render_template("contacts.html", listings=listings, agreements=agreements, groups=CONTACT_GROUPS,
+                           errors=errors, values=values), status
+
+
+@bp.get("/admin/contacts")
+@login_required
+def index():
+    return _page({}, {})
+
+
+@bp.post("/admin/contacts")
+@login_required
+def add():
+    app = koopflow()
+    values = {k: request.form.get(k, "") for k in ("agreement_id", *FIELDS)}
+    errors = add_contact(app.db, app.clock, current_actor(), values["agreement_id"], values)
+    if errors:
+        return _page(errors, values, 422)
+    flash("Der Kontakt ist gespeichert.", "success")
+    return redirect(url_for("contacts.index"))
+
+
+@bp.post("/admin/contacts/<int:contact_id>/delete")
+@login_required
+def delete(contact_id: int):
+    app = koopflow()
+    remove_contact(app.db, app.clock, current_actor(), contact_id)
+    flash("Der Kontakt ist gelöscht.", "success")
+    return redirect(url_for("contacts.index"))
