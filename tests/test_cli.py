@@ -23,8 +23,8 @@ DEMO_USERS = len(yaml.safe_load((AGREEMENTS_DIR / "landkreis-giessen.demo-users.
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"KOOPFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}", "KOOPFLOW_SECRET_KEY": SECRET}
+def env(empty_database_url) -> dict[str, str]:
+    return {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": SECRET}
 
 
 @pytest.fixture

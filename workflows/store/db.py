@@ -81,7 +81,7 @@ class Database:
         SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE)."""
         query = select(model).where(model.id == row_id)
         if not self.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=model)  # not eager-joined tables
         return session.scalar(query)
 
 
