@@ -148,3 +148,16 @@ def test_deadline_termination_is_reachable_through_the_main_command(koopflow):
     # then its first line is the ISO date alone
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "2026-12-31"
+
+
+def test_worker_once_at_a_given_instant_does_that_days_round(loaded):
+    # when one round is run as at 1 April 2027, 08:00 Berlin time
+    result = loaded("worker", "--once", "--now", "2027-04-01T08:00")
+    # then the year's requests due by then are opened
+    assert result.exit_code == 0, result.output
+    assert "Jahresabfragen eröffnet: 3;" in result.output
+    # and a simulated instant is refused for the endless worker, and nonsense is named
+    endless = loaded("worker", "--now", "2027-04-01T08:00")
+    assert endless.exit_code != 0 and "--now gilt nur zusammen mit --once" in endless.output
+    nonsense = loaded("worker", "--once", "--now", "morgen")
+    assert nonsense.exit_code != 0 and "kein Zeitpunkt nach ISO 8601: morgen" in nonsense.output
