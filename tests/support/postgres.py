@@ -50,7 +50,7 @@ def _binaries() -> Path:
     raise PostgresUnavailable(f"PostgreSQL is not installed (no initdb found): {HINT}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -63,7 +63,7 @@ class PostgresServer:
         self.bin = _binaries()
         self.directory = Path(tempfile.mkdtemp(prefix="koopflow-pg-"))
         self.data = self.directory / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.user = "koopflow"
 
     def _run(self, *args: str) -> None:
@@ -113,6 +113,11 @@ class DatabaseMaker:
     def _url(self, name: str) -> str:
         return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
 
+    @property
+    def template_url(self) -> str:
+        """The migrated template; what is written into it is in every database made after."""
+        return self._url(self.template)
+
     def _execute(self, sql: str) -> None:
         with self._admin.connect() as connection:
             connection.execute(text(sql))
@@ -123,7 +128,7 @@ class DatabaseMaker:
 
         self._execute(f'DROP DATABASE IF EXISTS "{self.template}"')
         self._execute(f'CREATE DATABASE "{self.template}"')
-        database = Database(self._url(self.template))
+        database = Database(self.template_url)
         upgrade(database)
         database.dispose()
         return self

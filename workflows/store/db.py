@@ -49,7 +49,8 @@ class Database:
 
     def __init__(self, url: str, echo: bool = False):
         self.url = url
-        self.engine = create_engine(url, echo=echo, future=True)
+        # a server's connections can drop (restart, failover): ping before use, not fail a request
+        self.engine = create_engine(url, echo=echo, future=True, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
