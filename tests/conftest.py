@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.app import create_app
 from service.config import Settings
@@ -23,7 +24,7 @@ from workflows.paths import AGREEMENTS_DIR
 from workflows.schema import upgrade
 from workflows.store.db import Database
 from tests.support.pages import login
-from tests.support.postgres import DatabaseMaker, PostgresServer
+from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
 
 BACKENDS = ("sqlite", "postgresql")
@@ -34,10 +35,15 @@ def postgres():
     """Makes fresh migrated PostgreSQL databases (the server is started on first use)."""
     server = None
     url = os.environ.get("KOOPFLOW_TEST_DATABASE_URL")
-    if not url:
-        server = PostgresServer().start()
-        url = server.url()
-    maker = DatabaseMaker(url).prepare()
+    try:
+        if not url:
+            server = PostgresServer().start()
+            url = server.url()
+        maker = DatabaseMaker(url).prepare()
+    except (PostgresUnavailable, SQLAlchemyError) as exc:
+        if server is not None:
+            server.stop()
+        pytest.fail(f"PostgreSQL for the tests is not available: {exc}\n({HINT})", pytrace=False)
     yield maker
     maker.close()
     if server is not None:
