@@ -9,6 +9,12 @@ sends ``POST /api/v1/tasks/<id>/complete`` from CLIENTS threads, each task once,
 task is sent or LOAD_SECONDS have passed. Then the database is asked how many review tasks
 were completed and by how many audit entries, against the requests answered 200.
 
+To show where the time goes, the CPU time each side used during the load (from /proc: the
+gunicorn processes, the PostgreSQL server processes, the load process) is printed per
+completion: on a machine with C cores, C divided by their sum bounds the completions per second
+whatever the number of workers, and one sync gunicorn worker cannot pass 1 / its own CPU time
+per completion. From these two bounds the script prints the ratio this machine allows.
+
     .venv/bin/python bench/throughput.py
 
 Prints figures only; asserts nothing about them. Other processes on the machine share its
@@ -20,6 +26,7 @@ import http.client
 import json
 import os
 import queue
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +60,36 @@ WORKER_COUNTS = (1, 2)
 REVIEW = "Übergabe prüfen"
 ANSWER = {"decision": "question", "question": "Welche Werkstatt?"}  # invented
 SECRET = "bench-secret"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """Fields of /proc/<pid>/stat after the command name (state, ppid, …)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def family(pid: int) -> list[int]:
+    """The process and its children."""
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError):
+                pass
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError):
+            pass
+    return total / TICKS
 
 
 def prepare(maker: DatabaseMaker) -> tuple[str, list[int]]:
@@ -84,7 +121,7 @@ def gunicorn(database_url: str, workers: int, log: Path):
                 if server.poll() is not None:
                     raise RuntimeError(f"gunicorn ended: {log.read_text()[-2000:]}") from None
                 time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -121,7 +158,8 @@ def load(base: str, token: str, clients: int, seconds: float, task_ids: list[int
         thread.start()
     for thread in threads:
         thread.join()
-    return {"elapsed": time.perf_counter() - start, "statuses": statuses}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"elapsed": time.perf_counter() - start, "statuses": statuses, "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def warm_up(base: str, token: str) -> None:
@@ -153,13 +191,17 @@ def in_database(url: str, task_ids: list[int]) -> tuple[set[int], Counter]:
     return done, entries
 
 
-def run(maker: DatabaseMaker, workers: int, token: str, task_ids: list[int], directory: Path) -> dict:
+def run(maker: DatabaseMaker, server: PostgresServer, workers: int, token: str, task_ids: list[int],
+        directory: Path) -> dict:
     url = maker.create()
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
     try:
-        with gunicorn(url, workers, directory / f"gunicorn-{workers}.log") as base:
+        with gunicorn(url, workers, directory / f"gunicorn-{workers}.log") as (base, master):
             warm_up(base, token)
+            app_cpu, db_cpu = cpu_seconds(family(master)), cpu_seconds(family(postmaster))
             loader = subprocess.run([sys.executable, __file__, "--load", base, token, str(CLIENTS), str(LOAD_SECONDS)],
                                     input="\n".join(map(str, task_ids)), capture_output=True, text=True, check=True)
+            app_cpu, db_cpu = cpu_seconds(family(master)) - app_cpu, cpu_seconds(family(postmaster)) - db_cpu
         result = json.loads(loader.stdout)
         statuses = {int(k): v for k, v in result["statuses"].items()}
         done, entries = in_database(url, task_ids)
@@ -171,6 +213,7 @@ def run(maker: DatabaseMaker, workers: int, token: str, task_ids: list[int], dir
         "rate": len(ok) / result["elapsed"], "other": Counter(s for s in statuses.values() if s != 200),
         "completed": len(done), "lost": len(ok - done), "unreported": len(done - ok),
         "doubled": sum(1 for count in entries.values() if count > 1), "entries": sum(entries.values()),
+        "cpu": {"app": app_cpu, "db": db_cpu, "client": result["cpu"]},
     }
 
 
@@ -182,7 +225,7 @@ def main() -> None:
         began = time.perf_counter()
         token, task_ids = prepare(maker)
         prepared = time.perf_counter() - began
-        results = [run(maker, workers, token, task_ids, directory) for workers in WORKER_COUNTS]
+        results = [run(maker, server, workers, token, task_ids, directory) for workers in WORKER_COUNTS]
         maker.close()
     finally:
         server.stop()
@@ -201,6 +244,19 @@ def report(results: list[dict], prepared: float) -> None:
         other = ", ".join(f"{status}: {count}" for status, count in sorted(r["other"].items())) or "none"
         print(f"| {r['workers']} | {r['sent']} | {r['ok']} | {other} | {r['elapsed']:.1f} | {r['rate']:.1f} "
               f"| {r['completed']} | {r['lost']} | {r['doubled']} | {r['entries']} |")
+    print("\nCPU time per completion during the load (ms), cores kept busy, and the most this machine "
+          "allows: min(workers / gunicorn CPU, cores / sum):\n")
+    print("| gunicorn workers | gunicorn | PostgreSQL | load process | sum | cores busy | ceiling (completions/s) |")
+    print("|---|---|---|---|---|---|---|")
+    ceilings = []
+    for r in results:
+        per = {side: 1000 * seconds / max(r["ok"], 1) for side, seconds in r["cpu"].items()}
+        total = sum(per.values())
+        busy = sum(r["cpu"].values()) / r["elapsed"]
+        ceilings.append(min(1000 * r["workers"] / per["app"], 1000 * os.cpu_count() / total))
+        print(f"| {r['workers']} | {per['app']:.1f} | {per['db']:.1f} | {per['client']:.1f} | {total:.1f} "
+              f"| {busy:.2f} | {ceilings[-1]:.0f} |")
+    print(f"\nratio these ceilings allow on {os.cpu_count()} cores: {ceilings[1] / ceilings[0]:.2f}")
     ratio = results[1]["rate"] / results[0]["rate"]
     print(f"\nratio 2 workers / 1 worker: {ratio:.2f} (goal ≥ 1.7)")
     intact = all(r["lost"] == 0 and r["doubled"] == 0 and r["unreported"] == 0 and r["entries"] == r["ok"]
