@@ -88,9 +88,9 @@ def settings(database_url) -> Settings:
 
 
 def make_app(directory: Path, start: datetime, settings: Settings | None = None):
-    """A migrated database with the demo agreement and users, and the app on it."""
+    """A migrated database with the demo agreement and users, and the app on it (without
+    ``settings``: a SQLite file in ``directory``, as for the browser tests' server)."""
     settings = settings or Settings(database_url=f"sqlite:///{directory / 'koopflow.db'}", secret_key="test-secret")
-    # (directory only names the SQLite file when no settings are given: the browser tests' server)
     database = Database(settings.database_url)
     upgrade(database)
     database.dispose()
