@@ -7,7 +7,7 @@ VENDOR := service/static/vendor
 # links in pages, mails and the calendar feed point at the port make run serves on
 export KOOPFLOW_BASE_URL ?= http://localhost:$(PORT)
 
-.PHONY: run test bench install clean-db chromium
+.PHONY: run test bench install clean-db chromium postgresql
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
+## The tests (and bench/throughput.py) start a throw-away PostgreSQL server from Debian's
+## binaries unless KOOPFLOW_TEST_DATABASE_URL names one; install them when missing.
+postgresql:
+	@test -n "$$KOOPFLOW_TEST_DATABASE_URL" || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
+
 ## Install, create or upgrade the SQLite database, load the demo agreements and users, then
 ## start the worker and the web server (Ctrl-C stops both).
 run: install
@@ -45,12 +50,12 @@ run: install
 	$(BIN)/koopflow worker & \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --logger-class service.access_log.MaskingLogger 'service:create_app()'
 
-## The whole test suite.
-test: install chromium
+## The whole test suite, on SQLite and on PostgreSQL (see tests/conftest.py).
+test: install chromium postgresql
 	$(BIN)/python -m pytest
 
 ## Every benchmark in bench/ (figures only, no asserts); the output goes to bench/results.md.
-bench: install
+bench: install postgresql
 	@set -e; { for script in bench/*.py; do echo "<!-- $$script -->"; $(BIN)/python $$script; echo; done; } > bench/results.md
 	@cat bench/results.md
 

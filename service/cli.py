@@ -1,6 +1,7 @@
 """The ``koopflow`` command: schema, demo data, users, tokens, deadlines, the web server."""
 from __future__ import annotations
 
+import itertools
 import sys
 from contextlib import contextmanager
 
@@ -8,7 +9,7 @@ import click
 
 from service.cli_deadline import deadline
 from service.config import Settings
-from workflows.clock import SystemClock
+from workflows.clock import FixedClock, SystemClock, simulated_instant
 from workflows.errors import KoopflowError
 
 
@@ -102,10 +103,24 @@ def token_create(username: str) -> None:
         click.echo(_or_exit(lambda: create_api_token(database, SystemClock(), username)))
 
 
+def _instant(_context, _param, value: str | None):
+    """An ISO 8601 instant; without a zone it is Berlin time."""
+    if value is None:
+        return None
+    try:
+        return simulated_instant(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"kein Zeitpunkt nach ISO 8601: {value}") from exc
+
+
 @main.command("worker", help="Zeitgesteuerte Arbeit: fällige Timer, Jahresabfragen (und später Postausgang).")
 @click.option("--once", is_flag=True, help="Eine Runde ausführen und beenden (für cron und Tests).")
 @click.option("--max-sleep", default=30.0, show_default=True, help="Höchstens so viele Sekunden zwischen zwei Runden.")
-def worker(once: bool, max_sleep: float) -> None:
+@click.option("--now", "at", callback=_instant, help="Nur mit --once: die Runde zu diesem Zeitpunkt statt jetzt "
+              "ausführen (ISO 8601, ohne Zeitzone: Berliner Zeit). Für Simulationen und Tests.")
+@click.option("--steps", is_flag=True, help="Simulation: Zeitpunkte (ISO 8601) zeilenweise von der Standardeingabe "
+              "lesen und zu jedem eine Runde ausführen; je Runde eine Ergebniszeile.")
+def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     import logging
     import signal
     import threading
@@ -115,20 +130,31 @@ def worker(once: bool, max_sleep: float) -> None:
     from service.mailer import smtp_transport
     from workflows.scheduler import run_forever, run_once
 
+    if at is not None and not once:
+        raise click.UsageError("--now gilt nur zusammen mit --once (eine Runde zu einem festen Zeitpunkt).")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change otherwise
     log_privacy.install(logging.getLogger("workflows"))
-    clock = SystemClock()
+    moments = iter([at]) if at is not None else _read_steps() if steps else iter(())
+    first = next(moments, None)  # a simulated "now" (--now, or the first line read by --steps)
+    if steps and first is None:
+        return
+    clock = SystemClock() if first is None else FixedClock(first)
     flask_app = _or_exit(lambda: create_app(_settings(), clock))
     app, transport = flask_app.extensions["koopflow"], smtp_transport(flask_app)
     if transport is None:
         click.echo("Kein SMTP-Server eingestellt (KOOPFLOW_SMTP_HOST): Mails bleiben im Postausgang.")
-    if once:
-        result = run_once(app.db, clock, transport, app.settings.documents_dir)
-        click.echo(f"Timer ausgelöst: {result.timers_fired}; Jahresabfragen eröffnet: {len(result.annual_opened)}; "
-                   f"Sitzungen eröffnet: {len(result.conferences_opened)}; "
-                   f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}; "
-                   f"Vorgänge nach Aufbewahrungsfrist gelöscht: {result.personal_data_deleted}")
+    if once or steps:
+        for moment in itertools.chain([first], moments):
+            if moment is not None:
+                clock.set(moment)
+            result = run_once(app.db, clock, transport, app.settings.documents_dir)
+            click.echo(f"{moment.isoformat() + ' ' if steps else ''}Timer ausgelöst: {result.timers_fired}; "
+                       f"Jahresabfragen eröffnet: {len(result.annual_opened)}; "
+                       f"Sitzungen eröffnet: {len(result.conferences_opened)}; "
+                       f"Mails gesendet: {result.mails_sent}, fehlgeschlagen: {result.mails_failed}; "
+                       f"Vorgänge nach Aufbewahrungsfrist gelöscht: {result.personal_data_deleted}")
+            sys.stdout.flush()
         app.db.dispose()
         return
     stop = threading.Event()
@@ -171,6 +197,16 @@ def serve(host: str, port: int) -> None:
 
     app = _or_exit(create_app)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _read_steps():
+    for line in sys.stdin:
+        if line.strip():
+            try:
+                yield simulated_instant(line.strip())
+            except ValueError:
+                click.echo(f"Fehler: kein Zeitpunkt nach ISO 8601: {line.strip()}", err=True)
+                sys.exit(1)
 
 
 def _or_exit(action):

@@ -1,10 +1,20 @@
-"""Fixtures: a real database (SQLite file), the demo agreement and users, a fixed clock."""
+"""Fixtures: a real database, the demo agreement and users, a fixed clock.
+
+Every test that uses a database runs twice, on SQLite (a file in tmp_path) and on PostgreSQL
+(``test_x[sqlite]``, ``test_x[postgresql]``): the ``backend`` fixture is parametrised and
+``database_url`` hands out a fresh database of that kind. PostgreSQL is the server named by
+KOOPFLOW_TEST_DATABASE_URL (its user must be allowed to create databases) or, when that is
+unset, a throw-away server started once per session (tests/support/postgres.py). If it
+cannot be started, every PostgreSQL test errors with the reason; nothing is skipped.
+"""
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.app import create_app
 from service.config import Settings
@@ -14,7 +24,57 @@ from workflows.paths import AGREEMENTS_DIR
 from workflows.schema import upgrade
 from workflows.store.db import Database
 from tests.support.pages import login
+from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """Makes fresh migrated PostgreSQL databases (the server is started on first use)."""
+    server = None
+    url = os.environ.get("KOOPFLOW_TEST_DATABASE_URL")
+    try:
+        if not url:
+            server = PostgresServer().start()
+            url = server.url()
+        maker = DatabaseMaker(url).prepare()
+    except (PostgresUnavailable, SQLAlchemyError) as exc:
+        if server is not None:
+            server.stop()
+        pytest.fail(f"PostgreSQL for the tests is not available: {exc}\n({HINT})", pytrace=False)
+    yield maker
+    maker.close()
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+def new_database(request, backend: str, directory: Path, empty: bool = False) -> str:
+    """The URL of a fresh database of the given kind, dropped when the requesting fixture ends;
+    migrated on PostgreSQL unless ``empty`` (a new SQLite file is empty, make_app migrates it)."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'koopflow.db'}"
+    maker = request.getfixturevalue("postgres")
+    url = maker.create(empty)
+    request.addfinalizer(lambda: maker.drop(url))
+    return url
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path) -> str:
+    return new_database(request, backend, tmp_path)
+
+
+@pytest.fixture
+def empty_database_url(request, backend, tmp_path) -> str:
+    """A database without any schema, for the tests of ``koopflow db upgrade``."""
+    return new_database(request, backend, tmp_path, empty=True)
 
 
 @pytest.fixture
@@ -23,12 +83,13 @@ def clock():
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret")
+def settings(database_url) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret")
 
 
 def make_app(directory: Path, start: datetime, settings: Settings | None = None):
-    """A migrated database with the demo agreements and their users, and the app on it."""
+    """A migrated database with the demo agreements and their users, and the app on it (without
+    ``settings``: a SQLite file in ``directory``, as for the browser tests' server)."""
     settings = settings or Settings(database_url=f"sqlite:///{directory / 'koopflow.db'}", secret_key="test-secret")
     database = Database(settings.database_url)
     upgrade(database)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from workflows.annual import schedule
+from service.config import Settings
 from workflows.clock import BERLIN, berlin_date
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
@@ -24,11 +25,13 @@ REQUESTS = ("named_list", "count_retirement_age", "count_residents", "regional_d
 
 
 @pytest.fixture(scope="module")
-def six_years(tmp_path_factory):
+def six_years(request, backend, tmp_path_factory):
     """Run the worker daily through six years once; the tests below read the outcome."""
-    from tests.conftest import make_app
+    from tests.conftest import make_app, new_database
 
-    app, kf = make_app(tmp_path_factory.mktemp("six-years"), datetime(2021, 1, 1, 8, 0, tzinfo=BERLIN))
+    directory = tmp_path_factory.mktemp("six-years")
+    settings = Settings(database_url=new_database(request, backend, directory), secret_key="test-secret")
+    app, kf = make_app(directory, datetime(2021, 1, 1, 8, 0, tzinfo=BERLIN), settings)
     day = kf.clock.now()
     while berlin_date(day) <= date(2026, 12, 31):
         kf.clock.set(day)

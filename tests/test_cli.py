@@ -5,7 +5,6 @@ import yaml
 
 from workflows.paths import AGREEMENTS_DIR
 
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -24,8 +23,8 @@ DEMO_USERS = len({user["username"] for path in AGREEMENTS_DIR.glob("*.demo-users
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"KOOPFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}", "KOOPFLOW_SECRET_KEY": SECRET}
+def env(empty_database_url) -> dict[str, str]:
+    return {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": SECRET}
 
 
 @pytest.fixture
@@ -151,3 +150,17 @@ def test_deadline_termination_is_reachable_through_the_main_command(koopflow):
     # then its first line is the ISO date alone
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "2026-12-31"
+
+
+def test_worker_once_at_a_given_instant_does_that_days_round(loaded):
+    # when one round is run as at 1 April 2027, 08:00 Berlin time
+    result = loaded("worker", "--once", "--now", "2027-04-01T08:00")
+    # then the year's requests and meetings due by then are opened, for both demo agreements
+    # (Gießen: § 8 b, c, d; Lahnfeld: named list and retirement count; six meetings in all)
+    assert result.exit_code == 0, result.output
+    assert "Jahresabfragen eröffnet: 5; Sitzungen eröffnet: 6;" in result.output
+    # and a simulated instant is refused for the endless worker, and nonsense is named
+    endless = loaded("worker", "--now", "2027-04-01T08:00")
+    assert endless.exit_code != 0 and "--now gilt nur zusammen mit --once" in endless.output
+    nonsense = loaded("worker", "--once", "--now", "morgen")
+    assert nonsense.exit_code != 0 and "kein Zeitpunkt nach ISO 8601: morgen" in nonsense.output

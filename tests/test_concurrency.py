@@ -14,6 +14,7 @@ from workflows.errors import Conflict
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
+from workflows.cases import start_case
 from workflows.tasks import complete_task
 
 QUESTION = {"decision": "question", "question": "Welche Werkstatt?"}
@@ -93,3 +94,26 @@ def test_a_form_sent_after_a_colleague_finished_the_task_is_refused(kf, as_user)
     assert "Diese Aufgabe wurde inzwischen von jemand anderem erledigt." in text_of(response.text)
     assert completions_of(kf, case_id, "Übergabe prüfen") == 1
     assert open_task(kf, case_id, "answer_question")  # Lea's question stands
+
+
+def test_two_processes_starting_the_years_first_cases_at_once_both_get_a_number(kf, settings, clock):
+    # Given a second application on the same database and no case yet this year
+    other = create_app(settings, clock).extensions["koopflow"]
+    barrier, numbers = threading.Barrier(2), []
+
+    def start(app):
+        barrier.wait()
+        started = start_case(app.db, app.clock, actor(app, "lk.sozialamt"), "handover_school_end", "landkreis-giessen")
+        with app.db.transaction() as session:
+            numbers.append(session.get(Case, started.case_id).case_number)
+
+    # When two people start a handover at the same moment
+    threads = [threading.Thread(target=start, args=(app,)) for app in (kf, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then both cases exist, with the year's first two numbers
+    assert sorted(number[-5:] for number in numbers) == ["00001", "00002"]
+    other.db.dispose()

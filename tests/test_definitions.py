@@ -44,8 +44,8 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, dirs) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", secret_key="x",
+def settings(empty_database_url, dirs) -> Settings:
+    return Settings(database_url=empty_database_url, secret_key="x",
                     bpmn_dir=dirs["bpmn"], forms_dir=dirs["forms"], agreements_dir=dirs["agreements"])
 
 

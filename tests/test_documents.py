@@ -36,8 +36,8 @@ STATIC = Path(__file__).resolve().parents[1] / "service" / "static"
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret",
                     documents_dir=tmp_path / "documents")
 
 

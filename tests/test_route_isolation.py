@@ -76,8 +76,8 @@ TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "ag
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret",
                     documents_dir=tmp_path / "documents")
 
 

@@ -25,13 +25,13 @@ from workflows.store.users import User
 
 
 @pytest.fixture
-def kf(tmp_path):
+def kf(tmp_path, database_url):
     for source, name in ((BPMN_DIR, "bpmn"), (FORMS_DIR, "forms"), (AGREEMENTS_DIR, "agreements")):
         shutil.copytree(source, tmp_path / name)
     shutil.copy(Path(__file__).parent / "data" / "signatory_approval.bpmn", tmp_path / "bpmn")
     agreement = tmp_path / "agreements" / "landkreis-giessen.yaml"
     agreement.write_text(agreement.read_text().replace("processes:\n", "processes:\n  - signatory_approval\n"))
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", secret_key="x", bpmn_dir=tmp_path / "bpmn",
+    settings = Settings(database_url=database_url, secret_key="x", bpmn_dir=tmp_path / "bpmn",
                         forms_dir=tmp_path / "forms", agreements_dir=tmp_path / "agreements")
     app, koopflow = make_app(tmp_path, datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN), settings)
     yield koopflow

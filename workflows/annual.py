@@ -17,7 +17,7 @@ from workflows.deadlines import add_working_days, annual_due_date, effective_del
 from workflows.diagram_functions import at_workday_start
 from workflows.scheduled_cases import open_once
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
-from workflows.store.organisation import ACTIVE, TERMINATED, Agreement
+from workflows.store.organisation import in_force
 
 log = logging.getLogger(__name__)
 FIGURES_PROPERTY = "figures"
@@ -85,8 +85,7 @@ def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
     """Open every request whose year has come and is not open yet: (agreement, key, year, case)."""
     opened = []
     with db.transaction() as session:
-        agreements = [(a.id, a.data, a.ends_on) for a in session.scalars(
-            select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED))))]
+        agreements = in_force(session)
     today = clock.today()
     for agreement_id, data, ends_on in agreements:
         for request in enabled_requests(data):

@@ -43,3 +43,10 @@ class FixedClock(SystemClock):
 def berlin_date(moment: datetime) -> date:
     """The calendar date in Berlin of an instant."""
     return moment.astimezone(BERLIN).date()
+
+
+def simulated_instant(text: str) -> datetime:
+    """An ISO 8601 instant given to a simulation (``koopflow worker --now``); without a zone
+    it is Berlin time. Raises ValueError."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BERLIN)

@@ -21,7 +21,7 @@ from workflows.diagram_functions import at_workday_start
 from workflows.partner_roles import narrowed_roles, partner_of_units
 from workflows.scheduled_cases import open_once
 from workflows.store.conferences import ConferenceCase
-from workflows.store.organisation import ACTIVE, TERMINATED, Agreement
+from workflows.store.organisation import in_force
 
 log = logging.getLogger(__name__)
 MANAGEMENT_ROLE = "conference_management"
@@ -110,8 +110,7 @@ def open_conference_cases(db, clock) -> list[tuple[str, str, int, int, int]]:
     """Open every meeting whose day has come: (agreement, conference, year, occurrence, case)."""
     opened = []
     with db.transaction() as session:
-        agreements = [(a.id, a.data, a.ends_on) for a in session.scalars(
-            select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED))))]
+        agreements = in_force(session)
     today = clock.today()
     for agreement_id, data, ends_on in agreements:
         for conference in enabled_conferences(data):

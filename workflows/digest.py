@@ -1,6 +1,7 @@
 """The daily digest for those who chose it: once a day, from 07:00 Berlin, one mail listing
 the open tasks that arrived in their group inboxes during the past day. Whether today's
-digest went out is read from the outbox itself, so a restarted worker does not send twice."""
+digest went out is read from the outbox itself, so a restarted worker does not send twice; the
+user's row is claimed first (``Database.claim``), so two workers at once do not either."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -29,7 +30,8 @@ def send_digests(db, clock) -> int:
     with db.transaction() as session:
         users = session.scalars(select(User).where(User.mail_preference == "digest", User.active.is_(True))).all()
         for user in users:
-            if _already_sent(session, user.id, day_start):
+            # the user's row locked first: a second worker skips them instead of sending twice
+            if db.claim(session, User, user.id) is None or _already_sent(session, user.id, day_start):
                 continue
             tasks = _new_tasks(session, user, since=now - timedelta(days=1))
             if tasks and enqueue(session, now, kind=KIND, recipient=user, template="digest",

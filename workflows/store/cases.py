@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -57,14 +59,17 @@ class CaseNumberCounter(Base):
 
 
 def next_case_number(session: Session, prefix: str, year: int) -> str:
+    """The next number, under a lock on the year's counter. The counter row is made first if
+    missing, and ``ON CONFLICT DO NOTHING`` lets two processes starting the year's first cases
+    at once both go on (one waits for the other) instead of one failing on the unique key."""
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
+    session.execute(insert(CaseNumberCounter).values(prefix=prefix, year=year, last=0)
+                    .on_conflict_do_nothing(index_elements=["prefix", "year"]))
     counter = session.scalar(
         select(CaseNumberCounter)
         .where(CaseNumberCounter.prefix == prefix, CaseNumberCounter.year == year)
         .with_for_update()
     )
-    if counter is None:
-        counter = CaseNumberCounter(prefix=prefix, year=year, last=0)
-        session.add(counter)
     counter.last += 1
     session.flush()
     return f"{prefix}-{year}-{counter.last:05d}"

@@ -49,7 +49,8 @@ class Database:
 
     def __init__(self, url: str, echo: bool = False):
         self.url = url
-        self.engine = create_engine(url, echo=echo, future=True)
+        # a server's connections can drop (restart, failover): ping before use, not fail a request
+        self.engine = create_engine(url, echo=echo, future=True, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -81,7 +82,7 @@ class Database:
         SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE)."""
         query = select(model).where(model.id == row_id)
         if not self.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=model)  # not eager-joined tables
         return session.scalar(query)
 
 

@@ -70,6 +70,13 @@ class AgreementRole(Base):
     org_unit_id: Mapped[str] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
 
 
+def in_force(session: Session) -> list[tuple[str, dict, date | None]]:
+    """(id, data in effect, end date) of every agreement under which the scheduler still opens
+    cases: active ones, and terminated ones until their end date (the caller compares)."""
+    return [(a.id, a.data, a.ends_on) for a in session.scalars(
+        select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED))).order_by(Agreement.id))]
+
+
 def org_units_for_role(session: Session, agreement_id: str, role: str) -> list[str]:
     rows = session.scalars(
         select(AgreementRole.org_unit_id)
