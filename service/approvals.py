@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, render_template, request
 
 from service.app import koopflow
+from service.panels import task_panel
 from service.approval_links import TokenExpired, TokenInvalid, read_token
 from workflows.approvals import Decision
 from workflows.decisions import decide, look_up
@@ -35,7 +36,8 @@ def show(token: str):
     if problem:
         return render_template("approval.html", **problem[0]), problem[1]
     preselected = CHOICES.get(request.args.get("entscheidung", ""))
-    return render_template("approval.html", pending=pending, preselected=preselected, error=None, comment="")
+    return render_template("approval.html", pending=pending, preselected=preselected, error=None, comment="",
+                           panel=_panel(pending))
 
 
 @bp.post("/<token>")
@@ -47,8 +49,14 @@ def decide_post(token: str):
     comment = request.form.get("comment", "").strip()[:2000]
     if choice not in ("approve", "reject") or (choice == "reject" and not comment):
         error = "Bitte begründen Sie die Ablehnung." if choice == "reject" else "Bitte wählen Sie „Genehmigen“ oder „Ablehnen“."
-        return render_template("approval.html", pending=pending, preselected=choice, error=error, comment=comment), 422
+        return render_template("approval.html", pending=pending, preselected=choice, error=error, comment=comment,
+                               panel=_panel(pending)), 422
     request_id, nonce = read_token(current_app.config["SECRET_KEY"], koopflow().clock, token)
     outcome = decide(koopflow().db, koopflow().clock, request_id, nonce, Decision(choice == "approve", comment or None, "link"))
     status = 200 if outcome == "decided" else 409
     return render_template("approval.html", pending=look_up(koopflow().db, request_id, nonce), outcome=outcome), status
+
+
+def _panel(pending):
+    """What is to be decided, where the task's diagram names a panel (service/panels.py)."""
+    return task_panel(koopflow(), pending) if pending.task_open else None

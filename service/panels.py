@@ -22,7 +22,15 @@ def _amendment_diff(app, view) -> str:
                            diff=diff_lines(data.get(DIFF) or ""))
 
 
-PANELS = {"termination_preview": _termination_preview, "amendment_diff": _amendment_diff}
+def _termination_notice(app, view) -> str:
+    """What a signatory signs: the reason, and when the agreement would end (no personal data,
+    so the page a mailed link opens may show it too)."""
+    return render_template("panels/termination_notice.html", reason=view.case_data.get("reason"),
+                           dates=preview(app.clock.today()))
+
+
+PANELS = {"termination_preview": _termination_preview, "termination_notice": _termination_notice,
+          "amendment_diff": _amendment_diff}
 
 
 def task_panel(app, view) -> Markup | None:

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from service.approval_links import make_token
 from service.config import Settings
 from tests.support.agreement_life import (
     PDF, agreement, at, case_of, complete, notice_received, sign_by_link, start, upload_letter,
@@ -32,8 +33,8 @@ from workflows.tasks import complete_task
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret",
                     documents_dir=tmp_path / "documents")
 
 
@@ -188,3 +189,19 @@ def test_no_annual_request_opens_whose_due_date_lies_after_the_end():
     request = {**data["annual_requests"][0], "opens": "12-01", "due": "12-31"}  # 31.12.2028: Sunday → 02.01.2029
     assert years_to_open(request, data, date(2028, 12, 1)) == [2028]
     assert years_to_open(request, data, date(2028, 12, 1), ends_on=date(2028, 12, 31)) == []
+
+
+def test_the_signatories_link_page_shows_what_they_sign_without_a_login(app, kf, as_user):
+    at(kf, 2024, 5, 10)
+    lead = as_user("lk.kreisbeigeordnete")
+    prepare = start(lead, "termination")
+    complete(lead, prepare, {"reason": "Neuordnung der Zuständigkeiten"})
+    case_id = case_of(kf, prepare)
+    with kf.db.transaction() as session:
+        request = session.scalar(select(ApprovalRequest).join(User, User.id == ApprovalRequest.approver_id).where(
+            ApprovalRequest.case_id == case_id, User.username == "lk.landraetin"))
+        token = make_token(app.config["SECRET_KEY"], kf.clock, request.id, request.nonce)
+    page = app.test_client().get(f"/approvals/{token}")
+    text = " ".join(page.get_data(as_text=True).split())
+    assert "Was Sie zeichnen" in text and "Grund der Kündigung</dt><dd>Neuordnung der Zuständigkeiten" in text
+    assert "beim anderen Partner eingeht</dt><dd>31.12.2024" in text and "Der 30.06.2024 ist ein Sonntag" in text

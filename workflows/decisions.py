@@ -2,7 +2,7 @@
 an emailed reply. One command, one transaction; the token's approver decides, once."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,7 +13,7 @@ from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User
-from workflows.tasks import ALREADY_DONE, finish_task
+from workflows.tasks import ALREADY_DONE, PANEL_PROPERTY, finish_task, panel_data
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class Pending:
     case_number: str
     process_name: str
     approver_name: str
+    # for a panel that shows what is decided (service/panels.py: only panels without personal
+    # data, e.g. a Kündigung's reason and dates, an Anpassung's diff)
+    properties: dict = field(default_factory=dict)
+    case_data: dict = field(default_factory=dict)
 
 
 def look_up(db, request_id: int, nonce: str) -> Pending:
@@ -35,9 +39,12 @@ def look_up(db, request_id: int, nonce: str) -> Pending:
         request = request_by_token(session, request_id, nonce)
         task = session.get(HumanTask, request.task_id)
         case = session.get(Case, request.case_id)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
+        shows_panel = task.state == OPEN and properties.get(PANEL_PROPERTY)
         return Pending(request.id, request.status, task.state == OPEN, task.name, case.id, case.case_number,
-                       session.get(ProcessDefinition, case.definition_id).name,
-                       session.get(User, request.approver_id).display_name)
+                       definition.name, session.get(User, request.approver_id).display_name,
+                       properties, panel_data(session, case, task) if shows_panel else {})
 
 
 def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:

@@ -57,7 +57,7 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         colleagues = [(u.username, u.display_name) for u in members_of(session, groups)]
         prefill = _prefill(session, case, definition, task, schema)
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
-        case_data = _panel_data(session, case, task) if properties.get(PANEL_PROPERTY) else {}
+        case_data = panel_data(session, case, task) if properties.get(PANEL_PROPERTY) else {}
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
                         colleagues, prefill, properties, case_data)
 
@@ -65,7 +65,7 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
 PANEL_PROPERTY = "panel"
 
 
-def _panel_data(session, case: Case, task: HumanTask) -> dict:
+def panel_data(session, case: Case, task: HumanTask) -> dict:
     """The case's data as the task sees it, for a panel beside the form (service/panels.py)."""
     workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
     return runtime.task_data(workflow, task.spiff_task_id) if task.state == OPEN else dict(workflow.data)
