@@ -23,9 +23,9 @@ from workflows.tasks import complete_task
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, database_url):
     shutil.copytree(AGREEMENTS_DIR, tmp_path / "agreements")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", secret_key="x",
+    settings = Settings(database_url=database_url, secret_key="x",
                         agreements_dir=tmp_path / "agreements")
     app, kf = make_app(tmp_path, datetime(2027, 2, 1, 9, 0, tzinfo=BERLIN), settings)
     yield settings, kf

@@ -88,9 +88,9 @@ def test_locally_over_http_the_cookie_is_httponly_and_samesite_but_not_secure(ap
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
-def test_served_over_https_the_session_cookie_is_secure(tmp_path, clock):
+def test_served_over_https_the_session_cookie_is_secure(tmp_path, clock, database_url):
     from tests.conftest import make_app
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
+    settings = Settings(database_url=database_url, secret_key="test-secret",
                         base_url="https://koopflow.lkgi.example")
     app, kf = make_app(tmp_path, clock, settings)
     try:

@@ -24,8 +24,8 @@ def provider():
 
 
 @pytest.fixture
-def oidc_app(tmp_path, clock, provider):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'koopflow.db'}", secret_key="test-secret",
+def oidc_app(tmp_path, clock, provider, database_url):
+    settings = Settings(database_url=database_url, secret_key="test-secret",
                         oidc={"issuer": provider.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                               "org_units": f"{SOZIALAMT_GROUP}=lkgi-sozialamt,/landkreis/leitung=lkgi-sozialamt:lead"})
     app, kf = make_app(tmp_path, clock, settings)
