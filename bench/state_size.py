@@ -121,7 +121,7 @@ def annual_sizes(kf) -> tuple[dict[str, dict[int, int]], int]:
     with kf.db.transaction() as session:
         for annual, case in session.execute(select(AnnualCase, Case).join(Case, Case.id == AnnualCase.case_id)):
             assert case.status == COMPLETED, (annual.request_key, annual.year, case.status)
-            sizes[annual.request_key][annual.year] = len(case.state)
+            sizes[f"{annual.agreement_id} {annual.request_key}"][annual.year] = len(case.state)
         notices = session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.kind.in_(("case.reminder", "case.escalation"))))
     return sizes, notices

@@ -47,7 +47,7 @@ from service.config import Settings  # noqa: E402
 from service.runtime import boot  # noqa: E402
 from tests.support.flows import offered_handover, open_task  # noqa: E402
 from tests.support.postgres import DatabaseMaker, PostgresServer, free_port  # noqa: E402
-from workflows.accounts import create_api_token, load_demo_users  # noqa: E402
+from workflows.accounts import create_api_token, load_all_demo_users  # noqa: E402
 from workflows.clock import SystemClock  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
 from workflows.store.audit import AuditEvent  # noqa: E402
@@ -97,7 +97,7 @@ def prepare(maker: DatabaseMaker) -> tuple[str, list[int]]:
     """Fill the template: demo users, a token, TASKS offered handovers; (token, review task ids)."""
     settings = Settings(database_url=maker.template_url, secret_key=SECRET)
     kf = boot(settings, SystemClock())
-    load_demo_users(kf.db, kf.clock, AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    load_all_demo_users(kf.db, kf.clock, AGREEMENTS_DIR)
     token = create_api_token(kf.db, kf.clock, "lwv.fachdienst")
     task_ids = [open_task(kf, offered_handover(kf), "review_handover") for _ in range(TASKS)]
     kf.db.dispose()

@@ -63,13 +63,11 @@ def demo() -> None:
 @demo.command("load", help="Vereinbarungen und Demo-Benutzer laden (mehrfach aufrufbar).")
 def demo_load() -> None:
     from service.runtime import boot
-    from workflows.accounts import load_demo_users
+    from workflows.accounts import load_all_demo_users
 
     settings, clock = _settings(), SystemClock()
     app = _or_exit(lambda: boot(settings, clock))
-    added = 0
-    for path in sorted(settings.agreements_dir.glob("*.demo-users.yaml")):
-        added += load_demo_users(app.db, clock, path)
+    added = load_all_demo_users(app.db, clock, settings.agreements_dir)
     app.db.dispose()
     click.echo(f"Vereinbarungen geladen: {', '.join(sorted(app.agreements))}; neue Demo-Benutzer: {added}.")
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.app import create_app
 from service.config import Settings
-from workflows.accounts import load_demo_users
+from workflows.accounts import load_all_demo_users
 from workflows.clock import BERLIN, FixedClock
 from workflows.paths import AGREEMENTS_DIR
 from workflows.schema import upgrade
@@ -97,8 +97,7 @@ def make_app(directory: Path, start: datetime, settings: Settings | None = None)
     clock = start if isinstance(start, FixedClock) else FixedClock(start)
     application = create_app(settings, clock)
     koopflow = application.extensions["koopflow"]
-    for demo_users in sorted(AGREEMENTS_DIR.glob("*.demo-users.yaml")):
-        load_demo_users(koopflow.db, clock, demo_users)
+    load_all_demo_users(koopflow.db, clock, AGREEMENTS_DIR)
     return application, koopflow
 
 

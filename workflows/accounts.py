@@ -72,6 +72,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def load_all_demo_users(db, clock, directory: Path) -> int:
+    """The demo users of every agreement in ``directory`` (``*.demo-users.yaml``); how many were added."""
+    return sum(load_demo_users(db, clock, path) for path in sorted(directory.glob("*.demo-users.yaml")))
+
+
 def load_demo_users(db, clock, path: Path) -> int:
     """Create the users of a demo file that do not exist yet; returns how many were added."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ if str(ROOT) not in sys.path:
 
 from service.app import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
-from workflows.accounts import load_demo_users  # noqa: E402
+from workflows.accounts import load_all_demo_users  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
 from workflows.schema import upgrade  # noqa: E402
 from workflows.store.db import Database  # noqa: E402
@@ -24,5 +24,5 @@ def koopflow_app(directory: Path, clock):
     database.dispose()
     application = create_app(settings, clock)
     kf = application.extensions["koopflow"]
-    load_demo_users(kf.db, clock, AGREEMENTS_DIR / "landkreis-giessen.demo-users.yaml")
+    load_all_demo_users(kf.db, clock, AGREEMENTS_DIR)
     return application, kf
