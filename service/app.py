@@ -37,10 +37,12 @@ def _register(app: Flask) -> None:
     from service import audit_log  # noqa: PLC0415
     from service import oidc  # noqa: PLC0415
     from service import contacts  # noqa: PLC0415
+    from service import input_guard  # noqa: PLC0415
 
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
     uploads.init_app(app)
     for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp, diagrams.bp):
         app.register_blueprint(blueprint)
