@@ -219,3 +219,14 @@ def test_an_amendment_changing_a_planning_conferences_frequency_takes_effect_on_
     assert agreement(kf).version == 2
     assert planning_conference_meetings(kf, "planning_conference_206") == [
         (1, "2027-03-01"), (2, "2027-06-01"), (3, "2027-09-01")]
+
+
+def test_an_amendment_may_not_take_an_org_unit_of_another_agreement(kf, as_user):
+    at(kf, 2027, 2, 1)
+    lead = as_user("lk.kreisbeigeordnete")
+    data = file_data()
+    lwv = next(p for p in data["partners"] if p["id"] == "lwv-hessen")
+    lwv["org_units"].append({"id": "lwv-lf-fachdienst", "name": "Fachdienst (aus Lahnfeld übernommen)"})
+    propose(lead, data, "Fachdienst Lahnfeld auch für Gießen", "2027-03-01", status=422)
+    assert "die Organisationseinheit lwv-lf-fachdienst gehört schon zur Vereinbarung landkreis-lahnfeld" in lead.text
+    assert agreement(kf).version == 1 and [v.number for v in _versions(kf)] == [1]

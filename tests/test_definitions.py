@@ -18,6 +18,7 @@ from service.runtime import boot
 from tests.support.handover import CONFIRM_JSON, PREPARE_JSON
 from workflows.accounts import authenticate, load_demo_users
 from workflows.cases import start_case
+from workflows.agreements import load_agreements
 from workflows.definitions import check_lanes_against_roles, load_definitions
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR
@@ -227,3 +228,15 @@ def test_empty_lane_reference_is_refused_naming_file_and_lane(dirs):
 
     with pytest.raises(DefinitionError, match=r"handover_school_end\.bpmn, Lane local_case_office: leerer flowNodeRef"):
         load_definitions(dirs["bpmn"], dirs["forms"])
+
+
+def test_two_agreements_may_not_share_an_org_unit(tmp_path):
+    """An org unit is an inbox group, and case visibility follows it: shared, its members would
+    see both agreements' cases. The second file naming it is refused at start-up."""
+    shutil.copytree(AGREEMENTS_DIR, tmp_path / "agreements")
+    second = tmp_path / "agreements" / "landkreis-lahnfeld.yaml"
+    second.write_text(second.read_text(encoding="utf-8").replace("lwv-lf-fachdienst", "lwv-fachdienst-lk-giessen"),
+                      encoding="utf-8")
+    with pytest.raises(DefinitionError, match="landkreis-lahnfeld.yaml: die Organisationseinheit "
+                                              "lwv-fachdienst-lk-giessen gehört schon zur Vereinbarung landkreis-giessen"):
+        load_agreements(tmp_path / "agreements")

@@ -124,8 +124,25 @@ def load_agreements(directory: Path = AGREEMENTS_DIR) -> dict[str, AgreementData
         if path.name.endswith(".demo-users.yaml"):
             continue
         agreement = read_agreement_file(path)
+        shared = shared_org_units(agreement.data, [a.data for a in found.values()])
+        if shared:
+            raise DefinitionError(f"{path.name}: {shared}")
         found[agreement.id] = agreement
     return found
+
+
+def shared_org_units(data: dict, others: list[dict]) -> str | None:
+    """A German message if ``data`` names an org unit another agreement already names, else None.
+
+    Org units are inbox groups, and who sees a case follows them: a unit in two agreements
+    would let its members see both agreements' cases."""
+    taken = {unit["id"]: other["id"] for other in others if other["id"] != data["id"]
+             for partner in other["partners"] for unit in partner["org_units"]}
+    clashes = sorted({unit["id"] for partner in data["partners"] for unit in partner["org_units"]} & set(taken))
+    if not clashes:
+        return None
+    return (f"die Organisationseinheit {clashes[0]} gehört schon zur Vereinbarung {taken[clashes[0]]}; "
+            f"jede Vereinbarung braucht eigene Kennungen für ihre Organisationseinheiten")
 
 
 def load_agreement(agreement_id: str, directory: Path = AGREEMENTS_DIR) -> AgreementData:

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import select
 
 from workflows.agreement_versions import activate, data_hash, next_number
-from workflows.agreements import check_agreement_data, json_ready
+from workflows.agreements import check_agreement_data, json_ready, shared_org_units
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
 from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion, pending_version
@@ -44,6 +44,12 @@ def parse_agreement_text(text: str, agreement_id: str) -> tuple[dict | None, str
     if data["id"] != agreement_id:
         return None, f"Die Kennung (id) der Vereinbarung darf sich nicht ändern; sie lautet {agreement_id}."
     return data, None
+
+
+def _units_of_other_agreements(session, data: dict) -> str | None:
+    others = [row.data for row in session.scalars(select(Agreement).where(Agreement.id != data["id"]))]
+    clash = shared_org_units(data, others)
+    return f"Die Vereinbarungsdaten passen nicht: {clash}." if clash else None
 
 
 def as_text(data: dict) -> str:
@@ -81,6 +87,8 @@ def propose(session, clock, case: Case, data: dict, actor_id: int | None) -> dic
     if not text:
         return {PROPOSED: None, DIFF: "", **wording}
     new, message = parse_agreement_text(text, agreement.id)
+    if not message:
+        message = _units_of_other_agreements(session, new)
     if message:
         raise ValidationFailed({DATA_FIELD: message})
     return {PROPOSED: new, DIFF: diff_text(agreement.data, new), **wording}
