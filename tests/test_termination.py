@@ -11,10 +11,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from service.approval_links import make_token
 from service.config import Settings
 from tests.support.agreement_life import (
-    PDF, agreement, at, case_of, complete, notice_received, sign_by_link, start, upload_letter,
+    PDF, agreement, at, case_of, complete, link_token, notice_received, sign_by_link, start, upload_letter,
 )
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON
@@ -197,11 +196,7 @@ def test_the_signatories_link_page_shows_what_they_sign_without_a_login(app, kf,
     prepare = start(lead, "termination")
     complete(lead, prepare, {"reason": "Neuordnung der Zuständigkeiten"})
     case_id = case_of(kf, prepare)
-    with kf.db.transaction() as session:
-        request = session.scalar(select(ApprovalRequest).join(User, User.id == ApprovalRequest.approver_id).where(
-            ApprovalRequest.case_id == case_id, User.username == "lk.landraetin"))
-        token = make_token(app.config["SECRET_KEY"], kf.clock, request.id, request.nonce)
-    page = app.test_client().get(f"/approvals/{token}")
+    page = app.test_client().get(f"/approvals/{link_token(app, kf, case_id, 'lk.landraetin')}")
     text = " ".join(page.get_data(as_text=True).split())
     assert "Was Sie zeichnen" in text and "Grund der Kündigung</dt><dd>Neuordnung der Zuständigkeiten" in text
     assert "beim anderen Partner eingeht</dt><dd>31.12.2024" in text and "Der 30.06.2024 ist ein Sonntag" in text

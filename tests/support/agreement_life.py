@@ -37,12 +37,17 @@ def complete(browser: Browser, task_id: int, data: dict, status: int = 302):
     return browser.submit(f"/tasks/{task_id}", f"/tasks/{task_id}", data, status=status)
 
 
-def sign_by_link(app, kf, case_id: int, username: str, decision: str = "approve"):
-    """The signatory opens the link from their mail and decides on that page."""
+def link_token(app, kf, case_id: int, username: str) -> str:
+    """The token of the link in the signatory's mail about their pending request in the case."""
     with kf.db.transaction() as session:
         request = session.scalar(select(ApprovalRequest).join(User, User.id == ApprovalRequest.approver_id).where(
             ApprovalRequest.case_id == case_id, User.username == username, ApprovalRequest.status == "pending"))
-        token = make_token(app.config["SECRET_KEY"], kf.clock, request.id, request.nonce)
+        return make_token(app.config["SECRET_KEY"], kf.clock, request.id, request.nonce)
+
+
+def sign_by_link(app, kf, case_id: int, username: str, decision: str = "approve"):
+    """The signatory opens the link from their mail and decides on that page."""
+    token = link_token(app, kf, case_id, username)
     client = app.test_client()
     page = client.get(f"/approvals/{token}")
     form = {"csrf_token": CSRF.search(page.text).group(1), "decision": decision}
