@@ -39,10 +39,19 @@ def versions_of(session: Session, agreement_id: str) -> list[AgreementVersion]:
 
 
 def version_of(session: Session, agreement_id: str, number: int | None) -> AgreementVersion | None:
+    """The version, looked up once per session: one command reads a case's version for its
+    diagram functions, every new task's lanes and due dates (a row once found stays the
+    session's own object, so remembering it adds no staleness)."""
     if number is None:
         return None
-    return session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == agreement_id,
-                                                         AgreementVersion.number == number))
+    known = session.info.setdefault("agreement_versions", {})
+    if (agreement_id, number) not in known:
+        found = session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == agreement_id,
+                                                              AgreementVersion.number == number))
+        if found is None:
+            return None  # not remembered: it may be added later in this session
+        known[agreement_id, number] = found
+    return known[agreement_id, number]
 
 
 def pending_version(session: Session, agreement_id: str) -> AgreementVersion | None:
