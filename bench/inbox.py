@@ -28,7 +28,7 @@ from support.instance import koopflow_app
 
 from tests.support.flows import offered_handover
 from tests.support.pages import login
-from workflows.accounts import create_api_token
+from workflows.people.accounts import create_api_token
 from workflows.clock import BERLIN, FixedClock
 from workflows.store.cases import Case
 from workflows.store.organisation import OrgUnit

@@ -8,7 +8,7 @@ from flask_login import login_required
 from service.app import koopflow
 from service.auth import current_actor
 from service.mailer import rendered
-from workflows.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference
+from workflows.people.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference
 from workflows.mail import with_base_url
 from workflows.outbox_view import outbox_mail, outbox_page
 

@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from service.app import koopflow
 from service.auth import csrf
 from service.openapi import OPENAPI
-from workflows.accounts import actor_for_token
+from workflows.people.accounts import actor_for_token
 from workflows.cases import case_view, start_case, startable_processes
 from workflows.errors import Conflict, ValidationFailed
 from workflows.inbox import inbox_page

@@ -12,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service import log_privacy
 from service.app import koopflow
 from service.auth import current_actor
-from workflows.access import require_admin
-from workflows.audit_trail import Access, log_page, record_access
+from workflows.people.access import require_admin
+from workflows.people.audit_log import Access, log_page, record_access
 from workflows.clock import BERLIN
 from workflows.store.audit_log import PAGE, LogFilter
 

@@ -7,9 +7,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from workflows.access import Actor
-from workflows.accounts import actor_by_id, authenticate
-from workflows.login_guard import LOCKED, is_locked, note_failure, note_success
+from workflows.people.access import Actor
+from workflows.people.accounts import actor_by_id, authenticate
+from workflows.people.login_guard import LOCKED, is_locked, note_failure, note_success
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()

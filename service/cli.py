@@ -63,7 +63,7 @@ def demo() -> None:
 @demo.command("load", help="Vereinbarungen und Demo-Benutzer laden (mehrfach aufrufbar).")
 def demo_load() -> None:
     from service.runtime import boot
-    from workflows.accounts import load_all_demo_users
+    from workflows.people.accounts import load_all_demo_users
 
     settings, clock = _settings(), SystemClock()
     app = _or_exit(lambda: boot(settings, clock))
@@ -79,7 +79,7 @@ def user() -> None:
 
 @user.command("list", help="Alle Benutzer mit Träger und Organisationseinheiten.")
 def user_list() -> None:
-    from workflows.accounts import user_listing
+    from workflows.people.accounts import user_listing
 
     with _database() as database:
         listing = user_listing(database)
@@ -95,7 +95,7 @@ def token() -> None:
 @token.command("create", help="Neues API-Token für USERNAME erzeugen; es wird nur einmal angezeigt.")
 @click.argument("username")
 def token_create(username: str) -> None:
-    from workflows.accounts import create_api_token
+    from workflows.people.accounts import create_api_token
 
     with _database() as database:
         click.echo(_or_exit(lambda: create_api_token(database, SystemClock(), username)))

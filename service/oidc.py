@@ -24,7 +24,7 @@ from requests import RequestException
 
 from service.auth import SessionUser
 from workflows.errors import Forbidden
-from workflows.oidc_accounts import ClaimMapping, actor_for_claims
+from workflows.people.oidc_accounts import ClaimMapping, actor_for_claims
 
 bp = Blueprint("oidc", __name__)
 log = logging.getLogger(__name__)

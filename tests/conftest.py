@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.app import create_app
 from service.config import Settings
-from workflows.accounts import load_all_demo_users
+from workflows.people.accounts import load_all_demo_users
 from workflows.clock import BERLIN, FixedClock
 from workflows.paths import AGREEMENTS_DIR
 from workflows.schema import upgrade

@@ -16,7 +16,7 @@ from service.app import create_app
 from service.config import Settings
 from service.runtime import boot
 from tests.support.handover import CONFIRM_JSON, PREPARE_JSON
-from workflows.accounts import authenticate, load_demo_users
+from workflows.people.accounts import authenticate, load_demo_users
 from workflows.cases import start_case
 from workflows.agreements import load_agreements
 from workflows.definitions import check_lanes_against_roles, load_definitions

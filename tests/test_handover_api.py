@@ -9,7 +9,7 @@ from tests.support.api import api_client
 from tests.support.handover import (CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PERSON, PLANNING_JSON,
                                     PREPARE_JSON, question)
 from tests.support.pages import login
-from workflows.accounts import create_api_token
+from workflows.people.accounts import create_api_token
 
 HANDOVER = {"process": "handover_school_end", "agreement": "landkreis-giessen"}
 PREPARE, REVIEW, ANSWER = "Übergabe vorbereiten", "Übergabe prüfen", "Rückfrage beantworten"

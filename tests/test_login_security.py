@@ -10,7 +10,7 @@ from sqlalchemy import select
 from service.app import create_app
 from service.config import Settings
 from tests.support.pages import CSRF, text_of
-from workflows.login_guard import account_key
+from workflows.people.login_guard import account_key
 from workflows.store.logins import LoginFailure
 
 LOCKED = "Zu viele fehlgeschlagene Anmeldeversuche."

@@ -10,7 +10,7 @@ from service.mailer import smtp_transport
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
 from tests.support.smtp import SmtpServer, free_port, text_of
-from workflows.accounts import set_mail_preference
+from workflows.people.accounts import set_mail_preference
 from workflows.outbox import send_due
 from workflows.scheduler import run_once
 from workflows.store.outbox import OutboxMail

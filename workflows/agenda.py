@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflows.access import Actor
+from workflows.people.access import Actor
 from workflows.annual import enabled_requests, schedule
 from workflows.reports import agreements_of
 from workflows.store.annual import AnnualCase

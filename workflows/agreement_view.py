@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from workflows.access import Actor
+from workflows.people.access import Actor
 from workflows.amendment import as_text, diff_text
 from workflows.errors import NotFound
 from workflows.partner_roles import partner_of_units

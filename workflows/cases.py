@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.access import Actor, case_for
+from workflows.people.access import Actor, case_for
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound

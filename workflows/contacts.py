@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.access import Actor, require_admin
+from workflows.people.access import Actor, require_admin
 from workflows.errors import NotFound
 from workflows.store.audit import record
 from workflows.store.contacts import CONTACT_GROUPS, Contact, contacts_of

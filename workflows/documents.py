@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workflows.access import Actor, case_for
+from workflows.people.access import Actor, case_for
 from workflows.errors import KoopflowError, NotFound
 from workflows.forms.fields import DEFAULT_MAX_BYTES, Field, form_fields, megabytes
 from workflows.store.audit import record

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from workflows.access import Actor
+from workflows.people.access import Actor
 from workflows.store.cases import Case
 from workflows.store.organisation import Agency
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup

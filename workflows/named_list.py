@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.access import Actor, case_for
+from workflows.people.access import Actor, case_for
 from workflows.cases import Started, begin_case, require_starter
 from workflows.errors import Conflict, NotFound
 from workflows.store.audit import AuditEvent, record

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from workflows.access import Actor, require_admin
+from workflows.people.access import Actor, require_admin
 from workflows.errors import NotFound
 from workflows.store.outbox import OutboxMail
 

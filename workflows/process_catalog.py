@@ -11,7 +11,7 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy import func, select
 
-from workflows.access import Actor, case_for
+from workflows.people.access import Actor, case_for
 from workflows.engine import runtime
 from workflows.engine.parsing import FORM_PROPERTY, NS, UI_PROPERTY
 from workflows.engine.states import ElementState, element_states

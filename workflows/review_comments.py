@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from workflows.access import Actor
+from workflows.people.access import Actor
 from workflows.errors import NotFound, ValidationFailed
 from workflows.store.comments import ReviewComment
 from workflows.store.users import User

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflows.agreement_effects import apply_effect
 from workflows.annual import record_figures
 from workflows.approvals import Decision, is_approval, pending_request, record_decision
-from workflows.access import Actor, require_lead_or_assignee, task_for
+from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.documents import StoredUpload, add_documents, file_fields
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed

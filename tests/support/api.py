@@ -1,7 +1,7 @@
 """Calling the JSON API as an agency's own system would: a personal token, JSON in and out."""
 from __future__ import annotations
 
-from workflows.accounts import create_api_token
+from workflows.people.accounts import create_api_token
 
 
 class ApiClient:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.support.handover import PREPARE_JSON
-from workflows.access import Actor
+from workflows.people.access import Actor
 from workflows.cases import start_case
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import user_by_username

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from sqlalchemy import select
 
-from workflows.access import Actor, require_admin
+from workflows.people.access import Actor, require_admin
 from workflows.store.audit_log import PAGE, AuditLogEntry, LogFilter, append, search
 from workflows.store.cases import Case
 from workflows.store.documents import Document

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.access import Actor
+from workflows.people.access import Actor
 from workflows.errors import Forbidden
 from workflows.store.organisation import OrgUnit
 from workflows.store.users import Membership, User, user_by_username
