@@ -20,15 +20,15 @@ from flask_login import login_required
 from service.app import koopflow
 from service.auth import current_actor
 from workflows.errors import ValidationFailed
-from workflows.process_catalog import (
+from workflows.processes.catalogue import (
     STATE_LABELS,
     case_diagram,
     definition_view,
     definition_xml,
     processes,
 )
-from workflows.process_compare import comparison
-from workflows.review_comments import add_comment, comments_of, resolve_comment
+from workflows.processes.compare import comparison
+from workflows.processes.review_comments import add_comment, comments_of, resolve_comment
 
 bp = Blueprint("diagrams", __name__)
 

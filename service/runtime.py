@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from workflows.agreements import AgreementData, load_agreements, store_agreement
-from workflows.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
+from workflows.processes.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
 from workflows.errors import DefinitionError
 from workflows.store.db import Database
 from workflows.store.organisation import Agency, OrgUnit

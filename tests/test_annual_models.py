@@ -20,8 +20,8 @@ from tests.support.handover import PREPARE_JSON
 from workflows.agreements import load_agreement
 from workflows.clock import BERLIN, FixedClock
 from workflows.deadlines import past_retirement_age
-from workflows.definitions import check_lanes_against_roles, load_definition
-from workflows.diagram_functions import at_workday_start, functions_for
+from workflows.processes.definitions import check_lanes_against_roles, load_definition
+from workflows.processes.diagram_functions import at_workday_start, functions_for
 from workflows.engine.scripting import script_engine
 from workflows.engine.timers import engine_clock
 

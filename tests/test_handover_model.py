@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflows.agreements import load_agreement
 from workflows.clock import BERLIN, FixedClock
-from workflows.diagram_functions import functions_for
+from workflows.processes.diagram_functions import functions_for
 from workflows.engine.scripting import script_engine
 from workflows.engine.timers import engine_clock
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workflows.process_diff import ADDED, CHANGED, REMOVED, diff
+from workflows.processes.diff import ADDED, CHANGED, REMOVED, diff
 
 ROOT = Path(__file__).resolve().parents[1]
 XML = (ROOT / "bpmn" / "handover_school_end.bpmn").read_text(encoding="utf-8")

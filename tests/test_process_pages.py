@@ -9,7 +9,7 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
 from workflows.engine import runtime
 from workflows.engine.states import element_states
-from workflows.process_catalog import processes
+from workflows.processes.catalogue import processes
 from workflows.store.cases import Case
 from workflows.store.definitions import current_definition
 from workflows.store.organisation import Agreement

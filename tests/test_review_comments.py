@@ -9,7 +9,7 @@ import pytest
 from tests.support.flows import actor
 from tests.support.pages import CSRF
 from workflows.errors import NotFound, ValidationFailed
-from workflows.review_comments import (
+from workflows.processes.review_comments import (
     EMPTY,
     MAX_LENGTH,
     NO_ELEMENT,

@@ -24,7 +24,7 @@ from tests.test_approvals import proposed_takeover
 from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.agenda import calendar_key
 from workflows.clock import BERLIN
-from workflows.review_comments import add_comment
+from workflows.processes.review_comments import add_comment
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest

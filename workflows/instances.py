@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflows.clock import berlin_date
 from workflows.deadlines import add_working_days
-from workflows.diagram_functions import functions_for
+from workflows.processes.diagram_functions import functions_for
 from workflows.approvals import is_approval, open_requests
 from workflows.engine import runtime
 from workflows.notifications import notice_raised, task_created

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from workflows.clock import berlin_date
 from workflows.deadlines import TerminationDates, earliest_termination, termination_end_date
-from workflows.diagram_functions import at_day_start
+from workflows.processes.diagram_functions import at_day_start
 from workflows.errors import ValidationFailed
 from workflows.store.audit import record
 from workflows.store.cases import Case

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
-from workflows.process_catalog import waiting_counts
+from workflows.processes.catalogue import waiting_counts
 from workflows.store.definitions import current_definition
 from workflows.tasks import complete_task
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from workflows.errors import NotFound
-from workflows.process_catalog import DEFINITION_NOT_FOUND, Element, elements_of
-from workflows.process_diff import ProcessDiff, diff
+from workflows.processes.catalogue import DEFINITION_NOT_FOUND, Element, elements_of
+from workflows.processes.diff import ProcessDiff, diff
 from workflows.store.definitions import ProcessDefinition
 
 

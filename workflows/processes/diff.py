@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from lxml import etree
 
 from workflows.engine.parsing import NS
-from workflows.process_catalog import Element, elements_of
+from workflows.processes.catalogue import Element, elements_of
 
 ASPECTS = {"name": "Name", "type": "Art", "lane": "Lane", "documentation": "Beschreibung",
            "form_fields": "Formularfelder", "expression": "Bedingung/Zeitangabe", "properties": "Eigenschaften"}

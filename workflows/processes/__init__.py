@@ -1,0 +1,10 @@
+"""Processes: the diagrams and forms as definitions, and what reviewers see of them.
+
+Holds reading and checking diagrams and forms (definitions and their versions by content
+hash), the Prozesse catalogue (definitions, versions, elements, cases per version),
+comparing and diffing two versions, review comments on elements, and the functions a
+diagram may call.
+
+May import: floor 0 (`store`, `engine`, `forms`, `clock`, `errors`, `legal_dates`) and
+`people`.
+"""
