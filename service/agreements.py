@@ -6,8 +6,8 @@ from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
-from workflows.agreement_view import my_agreements, version_text, versions
-from workflows.amendment import diff_lines
+from workflows.agreements.view import my_agreements, version_text, versions
+from workflows.agreements.amendment import diff_lines
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 

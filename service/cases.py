@@ -7,7 +7,7 @@ from flask_login import login_required
 from service.app import koopflow
 from service.auth import current_actor
 from service.record import case_record
-from workflows.agreement_view import agreement_status, my_agreements
+from workflows.agreements.view import agreement_status, my_agreements
 from workflows.cases import case_view, cases_of, start_case, startable_processes
 from workflows.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 

@@ -75,7 +75,7 @@ def delivery(due: date, agreement_id: str | None, rule: str | None,
     if (agreement_id is None) == (rule is None):
         raise click.UsageError("Genau eine der Optionen --agreement oder --rule angeben.")
     if agreement_id is not None:
-        from workflows.agreements import load_agreement  # written elsewhere; imported lazily
+        from workflows.agreements.files import load_agreement  # written elsewhere; imported lazily
 
         from workflows.errors import KoopflowError
 

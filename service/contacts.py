@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
-from workflows.contacts import FIELDS, add_contact, contact_listing, remove_contact
+from workflows.agreements.contacts import FIELDS, add_contact, contact_listing, remove_contact
 from workflows.store.contacts import CONTACT_GROUPS
 
 bp = Blueprint("contacts", __name__)

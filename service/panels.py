@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from markupsafe import Markup
 
-from workflows.amendment import DIFF, diff_lines
-from workflows.termination import preview
+from workflows.agreements.amendment import DIFF, diff_lines
+from workflows.agreements.termination import preview
 
 PANEL_PROPERTY = "panel"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from workflows.agreements import AgreementData, load_agreements, store_agreement
+from workflows.agreements.files import AgreementData, load_agreements, store_agreement
 from workflows.processes.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
 from workflows.errors import DefinitionError
 from workflows.store.db import Database

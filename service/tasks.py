@@ -8,7 +8,7 @@ from service.app import koopflow
 from service.auth import current_actor
 from service.panels import task_panel
 from service.record import case_record
-from workflows.agreement_view import agreement_status
+from workflows.agreements.view import agreement_status
 from service.uploads import read_uploads
 from workflows.cases import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed

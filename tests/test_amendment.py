@@ -14,7 +14,7 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
 from tests.support.pages import inbox_tasks, login
 from workflows.people.accounts import load_demo_users
-from workflows.agreements import load_agreement
+from workflows.agreements.files import load_agreement
 from workflows.scheduler import run_once
 from workflows.store.agreement_versions import versions_of
 from workflows.clock import berlin_date

@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
 from tests.support.handover import PREPARE_JSON
-from workflows.agreements import load_agreement
+from workflows.agreements.files import load_agreement
 from workflows.clock import BERLIN, FixedClock
 from workflows.deadlines import past_retirement_age
 from workflows.processes.definitions import check_lanes_against_roles, load_definition

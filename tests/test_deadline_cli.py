@@ -81,17 +81,17 @@ def test_delivery_needs_exactly_one_of_agreement_or_rule(run):
 
 
 def test_delivery_reads_rule_and_subdivision_from_agreement_loader(run, monkeypatch):
-    fake = types.ModuleType("workflows.agreements")
+    fake = types.ModuleType("workflows.agreements.files")
     fake.load_agreement = lambda agreement_id: types.SimpleNamespace(
         delivery_deadline_rule="strict", holiday_subdivision="HE")
-    monkeypatch.setitem(sys.modules, "workflows.agreements", fake)
+    monkeypatch.setitem(sys.modules, "workflows.agreements.files", fake)
     result = run("delivery", "--due", "2024-03-31", "--agreement", "some-agreement")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "2024-03-31"
 
 
 def test_delivery_for_giessen_agreement_shifts_easter_sunday(run):
-    # Needs the real workflows.agreements.load_agreement (written elsewhere).
+    # Needs the real workflows.agreements.files.load_agreement (written elsewhere).
     result = run("delivery", "--due", "2024-03-31", "--agreement", "landkreis-giessen")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

@@ -18,7 +18,7 @@ from service.runtime import boot
 from tests.support.handover import CONFIRM_JSON, PREPARE_JSON
 from workflows.people.accounts import authenticate, load_demo_users
 from workflows.cases import start_case
-from workflows.agreements import load_agreements
+from workflows.agreements.files import load_agreements
 from workflows.processes.definitions import check_lanes_against_roles, load_definitions
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR

@@ -22,7 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.agreements import load_agreement
+from workflows.agreements.files import load_agreement
 from workflows.clock import BERLIN, FixedClock
 from workflows.processes.diagram_functions import functions_for
 from workflows.engine.scripting import script_engine

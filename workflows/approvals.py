@@ -21,8 +21,8 @@ from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, Ap
 from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.agreement_versions import data_of_case
-from workflows.partner_roles import signs_for, units_for_role
+from workflows.agreements.versions import data_of_case
+from workflows.agreements.partner_roles import signs_for, units_for_role
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User, members_of, user_by_username
 

@@ -11,14 +11,14 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
 from workflows.instances import diagram_functions, save_workflow
-from workflows.partner_roles import lead_side, narrowed_roles, starter_partner
+from workflows.agreements.partner_roles import lead_side, narrowed_roles, starter_partner
 from workflows.store.annual import figures_of_case
 from workflows.store.case_roles import set_case_roles
 from workflows.store.audit import AuditEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.documents import Document, documents_of_case
-from workflows.termination import refusal_to_start
+from workflows.agreements.termination import refusal_to_start
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
 from workflows.store.users import User
@@ -68,7 +68,7 @@ def begin_case(session: Session, clock, agreement: Agreement, definition: Proces
 
     The case is pinned to the agreement version in effect. ``roles``: the case's own role map,
     set before its first tasks are put into inboxes, and ``lead_agency_id`` the partner it was
-    narrowed to (see workflows/partner_roles.py)."""
+    narrowed to (see workflows/agreements/partner_roles.py)."""
     now = clock.now()
     workflow, notices = runtime.start(definition.bpmn_xml.encode(), definition.filename, definition.process_key,
                                       diagram_functions(session, agreement.id, clock), clock, data)

@@ -20,8 +20,8 @@ from workflows.notifications import notice_raised, task_created
 from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.agreement_versions import data_of_case
-from workflows.partner_roles import units_for_role
+from workflows.agreements.versions import data_of_case
+from workflows.agreements.partner_roles import units_for_role
 from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from workflows.agreement_versions import activate_due_versions
+from workflows.agreements.versions import activate_due_versions
 from workflows.annual import open_annual_cases
 from workflows.conferences import open_conference_cases
 from workflows.engine import runtime
@@ -24,7 +24,7 @@ from workflows.outbox import send_due
 from workflows.retention import delete_expired
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.termination import end_terminated_agreements
+from workflows.agreements.termination import end_terminated_agreements
 
 log = logging.getLogger(__name__)
 BATCH = 100

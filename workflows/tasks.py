@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflows.agreement_effects import apply_effect
+from workflows.agreements.effects import apply_effect
 from workflows.annual import record_figures
 from workflows.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.people.access import Actor, require_lead_or_assignee, task_for

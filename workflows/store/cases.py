@@ -35,7 +35,7 @@ class Case(Base):
     agreement_version: Mapped[int | None] = mapped_column(Integer)
     # The partner (agency) leading the case: the starter's partner, or the one whose turn it is
     # to manage a meeting. Roles scoped by ``partner_roles`` were narrowed to it or to the other
-    # side when the case started (workflows/partner_roles.py); signatories:lead|counterpart.
+    # side when the case started (workflows/agreements/partner_roles.py); signatories:lead|counterpart.
     lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     # Set when retention deleted the case's personal data (workflows/retention.py).
     personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -3,7 +3,7 @@
 The proposal may carry the changed agreement data (YAML or JSON, the whole agreement); it is
 checked against the agreement schema and shown next to the version in effect as a diff. When
 both partners have agreed (and the signatories, where the wording changes), a new version is
-stored; it takes effect on its date (workflows/agreement_versions.py).
+stored; it takes effect on its date (workflows/agreements/versions.py).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from datetime import date, datetime
 import yaml
 from sqlalchemy import select
 
-from workflows.agreement_versions import activate, data_hash, next_number
-from workflows.agreements import check_agreement_data, json_ready, shared_org_units
+from workflows.agreements.versions import activate, data_hash, next_number
+from workflows.agreements.files import check_agreement_data, json_ready, shared_org_units
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
 from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion, pending_version

@@ -1,7 +1,7 @@
 """Kündigung (§ 12): what a recorded receipt does to the agreement, a withdrawal, the end.
 
 The notice is a case of the ``termination`` process; its steps change the agreement through
-task effects (workflows/agreement_effects.py). The end date follows from the day the other
+task effects (workflows/agreements/effects.py). The end date follows from the day the other
 partner received the signed letter (``termination_end_date``), never from the sending.
 The agreement is in force through its end date; from the next day the worker marks it
 ``ended`` and no case can be started under it.

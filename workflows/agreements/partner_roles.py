@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from workflows.agreement_versions import data_of_case
+from workflows.agreements.versions import data_of_case
 from workflows.store.case_roles import case_role_units
 from workflows.store.cases import Case
 
@@ -31,7 +31,7 @@ def partner_of_units(agreement: dict) -> dict[str, dict]:
 
 def units_for_role(session: Session, case: Case, role: str) -> list[str]:
     """The org units acting in a lane role for this case: its own narrowed map, else the role
-    map of the agreement version it runs under (workflows/agreement_versions.py)."""
+    map of the agreement version it runs under (workflows/agreements/versions.py)."""
     return case_role_units(session, case.id, role) or sorted(data_of_case(session, case)["roles"].get(role, []))
 
 

@@ -7,7 +7,7 @@ may refuse with field messages (ValidationFailed) and returns data the process c
 """
 from __future__ import annotations
 
-from workflows import amendment, termination
+from workflows.agreements import amendment, termination
 
 EFFECT_PROPERTY = "agreementEffect"
 EFFECTS = {

@@ -16,13 +16,13 @@ import yaml
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
-from workflows.contacts import seed_contacts
+from workflows.agreements.contacts import seed_contacts
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR
-from workflows.agreement_versions import seed_from_file
+from workflows.agreements.versions import seed_from_file
 from workflows.store.organisation import ACTIVE, Agreement
 
-_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "agreement.schema.json").read_text())
+_SCHEMA = json.loads((Path(__file__).parent / "agreement.schema.json").read_text())
 _VALIDATOR = Draft202012Validator(_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -153,7 +153,7 @@ def load_agreement(agreement_id: str, directory: Path = AGREEMENTS_DIR) -> Agree
 
 
 def store_agreement(session: Session, agreement: AgreementData, now) -> None:
-    """Create the agreement or bring its file in as version 1 (workflows/agreement_versions.py)."""
+    """Create the agreement or bring its file in as version 1 (workflows/agreements/versions.py)."""
     row = session.get(Agreement, agreement.id)
     if row is None:
         row = Agreement(id=agreement.id, status=ACTIVE, name=agreement.data["name"], data=agreement.data,
