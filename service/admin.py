@@ -9,8 +9,8 @@ from service.app import koopflow
 from service.auth import current_actor
 from service.mailer import rendered
 from workflows.people.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference
-from workflows.mail import with_base_url
-from workflows.outbox_view import outbox_mail, outbox_page
+from workflows.mail.compose import with_base_url
+from workflows.mail.outbox import outbox_mail, outbox_page
 
 bp = Blueprint("admin", __name__)
 

@@ -13,7 +13,7 @@ from flask import Flask
 from flask_mail import Mail, Message
 
 from service.approval_links import make_token, reply_address
-from workflows.mail import with_base_url
+from workflows.mail.compose import with_base_url
 from workflows.store.outbox import OutboxMail
 
 

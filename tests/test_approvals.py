@@ -16,7 +16,7 @@ from tests.support.handover import CONFIRM_JSON
 from tests.support.pages import CSRF, text_of
 from tests.support.smtp import SmtpServer, free_port
 from tests.test_mail import transport_to
-from workflows.outbox import send_due
+from workflows.mail.sending import send_due
 from workflows.store.audit import AuditEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask

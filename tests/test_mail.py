@@ -11,7 +11,7 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
 from tests.support.smtp import SmtpServer, free_port, text_of
 from workflows.people.accounts import set_mail_preference
-from workflows.outbox import send_due
+from workflows.mail.sending import send_due
 from workflows.scheduler import run_once
 from workflows.store.outbox import OutboxMail
 from workflows.tasks import claim_task, hand_over_task

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from workflows.errors import NotFound
-from workflows.mail import enqueue
+from workflows.mail.compose import enqueue
 from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, ApprovalRequest, requests_of_task
 from workflows.store.audit import record
 from workflows.store.cases import Case

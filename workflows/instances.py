@@ -16,7 +16,7 @@ from workflows.deadlines import add_working_days
 from workflows.processes.diagram_functions import functions_for
 from workflows.approvals import is_approval, open_requests
 from workflows.engine import runtime
-from workflows.notifications import notice_raised, task_created
+from workflows.mail.notifications import notice_raised, task_created
 from workflows.store.audit import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition

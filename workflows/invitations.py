@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from icalendar import Calendar, Event
 
 from workflows.clock import BERLIN
-from workflows.mail import MESSAGE_ID_DOMAIN, enqueue, enqueue_external
+from workflows.mail.compose import MESSAGE_ID_DOMAIN, enqueue, enqueue_external
 from workflows.store.audit import record
 from workflows.store.cases import Case
 from workflows.store.contacts import contacts_of

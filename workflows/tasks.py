@@ -19,7 +19,7 @@ from workflows.documents import StoredUpload, add_documents, file_fields
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
-from workflows.notifications import mail_task
+from workflows.mail.notifications import mail_task
 from workflows.instances import close_task, load_workflow, save_workflow
 from workflows.invitations import send_invitations, sends_invitations
 from workflows.store.audit import record

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from workflows.clock import BERLIN
-from workflows.mail import enqueue
+from workflows.mail.compose import enqueue
 from workflows.store.cases import Case
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup

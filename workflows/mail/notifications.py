@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from workflows.mail import enqueue
+from workflows.mail.compose import enqueue
 from workflows.store.approvals import requests_of_task
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition

@@ -1,7 +1,7 @@
 """Writing mails into the outbox. A mail says what there is to do, for which agency and
 case number, by when, and links to it — never a person's name, birth date or form data.
 
-Bodies are rendered from the templates in ``mail_templates/`` with only what is passed
+Bodies are rendered from the templates in ``templates/`` with only what is passed
 here: task names come from the diagrams, case numbers are not personal data. Links are
 stored relative, with ``{base_url}`` resolved when the mail is sent or shown, so the
 engine side needs no web configuration.
@@ -21,7 +21,7 @@ from workflows.store.users import User
 BASE_URL = "{base_url}"
 MESSAGE_ID_DOMAIN = "koopflow.invalid"
 # The templates ship with the code: each is read once, not checked for changes on every mail.
-_LOADER = FileSystemLoader(Path(__file__).parent / "mail_templates")
+_LOADER = FileSystemLoader(Path(__file__).parent / "templates")
 _TEXT = Environment(loader=_LOADER, undefined=StrictUndefined, auto_reload=False,
                     autoescape=False, keep_trailing_newline=True)
 _HTML = Environment(loader=_LOADER, undefined=StrictUndefined, auto_reload=False,
