@@ -30,9 +30,9 @@ from tests.support.annual import worker_round
 from tests.support.flows import actor, open_task
 from tests.support.handover import (CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON,
                                     PREPARE_JSON, question)
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
-from workflows.documents import store_upload
+from workflows.cases.documents import store_upload
 from workflows.store.annual import AnnualCase
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import COMPLETED, Case

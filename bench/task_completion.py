@@ -27,7 +27,7 @@ from tests.support.flows import offered_handover, open_task
 from tests.support.pages import CSRF, login
 from workflows.clock import BERLIN, FixedClock
 from workflows.engine import runtime
-from workflows.instances import diagram_functions
+from workflows.cases.instances import diagram_functions
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
 

@@ -39,10 +39,10 @@ from support.figures import machine, ms, p95, sizes
 from support.instance import koopflow_app
 
 from tests.support.flows import actor
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock, SystemClock
 from workflows.engine import runtime
-from workflows.instances import diagram_functions
+from workflows.cases.instances import diagram_functions
 from workflows.scheduler import BATCH, due_case_ids, run_forever, sweep_timers
 from workflows.store.cases import RUNNING, Case
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup

@@ -9,9 +9,10 @@ from service.app import koopflow
 from service.auth import csrf
 from service.openapi import OPENAPI
 from workflows.people.accounts import actor_for_token
-from workflows.cases import case_view, start_case, startable_processes
+from workflows.cases.starting import start_case, startable_processes
+from workflows.cases.view import case_view
 from workflows.errors import Conflict, ValidationFailed
-from workflows.inbox import inbox_page
+from workflows.cases.inbox import inbox_page
 from workflows.tasks import claim_task, complete_task, task_view
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

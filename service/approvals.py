@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from service.app import koopflow
 from service.panels import task_panel
 from service.approval_links import TokenExpired, TokenInvalid, read_token
-from workflows.approvals import Decision
+from workflows.cases.approvals import Decision
 from workflows.decisions import decide, look_up
 from workflows.errors import NotFound
 

@@ -8,7 +8,8 @@ from service.app import koopflow
 from service.auth import current_actor
 from service.record import case_record
 from workflows.agreements.view import agreement_status, my_agreements
-from workflows.cases import case_view, cases_of, start_case, startable_processes
+from workflows.cases.starting import start_case, startable_processes
+from workflows.cases.view import case_view, cases_of
 from workflows.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
-from workflows.documents import open_document
+from workflows.cases.documents import open_document
 
 GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss",
                         "–": "-", "—": "-", "„": "'", "“": "'", "”": "'"})

@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from service.app import koopflow
 from service.auth import current_actor
-from workflows.inbox import inbox_page
+from workflows.cases.inbox import inbox_page
 
 bp = Blueprint("inbox", __name__)
 

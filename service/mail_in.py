@@ -13,11 +13,11 @@ from email import message_from_bytes, policy
 from email.utils import parseaddr
 
 from service.approval_links import TokenExpired, TokenInvalid, read_token, token_from_address
-from workflows.approvals import Decision
+from workflows.cases.approvals import Decision
 from workflows.people.audit_log import Access, record_access
 from workflows.decisions import approver_address, decide, look_up, reply_unclear
 from workflows.errors import NotFound
-from workflows.reply_parsing import decision_of, is_automatic
+from workflows.cases.reply_parsing import decision_of, is_automatic
 
 log = logging.getLogger(__name__)
 

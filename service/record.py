@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from workflows.cases import CaseView
+from workflows.cases.view import CaseView
 from workflows.forms import describe_values
 
 

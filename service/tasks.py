@@ -10,7 +10,7 @@ from service.panels import task_panel
 from service.record import case_record
 from workflows.agreements.view import agreement_status
 from service.uploads import read_uploads
-from workflows.cases import case_view
+from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
 from workflows.store.tasks import OPEN

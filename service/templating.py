@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask, request
 
-from workflows.approvals import CHANNELS
+from workflows.cases.approvals import CHANNELS
 from workflows.clock import BERLIN
 
 EVENT_LABELS = {

@@ -1,7 +1,7 @@
 """Files posted with a task form: check and store each, say in German what is wrong where.
 
 The task page posts ``multipart/form-data`` when its form has a file field. Each posted
-file is checked by its content and stored (``workflows.documents.store_upload``); a refused
+file is checked by its content and stored (``workflows.cases.documents.store_upload``); a refused
 file becomes the message at its field, a missing one is left to the form's ``required``
 rule. The stored files go to ``complete_task(..., uploads=...)``, which records them.
 
@@ -16,7 +16,7 @@ from typing import Mapping
 from flask import Flask, request
 
 from service.errors import error_response
-from workflows.documents import StoredUpload, UploadRefused, file_fields, store_upload
+from workflows.cases.documents import StoredUpload, UploadRefused, file_fields, store_upload
 from workflows.forms.validation import in_form_order
 from workflows.forms.fields import form_fields
 

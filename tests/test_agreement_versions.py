@@ -13,7 +13,7 @@ from service.app import create_app
 from service.config import Settings
 from tests.conftest import make_app
 from tests.support.flows import actor, offered_handover, open_task
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
 from workflows.paths import AGREEMENTS_DIR
 from workflows.store.cases import Case

@@ -14,7 +14,7 @@ from workflows.errors import Conflict
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.tasks import complete_task
 
 QUESTION = {"decision": "question", "question": "Welche Werkstatt?"}

@@ -17,7 +17,7 @@ from service.config import Settings
 from service.runtime import boot
 from tests.support.handover import CONFIRM_JSON, PREPARE_JSON
 from workflows.people.accounts import authenticate, load_demo_users
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.agreements.files import load_agreements
 from workflows.processes.definitions import check_lanes_against_roles, load_definitions
 from workflows.errors import DefinitionError

@@ -20,7 +20,7 @@ from tests.support.flows import actor, open_task
 from tests.support.pages import CSRF, text_of
 from workflows.annual import open_annual_cases
 from workflows.clock import BERLIN
-from workflows.documents import store_upload
+from workflows.cases.documents import store_upload
 from workflows.errors import ValidationFailed
 from workflows.store.annual import AnnualCase
 from workflows.store.audit import AuditEvent

@@ -12,7 +12,7 @@ from tests.support.api import api_client
 from tests.support.flows import actor, open_task
 from tests.support.handover import PREPARE_FORM
 from tests.support.pages import CSRF
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.clock import BERLIN
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase

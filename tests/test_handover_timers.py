@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.support.flows import actor, offered_handover, open_task
 from workflows.clock import BERLIN
-from workflows.inbox import inbox_page
+from workflows.cases.inbox import inbox_page
 from workflows.scheduler import run_once
 from workflows.store.audit import AuditEvent
 from workflows.store.cases import Case

@@ -86,7 +86,7 @@ def test_mails_wait_while_smtp_is_down_and_arrive_once_when_it_is_back(app, kf):
 
 
 def test_the_starter_is_not_mailed_about_their_own_first_task(kf):
-    from workflows.cases import start_case
+    from workflows.cases.starting import start_case
 
     start_case(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", "landkreis-giessen")
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.flows import actor, open_task
 from tests.support.handover import PERSON
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.errors import NotFound, ValidationFailed
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import HumanTask, groups_of_task

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from service.config import Settings
 from tests.conftest import make_app
 from tests.support.flows import actor
-from workflows.approvals import Decision
-from workflows.cases import start_case
+from workflows.cases.approvals import Decision
+from workflows.cases.starting import start_case
 from workflows.clock import BERLIN
 from workflows.decisions import decide
 from workflows.engine import runtime

@@ -20,7 +20,7 @@ from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_J
 from tests.support.pages import task_in_inbox
 from workflows.agreements.files import load_agreement
 from workflows.annual import years_to_open
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.errors import AgreementNotActive
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from workflows.deadlines import add_working_days, annual_due_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.agreements.partner_roles import narrowed_roles, partner_of_units
-from workflows.scheduled_cases import open_once
+from workflows.cases.scheduled import open_once
 from workflows.store.conferences import ConferenceCase
 from workflows.store.organisation import in_force
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflows.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
+from workflows.cases.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
 from workflows.errors import Conflict
 from workflows.store.approvals import PENDING, WITHDRAWN, ApprovalRequest
 from workflows.store.cases import Case

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from workflows.people.access import Actor, case_for
-from workflows.cases import Started, begin_case, require_starter
+from workflows.cases.starting import Started, begin_case, require_starter
 from workflows.errors import Conflict, NotFound
 from workflows.store.audit import AuditEvent, record
 from workflows.store.cases import Case

@@ -18,10 +18,10 @@ from workflows.agreements.versions import activate_due_versions
 from workflows.annual import open_annual_cases
 from workflows.conferences import open_conference_cases
 from workflows.engine import runtime
-from workflows.instances import load_workflow, save_workflow
+from workflows.cases.instances import load_workflow, save_workflow
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
-from workflows.retention import delete_expired
+from workflows.cases.retention import delete_expired
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.agreements.termination import end_terminated_agreements

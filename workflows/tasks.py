@@ -13,14 +13,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
 from workflows.annual import record_figures
-from workflows.approvals import Decision, is_approval, pending_request, record_decision
+from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
-from workflows.documents import StoredUpload, add_documents, file_fields
+from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
-from workflows.instances import close_task, load_workflow, save_workflow
+from workflows.cases.instances import close_task, load_workflow, save_workflow
 from workflows.invitations import send_invitations, sends_invitations
 from workflows.store.audit import record
 from workflows.store.cases import Case
@@ -103,7 +103,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
                   uploads: dict[str, StoredUpload] | None = None, channel: str = "page") -> Case:
     """Complete the task with ``data`` (already typed JSON). Raises ValidationFailed, Conflict.
 
-    ``uploads`` are files already checked and stored (workflows.documents.store_upload), by
+    ``uploads`` are files already checked and stored (workflows.cases.documents.store_upload), by
     field name: each becomes a Document row of the case in this same transaction, and its id
     the field's value. A file field takes nothing else, so a client cannot point it at some
     other document by sending a number."""

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tests.support.handover import PREPARE_JSON
 from workflows.people.access import Actor
-from workflows.cases import start_case
+from workflows.cases.starting import start_case
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import user_by_username
 from workflows.tasks import complete_task

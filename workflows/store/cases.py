@@ -37,7 +37,7 @@ class Case(Base):
     # to manage a meeting. Roles scoped by ``partner_roles`` were narrowed to it or to the other
     # side when the case started (workflows/agreements/partner_roles.py); signatories:lead|counterpart.
     lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
-    # Set when retention deleted the case's personal data (workflows/retention.py).
+    # Set when retention deleted the case's personal data (workflows/cases/retention.py).
     personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,7 +1,7 @@
 """Documents: files uploaded to a case (e.g. the § 9 regional data set), one row per upload.
 
 The content lives outside the database and the web root, named by its SHA-256 (see
-``workflows/documents.py``); the row says whose case it belongs to, which task and field
+``workflows/cases/documents.py``); the row says whose case it belongs to, which task and field
 it came in through, what the uploader called it and who uploaded it when.
 """
 from __future__ import annotations

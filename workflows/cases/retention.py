@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from workflows.clock import BERLIN, berlin_date
-from workflows.documents import STORAGE_KEY
+from workflows.cases.documents import STORAGE_KEY
 from workflows.store.approvals import forget_comments
 from workflows.store.audit import forget_details
 from workflows.store.audit_log import append

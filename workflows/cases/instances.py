@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from workflows.clock import berlin_date
 from workflows.deadlines import add_working_days
 from workflows.processes.diagram_functions import functions_for
-from workflows.approvals import is_approval, open_requests
+from workflows.cases.approvals import is_approval, open_requests
 from workflows.engine import runtime
 from workflows.mail.notifications import notice_raised, task_created
 from workflows.store.audit import record

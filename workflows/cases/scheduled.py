@@ -12,7 +12,7 @@ from typing import Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflows.cases import begin_case
+from workflows.cases.starting import begin_case
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.organisation import Agreement

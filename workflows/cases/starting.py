@@ -1,4 +1,4 @@
-"""Starting cases and reading them: the Vorgang as a caseworker sees it."""
+"""Starting cases: who may start which process under which agreement, and beginning one."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +10,7 @@ from workflows.people.access import Actor, case_for
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
-from workflows.instances import diagram_functions, save_workflow
+from workflows.cases.instances import diagram_functions, save_workflow
 from workflows.agreements.partner_roles import lead_side, narrowed_roles, starter_partner
 from workflows.store.annual import figures_of_case
 from workflows.store.case_roles import set_case_roles
@@ -129,48 +129,3 @@ def _starter_role(definition: ProcessDefinition) -> str | None:
 def _roles_of(actor: Actor, roles: dict[str, list[str]]) -> set[str]:
     return {role for role, units in roles.items() if actor.org_unit_ids.intersection(units)}
 
-
-@dataclass
-class CaseView:
-    case: Case
-    agreement_name: str
-    process_name: str
-    definition: ProcessDefinition
-    open_tasks: list[tuple[HumanTask, list[str]]]  # task and the org units it waits in
-    history: list[tuple[AuditEvent, str | None]]  # event and the actor's display name
-    documents: list[tuple[Document, str | None]] = field(default_factory=list)  # and the uploader's name
-    figures: list[tuple[str, int]] = field(default_factory=list)  # an annual request's delivered figures
-
-
-def case_view(db, actor: Actor, case_id: int) -> CaseView:
-    with db.transaction() as session:
-        case = case_for(session, actor, case_id)
-        definition = session.get(ProcessDefinition, case.definition_id)
-        agreement = session.get(Agreement, case.agreement_id)
-        open_tasks = [(t, groups_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
-        events = history_of(session, case.id)
-        documents = documents_of_case(session, case.id)
-        names = display_names(session, {e.actor_id for e in events if e.actor_id}
-                              | {d.uploaded_by_id for d in documents if d.uploaded_by_id})
-        history = [(e, names.get(e.actor_id)) for e in events]
-        return CaseView(case, agreement.name, definition.name, definition, open_tasks, history,
-                        [(d, names.get(d.uploaded_by_id)) for d in documents], figures_of_case(session, case.id))
-
-
-def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
-
-
-def cases_of(db, actor: Actor, limit: int = 50) -> list[Case]:
-    """The newest cases the actor's org units take part in."""
-    with db.transaction() as session:
-        seen = case_ids_seen_by_org_units(session, sorted(actor.org_unit_ids))
-        query = (
-            select(Case)
-            .where((Case.id.in_(seen)) | (Case.created_by_id == actor.user_id))
-            .order_by(Case.id.desc())
-            .limit(limit)
-        )
-        return list(session.scalars(query))
