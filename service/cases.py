@@ -10,7 +10,7 @@ from service.record import case_record
 from workflows.agreements.view import agreement_status, my_agreements
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view, cases_of
-from workflows.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
+from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 

@@ -7,7 +7,7 @@ from flask_login import login_required
 from service.app import koopflow
 from service.auth import current_actor
 from service.charts import bar_chart
-from workflows.reports import figure_series, figures_csv
+from workflows.annual.figures import figure_series, figures_csv
 
 bp = Blueprint("reports", __name__, url_prefix="/figures")
 

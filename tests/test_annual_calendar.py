@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from workflows.annual import schedule
+from workflows.annual.requests import schedule
 from service.config import Settings
 from workflows.clock import BERLIN, berlin_date
 from workflows.scheduler import run_once

@@ -13,7 +13,7 @@ from sqlalchemy import text
 import service.cli
 from tests.support.annual import case_id_of, complete, row_with, the_task, worker_round
 from tests.support.pages import inbox_tasks, task_in_inbox
-from workflows.annual import schedule
+from workflows.annual.requests import schedule
 from workflows.clock import BERLIN, FixedClock
 from workflows.deadlines import past_retirement_age
 

@@ -18,7 +18,7 @@ from service.config import Settings
 from tests.support.api import api_client
 from tests.support.flows import actor, open_task
 from tests.support.pages import CSRF, text_of
-from workflows.annual import open_annual_cases
+from workflows.annual.requests import open_annual_cases
 from workflows.clock import BERLIN
 from workflows.cases.documents import store_upload
 from workflows.errors import ValidationFailed

@@ -11,7 +11,7 @@ from tests.support.flows import actor, open_task
 from tests.support.pages import text_of
 from tests.test_documents import CSV, settings, upload  # noqa: F401  (settings: a fixture)
 from tests.test_named_list_handover import ROWS, delivered_list
-from workflows.annual import open_annual_cases
+from workflows.annual.requests import open_annual_cases
 from workflows.clock import BERLIN
 from workflows.scheduler import run_once
 from workflows.store.annual import AnnualCase

@@ -19,7 +19,7 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON
 from tests.support.pages import task_in_inbox
 from workflows.agreements.files import load_agreement
-from workflows.annual import years_to_open
+from workflows.annual.requests import years_to_open
 from workflows.cases.starting import start_case
 from workflows.errors import AgreementNotActive
 from workflows.scheduler import run_once

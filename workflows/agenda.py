@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from workflows.people.access import Actor
-from workflows.annual import enabled_requests, schedule
-from workflows.reports import agreements_of
+from workflows.annual.requests import enabled_requests, schedule
+from workflows.annual.figures import agreements_of
 from workflows.store.annual import AnnualCase
 from workflows.store.definitions import current_definition
 from workflows.store.organisation import Agency, OrgUnit, org_units_for_role

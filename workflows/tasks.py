@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
-from workflows.annual import record_figures
+from workflows.annual.requests import record_figures
 from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.cases.documents import StoredUpload, add_documents, file_fields

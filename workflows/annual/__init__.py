@@ -1,0 +1,8 @@
+"""Annual requests: the data the agreement asks for each year (§ 8 b, c, d, § 9).
+
+Holds the requests' calendar (when each opens, its due date and reminders), the figures
+they deliver (Kennzahlen, year over year), and the handover started from a row of a
+delivered § 8 b named list.
+
+May import: floor 0, `people`, `processes`, `agreements`, `mail`, `cases`.
+"""
