@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from workflows.agreements.versions import activate_due_versions
 from workflows.annual.requests import open_annual_cases
-from workflows.conferences import open_conference_cases
+from workflows.bodies.conferences import open_conference_cases
 from workflows.engine import runtime
 from workflows.cases.instances import load_workflow, save_workflow
 from workflows.mail.digest import send_digests
