@@ -34,7 +34,7 @@ from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
 from workflows.cases.documents import store_upload
 from workflows.store.annual import AnnualCase
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import OPEN, HumanTask, groups_of_task
 from workflows.store.users import members_of

@@ -50,7 +50,7 @@ from tests.support.postgres import DatabaseMaker, PostgresServer, free_port  # n
 from workflows.people.accounts import create_api_token, load_all_demo_users  # noqa: E402
 from workflows.clock import SystemClock  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
-from workflows.store.audit import AuditEvent  # noqa: E402
+from workflows.store.history import AuditEvent  # noqa: E402
 from workflows.store.db import Database  # noqa: E402
 from workflows.store.tasks import COMPLETED, HumanTask  # noqa: E402
 

@@ -43,7 +43,7 @@ from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock, SystemClock
 from workflows.engine import runtime
 from workflows.cases.instances import diagram_functions
-from workflows.scheduler import BATCH, due_case_ids, run_forever, sweep_timers
+from workflows.worker import BATCH, due_case_ids, run_forever, sweep_timers
 from workflows.store.cases import RUNNING, Case
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.tasks import complete_task

@@ -126,7 +126,7 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     from service import log_privacy
     from service.app import create_app
     from service.mailer import smtp_transport
-    from workflows.scheduler import run_forever, run_once
+    from workflows.worker import run_forever, run_once
 
     if at is not None and not once:
         raise click.UsageError("--now gilt nur zusammen mit --once (eine Runde zu einem festen Zeitpunkt).")

@@ -9,7 +9,7 @@ from datetime import date
 
 import click
 
-from workflows import deadlines
+from workflows import legal_dates
 
 
 class _IsoDate(click.ParamType):
@@ -40,7 +40,7 @@ def deadline() -> None:
               help="Tag des Zugangs der Kündigung (JJJJ-MM-TT).")
 def termination(received: date) -> None:
     """Wann eine Kündigung nach § 12 wirkt."""
-    result = deadlines.termination_end_date(received)
+    result = legal_dates.termination_end_date(received)
     click.echo(result.ends_on.isoformat())
     click.echo(result.reason)
     if result.weekend_warning:
@@ -54,7 +54,7 @@ def termination(received: date) -> None:
 def retirement_age(born: date, override: date | None) -> None:
     """Tag, mit dessen Ablauf die Regelaltersgrenze erreicht ist."""
     try:
-        result = deadlines.retirement_age(born, override)
+        result = legal_dates.retirement_age(born, override)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--override") from exc
     click.echo(result.reached_on.isoformat())
@@ -65,7 +65,7 @@ def retirement_age(born: date, override: date | None) -> None:
 @click.option("--due", type=ISO_DATE, required=True, help="Vereinbarter Liefertermin (JJJJ-MM-TT).")
 @click.option("--agreement", "agreement_id", default=None,
               help="Kennung der Vereinbarung, deren Fristregel gilt (die Kennung aus agreements/*.yaml, Feld id).")
-@click.option("--rule", type=click.Choice(deadlines.DELIVERY_RULES), default=None,
+@click.option("--rule", type=click.Choice(legal_dates.DELIVERY_RULES), default=None,
               help="Fristregel direkt angeben statt über --agreement.")
 @click.option("--subdivision", default=None,
               help="Bundesland für Feiertage (Standard: aus der Vereinbarung, sonst HE).")
@@ -89,8 +89,8 @@ def delivery(due: date, agreement_id: str | None, rule: str | None,
         subdivision = subdivision or getattr(agreement, "holiday_subdivision", None)
     subdivision = subdivision or "HE"
     try:
-        effective = deadlines.effective_delivery_date(due, rule, subdivision)
-        reason = deadlines.delivery_reason(due, rule, subdivision)
+        effective = legal_dates.effective_delivery_date(due, rule, subdivision)
+        reason = legal_dates.delivery_reason(due, rule, subdivision)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(effective.isoformat())

@@ -1,6 +1,6 @@
 """Anpassung (§ 11) through the pages: a lead proposes a change with the changed agreement
 data, the other partner's lead sees the diff and consents, the new version takes effect on
-its date and the scheduler follows it; running cases keep their version; a partner added
+its date and the worker follows it; running cases keep their version; a partner added
 by amendment gets its inbox groups. Every version stays readable with who agreed when."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.support.handover import question
 from tests.support.pages import inbox_tasks, login
 from workflows.people.accounts import load_demo_users
 from workflows.agreements.files import load_agreement
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.agreement_versions import versions_of
 from workflows.clock import berlin_date
 from workflows.store.annual import AnnualCase
@@ -67,7 +67,7 @@ def test_broken_agreement_data_is_refused_at_the_field_in_german(kf, as_user):
     assert "Eine Anpassung kann nicht rückwirkend in Kraft treten." in lead.text
 
 
-def test_an_amendment_takes_effect_on_its_date_and_the_scheduler_follows(kf, as_user):
+def test_an_amendment_takes_effect_on_its_date_and_the_worker_follows(kf, as_user):
     at(kf, 2027, 2, 1)
     lead, lwv = as_user("lk.kreisbeigeordnete"), as_user("lwv.leitung")
     task_id = propose(lead, residents_open_on_march_1(), "§ 8 d: Meldung früher", "2027-03-01")

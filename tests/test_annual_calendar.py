@@ -15,9 +15,9 @@ from sqlalchemy import select
 from workflows.annual.requests import schedule
 from service.config import Settings
 from workflows.clock import BERLIN, berlin_date
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 
 GIESSEN = "landkreis-giessen"  # the second (fictitious) agreement runs beside it: test_two_agreements.py

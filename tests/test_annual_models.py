@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from tests.support.handover import PREPARE_JSON
 from workflows.agreements.files import load_agreement
 from workflows.clock import BERLIN, FixedClock
-from workflows.deadlines import past_retirement_age
+from workflows.legal_dates import past_retirement_age
 from workflows.processes.definitions import check_lanes_against_roles, load_definition
 from workflows.processes.diagram_functions import at_workday_start, functions_for
 from workflows.engine.scripting import script_engine
@@ -142,7 +142,7 @@ class Run:
 def test_request_is_reminded_escalated_delivered_and_acknowledged(req):
     run = Run(req.key, CASE)
     assert run.ready_with_lanes() == {(req.deliver, req.lane)}
-    assert run.ready()[req.deliver].data["due_date"] == "2026-03-31"  # the scheduler's data arrived
+    assert run.ready()[req.deliver].data["due_date"] == "2026-03-31"  # the worker's data arrived
 
     run.at(datetime.fromisoformat(REMINDER_AT) - MINUTE)
     assert run.notices == []

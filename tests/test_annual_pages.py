@@ -15,7 +15,7 @@ from tests.support.annual import case_id_of, complete, row_with, the_task, worke
 from tests.support.pages import inbox_tasks, task_in_inbox
 from workflows.annual.requests import schedule
 from workflows.clock import BERLIN, FixedClock
-from workflows.deadlines import past_retirement_age
+from workflows.legal_dates import past_retirement_age
 
 RETIREMENT_TITLE = "Anzahl der Leistungsberechtigten nach Erreichen der Regelaltersgrenze"
 RESIDENTS_TITLE = "Anzahl der Leistungsberechtigten mit gewöhnlichem Aufenthalt im Landkreis"

@@ -17,7 +17,7 @@ from tests.support.pages import CSRF, text_of
 from tests.support.smtp import SmtpServer, free_port
 from tests.test_mail import transport_to
 from workflows.mail.sending import send_due
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.tasks import complete_task

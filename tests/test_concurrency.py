@@ -11,7 +11,7 @@ from service.app import create_app
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.pages import CSRF, text_of
 from workflows.errors import Conflict
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
 from workflows.cases.starting import start_case

@@ -16,7 +16,7 @@ from tests.test_handover_pages import complete
 from tests.test_mail import transport_to
 from workflows.clock import BERLIN
 from workflows.mail.sending import send_due
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.cases import Case
 from workflows.store.conferences import ConferenceCase
 from workflows.store.outbox import OutboxMail

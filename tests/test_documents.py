@@ -23,7 +23,7 @@ from workflows.clock import BERLIN
 from workflows.cases.documents import store_upload
 from workflows.errors import ValidationFailed
 from workflows.store.annual import AnnualCase
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.documents import Document
 from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task

@@ -14,7 +14,7 @@ from tests.support.handover import PREPARE_FORM
 from tests.support.pages import CSRF
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.db import Base
 

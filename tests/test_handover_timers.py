@@ -9,8 +9,8 @@ from sqlalchemy import select
 from tests.support.flows import actor, offered_handover, open_task
 from workflows.clock import BERLIN
 from workflows.cases.inbox import inbox_page
-from workflows.scheduler import run_once
-from workflows.store.audit import AuditEvent
+from workflows.worker import run_once
+from workflows.store.history import AuditEvent
 from workflows.store.cases import Case
 from workflows.tasks import complete_task
 

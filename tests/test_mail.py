@@ -12,7 +12,7 @@ from tests.support.handover import PERSON
 from tests.support.smtp import SmtpServer, free_port, text_of
 from workflows.people.accounts import set_mail_preference
 from workflows.mail.sending import send_due
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.outbox import OutboxMail
 from workflows.tasks import claim_task, hand_over_task
 

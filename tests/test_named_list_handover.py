@@ -6,7 +6,7 @@ from datetime import datetime
 
 from tests.support.flows import actor, open_task
 from workflows.clock import BERLIN
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.tasks import complete_task
 

@@ -22,7 +22,7 @@ def _names_of_the_first_agreement() -> list[str]:
 
 def test_the_scan_covers_the_code():
     assert len(CODE) > 100
-    assert ROOT / "workflows" / "scheduler.py" in CODE and ROOT / "bpmn" / "handover_school_end.bpmn" in CODE
+    assert ROOT / "workflows" / "worker.py" in CODE and ROOT / "bpmn" / "handover_school_end.bpmn" in CODE
 
 
 def test_no_code_names_the_giessen_agreement_or_its_org_units():

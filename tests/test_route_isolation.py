@@ -25,10 +25,10 @@ from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.agenda import calendar_key
 from workflows.clock import BERLIN
 from workflows.processes.review_comments import add_comment
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.cases import Case
 from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition

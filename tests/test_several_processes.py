@@ -13,10 +13,10 @@ from tests.conftest import make_app, new_database
 from tests.support.flows import offered_handover, open_task
 from tests.support.processes import SteppingWorker, WebProcess
 from workflows.clock import BERLIN
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.conferences import ConferenceCase
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.cases import RUNNING, Case
 from workflows.store.outbox import OutboxMail
 from workflows.store.users import User

@@ -22,7 +22,7 @@ from workflows.agreements.files import load_agreement
 from workflows.annual.requests import years_to_open
 from workflows.cases.starting import start_case
 from workflows.errors import AgreementNotActive
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.cases import Case

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from workflows.scheduler import due_case_ids, seconds_until_next_timer
+from workflows.worker import due_case_ids, seconds_until_next_timer
 
 # SQLite only, on purpose: these tests read SQLite's EXPLAIN QUERY PLAN output (PostgreSQL
 # plans from table statistics, so a plan on an empty test table says nothing).

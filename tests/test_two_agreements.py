@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from workflows.clock import BERLIN, berlin_date
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.cases import Case
 from workflows.store.conferences import ConferenceCase
 from workflows.store.organisation import Agreement

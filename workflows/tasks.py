@@ -22,7 +22,7 @@ from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
 from workflows.cases.instances import close_task, load_workflow, save_workflow
 from workflows.bodies.invitations import send_invitations, sends_invitations
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, groups_of_task

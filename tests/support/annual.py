@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.support.pages import inbox_tasks, text_of
 from workflows.clock import BERLIN
-from workflows.scheduler import run_once
+from workflows.worker import run_once
 from workflows.store.cases import Case
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from workflows.paths import FORMS_DIR
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.organisation import Agreement
 from workflows.store.outbox import OutboxMail
 from workflows.store.users import User

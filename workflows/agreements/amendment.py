@@ -18,7 +18,7 @@ from workflows.agreements.files import check_agreement_data, json_ready, shared_
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
 from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion, pending_version
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.cases import Case
 from workflows.store.organisation import ACTIVE, TERMINATED, Agency, Agreement, OrgUnit
 from workflows.store.users import Membership, User

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from workflows.people.access import Actor, require_admin
 from workflows.errors import NotFound
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.contacts import CONTACT_GROUPS, Contact, contacts_of
 from workflows.store.organisation import Agreement
 

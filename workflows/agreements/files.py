@@ -57,7 +57,7 @@ class AgreementData:
 
     @property
     def all_processes(self) -> list[str]:
-        """Those plus the ones the scheduler starts for enabled annual requests."""
+        """Those plus the ones the worker starts for enabled annual requests."""
         annual = [r["process"] for r in self.data.get("annual_requests", []) if r.get("enabled")]
         bodies = [c["process"] for c in self.data.get("conferences", []) if c.get("enabled")]
         return list(dict.fromkeys(self.processes + annual + bodies))

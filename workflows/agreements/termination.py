@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from workflows.clock import berlin_date
-from workflows.deadlines import TerminationDates, earliest_termination, termination_end_date
+from workflows.legal_dates import TerminationDates, earliest_termination, termination_end_date
 from workflows.processes.diagram_functions import at_day_start
 from workflows.errors import ValidationFailed
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.cases import Case
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, status_label
 

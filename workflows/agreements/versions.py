@@ -2,7 +2,7 @@
 
 Version 1 comes from the agreement's file; each agreed Anpassung adds a version with its
 effective date. ``Agreement.data`` (and the org units and role map stored from it) always
-holds the version in effect, so everything that reads ``Agreement.data`` — the scheduler,
+holds the version in effect, so everything that reads ``Agreement.data`` — the worker,
 start pages, diagram functions of new cases — follows a version switch without knowing of
 versions. A case keeps the version it started under (``Case.agreement_version``): its lanes,
 approvers and task deadlines are read from that version (``data_of_case``).

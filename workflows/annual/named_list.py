@@ -13,7 +13,7 @@ from sqlalchemy import select
 from workflows.people.access import Actor, case_for
 from workflows.cases.starting import Started, begin_case, require_starter
 from workflows.errors import Conflict, NotFound
-from workflows.store.audit import AuditEvent, record
+from workflows.store.history import AuditEvent, record
 from workflows.store.cases import Case
 
 LIST_PROCESS = "annual_named_list"

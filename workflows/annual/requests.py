@@ -3,7 +3,7 @@
 The dates are agreement data: when a year's request opens, when it is due (moved by the
 agreement's weekend/holiday rule), when it is reminded and when it escalates. A year's
 case is opened at most once: the ``annual_cases`` unique constraint decides, also when
-two schedulers race.
+two workers race.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflows.deadlines import add_working_days, annual_due_date, effective_delivery_date, reminder_date
+from workflows.legal_dates import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.cases.scheduled import open_once
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of

@@ -4,7 +4,7 @@ agreement's calendar.
 An agreement lists its bodies under ``conferences``: which process runs a meeting, how
 often a year it meets (``times_per_year``, or explicit ``opens`` dates), which org units
 organise it and who is invited. When management rotates (the Kooperationskonferenz: every
-two years the other partner), ``management`` says who starts in which year. The scheduler
+two years the other partner), ``management`` says who starts in which year. The worker
 reads all of this from the stored agreement on every round, so an amendment that changes a
 frequency is followed from the next opening date on.
 """
@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from workflows.deadlines import add_working_days, annual_due_date
+from workflows.legal_dates import add_working_days, annual_due_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.agreements.partner_roles import narrowed_roles, partner_of_units
 from workflows.cases.scheduled import open_once

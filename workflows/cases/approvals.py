@@ -18,7 +18,7 @@ from sqlalchemy import select
 from workflows.errors import NotFound
 from workflows.mail.compose import enqueue
 from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, ApprovalRequest, requests_of_task
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.agreements.versions import data_of_case

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from workflows.people.access import Actor, case_for
 from workflows.errors import KoopflowError, NotFound
 from workflows.forms.fields import DEFAULT_MAX_BYTES, Field, form_fields, megabytes
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.documents import Document
 
 MEDIA_TYPES = {

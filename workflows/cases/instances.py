@@ -12,12 +12,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from workflows.clock import berlin_date
-from workflows.deadlines import add_working_days
+from workflows.legal_dates import add_working_days
 from workflows.processes.diagram_functions import functions_for
 from workflows.cases.approvals import is_approval, open_requests
 from workflows.engine import runtime
 from workflows.mail.notifications import notice_raised, task_created
-from workflows.store.audit import record
+from workflows.store.history import record
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.agreements.versions import data_of_case

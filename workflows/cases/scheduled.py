@@ -2,8 +2,8 @@
 and conference meetings.
 
 The caller's bookkeeping row (``annual_cases``, ``conference_cases``) carries a unique
-constraint on what the case is for; when two schedulers race, the second insert fails and
-that scheduler opens nothing.
+constraint on what the case is for; when two workers race, the second insert fails and
+that worker opens nothing.
 """
 from __future__ import annotations
 
@@ -36,4 +36,4 @@ def open_once(db, clock, agreement_id: str, process_key: str, exists: Callable[[
             session.flush()
             return case.id
     except IntegrityError:
-        return None  # another scheduler opened it first
+        return None  # another worker opened it first

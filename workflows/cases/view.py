@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor, case_for
 from workflows.store.annual import figures_of_case
-from workflows.store.audit import AuditEvent, history_of
+from workflows.store.history import AuditEvent, history_of
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document, documents_of_case

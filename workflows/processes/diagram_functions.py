@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Callable
 
 from workflows.clock import BERLIN
-from workflows.deadlines import add_working_days, past_retirement_age
+from workflows.legal_dates import add_working_days, past_retirement_age
 
 # Timers set by working days fire at the start of the working day in Berlin.
 WORKDAY_START = time(7, 0)

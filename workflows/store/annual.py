@@ -12,7 +12,7 @@ from workflows.store.db import Base, UtcDateTime
 class AnnualCase(Base):
     """Request ``request_key`` of ``agreement_id`` for ``year`` is case ``case_id``.
 
-    The unique constraint is what makes "never opened twice" hold, also for two schedulers.
+    The unique constraint is what makes "never opened twice" hold, also for two workers.
     """
 
     __tablename__ = "annual_cases"

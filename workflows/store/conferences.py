@@ -2,7 +2,7 @@
 
 A body (Kooperationskonferenz, regional planning conference, Qualitätszirkel) meets a number
 of times a year; each meeting is a case, opened at most once: the unique constraint on
-(agreement, conference, year, occurrence) decides, also for two schedulers.
+(agreement, conference, year, occurrence) decides, also for two workers.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
-from workflows.store.audit import AuditEvent
+from workflows.store.history import AuditEvent
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.case_roles import CaseRole
 from workflows.store.cases import Case, CaseNumberCounter

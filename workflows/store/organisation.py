@@ -71,7 +71,7 @@ class AgreementRole(Base):
 
 
 def in_force(session: Session) -> list[tuple[str, dict, date | None]]:
-    """(id, data in effect, end date) of every agreement under which the scheduler still opens
+    """(id, data in effect, end date) of every agreement under which the worker still opens
     cases: active ones, and terminated ones until their end date (the caller compares)."""
     return [(a.id, a.data, a.ends_on) for a in session.scalars(
         select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED))).order_by(Agreement.id))]

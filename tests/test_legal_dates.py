@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from workflows import deadlines
-from workflows.deadlines import (
+from workflows import legal_dates
+from workflows.legal_dates import (
     add_working_days,
     annual_due_date,
     effective_delivery_date,
@@ -157,7 +157,7 @@ def test_termination_dates_are_frozen():
 
 
 def test_earliest_termination_is_termination_on_receipt_today():
-    assert deadlines.earliest_termination(D(2025, 7, 1)) == termination_end_date(D(2025, 7, 1))
+    assert legal_dates.earliest_termination(D(2025, 7, 1)) == termination_end_date(D(2025, 7, 1))
 
 
 # --- Delivery deadlines (§ 193 BGB) ------------------------------------------------------------
@@ -196,7 +196,7 @@ def test_unknown_subdivision_is_rejected():
 
 
 def test_delivery_reason_names_rule_and_holiday():
-    reason = deadlines.delivery_reason(D(2024, 3, 31), "shift")
+    reason = legal_dates.delivery_reason(D(2024, 3, 31), "shift")
     # Easter Sunday is no statutory holiday in Hessen, just a Sunday; Easter Monday is one.
     assert "shift" in reason and "31.03.2024 (Sonntag)" in reason
     assert "Ostermontag" in reason and "02.04.2024" in reason
@@ -234,10 +234,10 @@ def test_reminder_rejects_negative_distance():
 
 
 def test_holiday_calendar_is_cached_per_subdivision_and_year():
-    deadlines._holidays.cache_clear()
+    legal_dates._holidays.cache_clear()
     for _ in range(50):
         is_working_day(D(2024, 4, 2))
-    assert deadlines._holidays.cache_info().misses == 1
+    assert legal_dates._holidays.cache_info().misses == 1
 
 
 # --- Annual dates ------------------------------------------------------------------------------
