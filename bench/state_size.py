@@ -34,7 +34,7 @@ from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
 from workflows.cases.documents import store_upload
 from workflows.store.annual import AnnualCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import OPEN, HumanTask, groups_of_task
 from workflows.store.users import members_of
@@ -122,8 +122,8 @@ def annual_sizes(kf) -> tuple[dict[str, dict[int, int]], int]:
         for annual, case in session.execute(select(AnnualCase, Case).join(Case, Case.id == AnnualCase.case_id)):
             assert case.status == COMPLETED, (annual.request_key, annual.year, case.status)
             sizes[f"{annual.agreement_id} {annual.request_key}"][annual.year] = len(case.state)
-        notices = session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.kind.in_(("case.reminder", "case.escalation"))))
+        notices = session.scalar(select(func.count()).select_from(HistoryEvent).where(
+            HistoryEvent.kind.in_(("case.reminder", "case.escalation"))))
     return sizes, notices
 
 

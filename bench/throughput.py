@@ -7,7 +7,7 @@ waiting for the LWV's review; each run works on its own copy. Per run, gunicorn 
 ``service:create_app()`` on loopback and a separate load process (this script with ``--load``)
 sends ``POST /api/v1/tasks/<id>/complete`` from CLIENTS threads, each task once, until every
 task is sent or LOAD_SECONDS have passed. Then the database is asked how many review tasks
-were completed and by how many audit entries, against the requests answered 200.
+were completed and by how many history entries, against the requests answered 200.
 
 To show where the time goes, the CPU time each side used during the load (from /proc: the
 gunicorn processes, the PostgreSQL server processes, the load process) is printed per
@@ -50,7 +50,7 @@ from tests.support.postgres import DatabaseMaker, PostgresServer, free_port  # n
 from workflows.people.accounts import create_api_token, load_all_demo_users  # noqa: E402
 from workflows.clock import SystemClock  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
-from workflows.store.history import AuditEvent  # noqa: E402
+from workflows.store.history import HistoryEvent  # noqa: E402
 from workflows.store.db import Database  # noqa: E402
 from workflows.store.tasks import COMPLETED, HumanTask  # noqa: E402
 
@@ -177,16 +177,16 @@ def warm_up(base: str, token: str) -> None:
 
 
 def in_database(url: str, task_ids: list[int]) -> tuple[set[int], Counter]:
-    """Review tasks completed, and audit entries of their completion per case."""
+    """Review tasks completed, and history entries of their completion per case."""
     database = Database(url)
     try:
         with database.transaction() as session:
             done = set(session.scalars(select(HumanTask.id).where(HumanTask.id.in_(task_ids),
                                                                   HumanTask.state == COMPLETED)))
             entries = Counter(dict(session.execute(
-                select(AuditEvent.case_id, func.count()).where(AuditEvent.kind == "task.completed",
-                                                                AuditEvent.task_name == REVIEW)
-                .group_by(AuditEvent.case_id)).all()))
+                select(HistoryEvent.case_id, func.count()).where(HistoryEvent.kind == "task.completed",
+                                                                HistoryEvent.task_name == REVIEW)
+                .group_by(HistoryEvent.case_id)).all()))
     finally:
         database.dispose()
     return done, entries

@@ -17,7 +17,7 @@ from service.config import Settings
 from workflows.clock import BERLIN, berlin_date
 from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 
 GIESSEN = "landkreis-giessen"  # the second (fictitious) agreement runs beside it: test_two_agreements.py
@@ -46,9 +46,9 @@ def six_years(request, backend, tmp_path_factory):
 def events(kf, kind: str) -> dict[tuple[str, int], list[date]]:
     """{(request key, year): [Berlin dates of events of this kind]} for annual cases."""
     with kf.db.transaction() as session:
-        rows = session.execute(select(AnnualCase.request_key, AnnualCase.year, AuditEvent.at)
-                               .join(AuditEvent, AuditEvent.case_id == AnnualCase.case_id)
-                               .where(AuditEvent.kind == kind, AnnualCase.agreement_id == GIESSEN))
+        rows = session.execute(select(AnnualCase.request_key, AnnualCase.year, HistoryEvent.at)
+                               .join(HistoryEvent, HistoryEvent.case_id == AnnualCase.case_id)
+                               .where(HistoryEvent.kind == kind, AnnualCase.agreement_id == GIESSEN))
         found: dict[tuple[str, int], list[date]] = {}
         for key, year, at in rows:
             found.setdefault((key, year), []).append(berlin_date(at))

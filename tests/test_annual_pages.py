@@ -109,7 +109,7 @@ def test_retirement_age_count_is_computed_from_pasted_birth_dates_which_are_then
     pages = [sozialamt.get(f"/cases/{case_id}").text, sozialamt.get(f"/tasks/{task_id}").text,
              fachdienst.get(f"/cases/{case_id}").text, fachdienst.get(f"/tasks/{acknowledge}").text]
     with kf.db.transaction() as session:
-        details = [str(d) for d in session.scalars(text("SELECT details FROM audit_events"))]
+        details = [str(d) for d in session.scalars(text("SELECT details FROM history_events"))]
         states = list(session.scalars(text("SELECT state FROM cases")))
     for born in pasted:
         for form in (born, iso(born)):

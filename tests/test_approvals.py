@@ -17,7 +17,7 @@ from tests.support.pages import CSRF, text_of
 from tests.support.smtp import SmtpServer, free_port
 from tests.test_mail import transport_to
 from workflows.mail.sending import send_due
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.tasks import complete_task
@@ -55,8 +55,8 @@ def open_tasks(kf, case_id: int) -> set[str]:
 
 def decisions(kf, case_id: int) -> list[dict]:
     with kf.db.transaction() as session:
-        return [e.details for e in session.scalars(select(AuditEvent).where(
-            AuditEvent.case_id == case_id, AuditEvent.kind == "approval.decided"))]
+        return [e.details for e in session.scalars(select(HistoryEvent).where(
+            HistoryEvent.case_id == case_id, HistoryEvent.kind == "approval.decided"))]
 
 
 def test_the_lead_is_asked_by_mail_with_two_links_and_a_reply_address(app, kf, smtp):

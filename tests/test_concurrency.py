@@ -11,7 +11,7 @@ from service.app import create_app
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.pages import CSRF, text_of
 from workflows.errors import Conflict
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
 from workflows.cases.starting import start_case
@@ -22,9 +22,9 @@ QUESTION = {"decision": "question", "question": "Welche Werkstatt?"}
 
 def completions_of(kf, case_id: int, task_name: str) -> int:
     with kf.db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.case_id == case_id, AuditEvent.kind == "task.completed",
-            AuditEvent.task_name == task_name))
+        return session.scalar(select(func.count()).select_from(HistoryEvent).where(
+            HistoryEvent.case_id == case_id, HistoryEvent.kind == "task.completed",
+            HistoryEvent.task_name == task_name))
 
 
 def test_two_app_processes_completing_the_same_task_at_once_one_wins(kf, settings, clock):

@@ -23,7 +23,7 @@ from workflows.clock import BERLIN
 from workflows.cases.documents import store_upload
 from workflows.errors import ValidationFailed
 from workflows.store.annual import AnnualCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.documents import Document
 from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task
@@ -77,10 +77,10 @@ def documents(kf) -> list[Document]:
         return list(session.scalars(select(Document).order_by(Document.id)))
 
 
-def downloads(kf, case_id: int) -> list[AuditEvent]:
+def downloads(kf, case_id: int) -> list[HistoryEvent]:
     with kf.db.transaction() as session:
-        return list(session.scalars(select(AuditEvent).where(
-            AuditEvent.case_id == case_id, AuditEvent.kind == "document.downloaded")))
+        return list(session.scalars(select(HistoryEvent).where(
+            HistoryEvent.case_id == case_id, HistoryEvent.kind == "document.downloaded")))
 
 
 def test_the_form_asks_for_a_csv_or_xlsx_file(kf, case_id, fachdienst):
@@ -102,7 +102,7 @@ def test_a_csv_upload_completes_the_task_and_the_landkreis_downloads_it(kf, sett
     assert stored.is_relative_to(settings.documents_dir.resolve()) and not stored.is_relative_to(STATIC)
     with kf.db.transaction() as session:
         assert session.get(HumanTask, task_id).state == "completed"
-        completed = session.scalar(select(AuditEvent).where(AuditEvent.kind == "task.completed"))
+        completed = session.scalar(select(HistoryEvent).where(HistoryEvent.kind == "task.completed"))
         assert completed.details["data"] == {"document_id": document.id, "comment": "Stand 30.06.2027"}
 
     landkreis = as_user("lk.sozialamt")

@@ -10,15 +10,15 @@ from tests.support.flows import actor, offered_handover, open_task
 from workflows.clock import BERLIN
 from workflows.cases.inbox import inbox_page
 from workflows.worker import run_once
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.cases import Case
 from workflows.tasks import complete_task
 
 
 def history_kinds(kf, case_id: int) -> list[str]:
     with kf.db.transaction() as session:
-        return list(session.scalars(select(AuditEvent.kind).where(AuditEvent.case_id == case_id)
-                                    .order_by(AuditEvent.id)))
+        return list(session.scalars(select(HistoryEvent.kind).where(HistoryEvent.case_id == case_id)
+                                    .order_by(HistoryEvent.id)))
 
 
 def at(day: str) -> datetime:

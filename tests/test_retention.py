@@ -15,7 +15,7 @@ from workflows.annual.requests import open_annual_cases
 from workflows.clock import BERLIN
 from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.cases import Case
 from workflows.store.documents import Document
@@ -77,7 +77,7 @@ def test_ten_years_after_closing_the_persons_are_gone_and_the_figures_stay(kf, s
     with kf.db.transaction() as session:
         case = session.get(Case, list_case)
         assert case.state == b"" and case.case_number.startswith("GI-2027-")
-        assert all(e.details == {} for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == list_case)))
+        assert all(e.details == {} for e in session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == list_case)))
         [logged] = session.scalars(select(AuditLogEntry).where(AuditLogEntry.kind == "retention.deleted"))
         assert (logged.case_id, logged.case_number, logged.actor_id) == (list_case, case.case_number, None)
     assert worker(kf, settings) == 0  # once is enough

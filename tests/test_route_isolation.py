@@ -28,7 +28,7 @@ from workflows.processes.review_comments import add_comment
 from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.cases import Case
 from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition
@@ -163,7 +163,7 @@ def snapshot(kf) -> dict:
             "cases": sorted(session.execute(select(Case.id, Case.status, Case.version)).all()),
             "tasks": sorted(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.assignee_id)).all()),
             "approvals": sorted(session.execute(select(ApprovalRequest.id, ApprovalRequest.status)).all()),
-            "events": [e for e in session.execute(select(AuditEvent.id, AuditEvent.kind)).all()
+            "events": [e for e in session.execute(select(HistoryEvent.id, HistoryEvent.kind)).all()
                        if e.kind.startswith(WRITING_KINDS)],
             "documents": sorted(session.scalars(select(Document.id))),
             "contacts": sorted(session.scalars(select(Contact.id))),

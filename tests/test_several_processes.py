@@ -16,7 +16,7 @@ from workflows.clock import BERLIN
 from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.conferences import ConferenceCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.cases import RUNNING, Case
 from workflows.store.outbox import OutboxMail
 from workflows.store.users import User
@@ -36,7 +36,7 @@ def busy_start(kf) -> None:
 
 
 def what_happened(kf) -> Counter:
-    """Every audit event and every mail written, by case (a scheduled case by what it was opened
+    """Every history event and every mail written, by case (a scheduled case by what it was opened
     for, as case numbers depend on which worker opened it first) and instant."""
     with kf.db.transaction() as session:
         # cases by what they are for: their ids differ between databases (PostgreSQL does not
@@ -47,7 +47,7 @@ def what_happened(kf) -> Counter:
             select(ConferenceCase.case_id, ConferenceCase.agreement_id, ConferenceCase.conference_key,
                    ConferenceCase.year, ConferenceCase.occurrence))}
         events = Counter((opened_for.get(e.case_id, e.case_id), e.kind, e.task_name, e.at)
-                         for e in session.scalars(select(AuditEvent)))
+                         for e in session.scalars(select(HistoryEvent)))
         mails = Counter((opened_for.get(m.case_id, m.case_id), m.kind, m.recipient_user_id, m.created_at)
                         for m in session.scalars(select(OutboxMail)))
     return events + mails
@@ -112,7 +112,7 @@ def test_two_web_processes_sending_the_same_task_at_once_one_wins_the_other_is_t
     assert outcomes[0].startswith("302 ")
     assert outcomes[1].startswith("409 ") and ALREADY_DONE in outcomes[1]
     with kf.db.transaction() as session:
-        completed = session.scalars(select(AuditEvent.task_name).where(
-            AuditEvent.case_id == case_id, AuditEvent.kind == "task.completed")).all()
+        completed = session.scalars(select(HistoryEvent.task_name).where(
+            HistoryEvent.case_id == case_id, HistoryEvent.kind == "task.completed")).all()
     assert completed.count("Übergabe prüfen") == 1
     assert open_task(kf, case_id, "answer_question")

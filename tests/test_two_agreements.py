@@ -16,7 +16,7 @@ from sqlalchemy import select
 from workflows.clock import BERLIN, berlin_date
 from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.cases import Case
 from workflows.store.conferences import ConferenceCase
 from workflows.store.organisation import Agreement
@@ -103,9 +103,9 @@ def test_each_agreements_bodies_meet_as_often_as_it_says_run_by_whose_turn_it_is
 
 def test_a_conference_without_a_date_is_reminded_weeks_before_the_years_end(year_2028):
     with year_2028.db.transaction() as session:
-        rows = session.execute(select(ConferenceCase.agreement_id, AuditEvent.at, AuditEvent.details)
-                               .join(AuditEvent, AuditEvent.case_id == ConferenceCase.case_id)
-                               .where(AuditEvent.kind == "case.reminder")).all()
+        rows = session.execute(select(ConferenceCase.agreement_id, HistoryEvent.at, HistoryEvent.details)
+                               .join(HistoryEvent, HistoryEvent.case_id == ConferenceCase.case_id)
+                               .where(HistoryEvent.kind == "case.reminder")).all()
     reminders = {(agreement, berlin_date(at), tuple(details["org_units"])) for agreement, at, details in rows}
     # 8 weeks before 31.12. is Sunday 05.11.2028 (Gießen), 6 weeks Sunday 19.11. (Lahnfeld):
     # the managing units are reminded on the Friday before

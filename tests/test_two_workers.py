@@ -14,7 +14,7 @@ from workflows.clock import BERLIN
 from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.conferences import ConferenceCase
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 
 
 def test_two_workers_at_once_open_each_request_once_and_fire_each_timer_once(kf, settings, clock):
@@ -38,7 +38,7 @@ def test_two_workers_at_once_open_each_request_once_and_fire_each_timer_once(kf,
         opened = Counter((a.agreement_id, a.request_key, a.year) for a in session.scalars(select(AnnualCase)))
         meetings = Counter((m.agreement_id, m.conference_key, m.year, m.occurrence)
                            for m in session.scalars(select(ConferenceCase)))
-        reminders = session.scalars(select(AuditEvent.case_id).where(AuditEvent.kind == "case.reminder")).all()
+        reminders = session.scalars(select(HistoryEvent.case_id).where(HistoryEvent.kind == "case.reminder")).all()
     assert opened == {("landkreis-giessen", "named_list", 2027): 1, ("landkreis-giessen", "count_retirement_age", 2027): 1,
                       ("landkreis-giessen", "count_residents", 2027): 1,
                       ("landkreis-lahnfeld", "named_list", 2027): 1, ("landkreis-lahnfeld", "count_retirement_age", 2027): 1}

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from workflows.paths import FORMS_DIR
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.organisation import Agreement
 from workflows.store.outbox import OutboxMail
 from workflows.store.users import User
@@ -51,8 +51,8 @@ def leaks(db) -> list[tuple[int, str]]:
         agreements = "\n".join(session.scalars(select(Agreement.source)))
         users = set(session.scalars(select(User.display_name)))
         entered = set()
-        for form, details in session.execute(select(AuditEvent.form_name, AuditEvent.details)
-                                             .where(AuditEvent.kind == "task.completed")):
+        for form, details in session.execute(select(HistoryEvent.form_name, HistoryEvent.details)
+                                             .where(HistoryEvent.kind == "task.completed")):
             data = {k: v for k, v in (details.get("data") or {}).items() if k not in _mailable_fields(form)}
             entered.update(v for v in entered_values(data) if v not in agreements and v not in users)
         found = []

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from workflows.people.access import Actor, case_for
 from workflows.cases.starting import Started, begin_case, require_starter
 from workflows.errors import Conflict, NotFound
-from workflows.store.history import AuditEvent, record
+from workflows.store.history import HistoryEvent, record
 from workflows.store.cases import Case
 
 LIST_PROCESS = "annual_named_list"
@@ -74,12 +74,12 @@ def _prepare_data(person: dict) -> dict:
 
 def _delivered_persons(session, case_id: int) -> list[dict]:
     event = session.scalar(
-        select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.kind == "task.completed",
-                                 AuditEvent.form_name == LIST_FORM).order_by(AuditEvent.id.desc()).limit(1))
+        select(HistoryEvent).where(HistoryEvent.case_id == case_id, HistoryEvent.kind == "task.completed",
+                                 HistoryEvent.form_name == LIST_FORM).order_by(HistoryEvent.id.desc()).limit(1))
     return list((event.details.get("data") or {}).get("persons") or []) if event else []
 
 
 def _started_rows(session, case_id: int) -> dict[int, int]:
-    events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id,
-                                                      AuditEvent.kind == STARTED_FROM_ROW))
+    events = session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == case_id,
+                                                      HistoryEvent.kind == STARTED_FROM_ROW))
     return {e.details["row"]: e.details["handover_case_id"] for e in events}

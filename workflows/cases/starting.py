@@ -14,7 +14,7 @@ from workflows.cases.instances import diagram_functions, save_workflow
 from workflows.agreements.partner_roles import lead_side, narrowed_roles, starter_partner
 from workflows.store.annual import figures_of_case
 from workflows.store.case_roles import set_case_roles
-from workflows.store.history import AuditEvent, history_of, record
+from workflows.store.history import HistoryEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.documents import Document, documents_of_case

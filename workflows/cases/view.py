@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor, case_for
 from workflows.store.annual import figures_of_case
-from workflows.store.history import AuditEvent, history_of
+from workflows.store.history import HistoryEvent, history_of
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document, documents_of_case
@@ -24,7 +24,7 @@ class CaseView:
     process_name: str
     definition: ProcessDefinition
     open_tasks: list[tuple[HumanTask, list[str]]]  # task and the org units it waits in
-    history: list[tuple[AuditEvent, str | None]]  # event and the actor's display name
+    history: list[tuple[HistoryEvent, str | None]]  # event and the actor's display name
     documents: list[tuple[Document, str | None]] = field(default_factory=list)  # and the uploader's name
     figures: list[tuple[str, int]] = field(default_factory=list)  # an annual request's delivered figures
 

@@ -2,7 +2,7 @@
 from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
-from workflows.store.history import AuditEvent
+from workflows.store.history import HistoryEvent
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.case_roles import CaseRole
 from workflows.store.cases import Case, CaseNumberCounter
@@ -19,7 +19,7 @@ from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
-    "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "AuditEvent", "AuditLogEntry", "Agency", "Agreement",
+    "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
     "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ReviewComment", "User",
