@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from service.mailer import rendered
 from workflows.people.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference

@@ -9,7 +9,7 @@ from flask_login import login_required
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from workflows.agenda import actor_for_calendar, calendar_key, deadlines_for
 

@@ -1,12 +1,42 @@
-"""The application factory: configuration, extensions and blueprints in one place."""
+"""The application factory: configuration, extensions and blueprints in one place.
+
+The blueprints are imported here and never import this module back: they reach the app's
+shared state through ``service.runtime.koopflow()``.
+"""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask
 
+import service.admin
+import service.agenda
+import service.agreements
+import service.api
+import service.approvals
+import service.audit_log
+import service.auth
+import service.cases
+import service.contacts
+import service.diagrams
+import service.documents
+import service.errors
+import service.inbox
+import service.input_guard
+import service.oidc
+import service.reports
+import service.tasks
+import service.templating
+import service.uploads
 from service.config import Settings
 from service.mailer import smtp_config
-from service.runtime import Koopflow, boot
+from service.runtime import boot
 from workflows.clock import SystemClock
+
+# What every request passes, in the order it is installed.
+EXTENSIONS = (service.auth, service.templating, service.errors, service.input_guard, service.uploads,
+              service.audit_log, service.oidc)
+BLUEPRINTS = (service.auth, service.inbox, service.tasks, service.cases, service.documents, service.reports,
+              service.agenda, service.admin, service.approvals, service.api, service.diagrams,
+              service.agreements, service.audit_log, service.oidc, service.contacts)
 
 
 def create_app(settings: Settings | None = None, clock=None) -> Flask:
@@ -25,35 +55,8 @@ def create_app(settings: Settings | None = None, clock=None) -> Flask:
         **settings.extra,
     )
     app.extensions["koopflow"] = boot(settings, clock or SystemClock())
-    _register(app)
+    for extension in EXTENSIONS:
+        extension.init_app(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
     return app
-
-
-def _register(app: Flask) -> None:
-    from service import admin, agenda, api, approvals, auth, cases, documents, errors, inbox, reports, tasks, templating  # noqa: PLC0415
-    from service import uploads  # noqa: PLC0415
-    from service import diagrams  # noqa: PLC0415
-    from service import agreements  # noqa: PLC0415
-    from service import audit_log  # noqa: PLC0415
-    from service import oidc  # noqa: PLC0415
-    from service import contacts  # noqa: PLC0415
-    from service import input_guard  # noqa: PLC0415
-
-    auth.init_app(app)
-    templating.init_app(app)
-    errors.init_app(app)
-    input_guard.init_app(app)
-    uploads.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, cases.bp, documents.bp, reports.bp, agenda.bp, admin.bp, approvals.bp, api.bp, diagrams.bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(agreements.bp)
-    audit_log.init_app(app)
-    app.register_blueprint(audit_log.bp)
-    oidc.init_app(app)
-    app.register_blueprint(oidc.bp)
-    app.register_blueprint(contacts.bp)
-
-
-def koopflow() -> Koopflow:
-    """The running KoopFlow of the current app."""
-    return current_app.extensions["koopflow"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.panels import task_panel
 from service.approval_links import TokenExpired, TokenInvalid, read_token
 from workflows.cases.approvals import Decision

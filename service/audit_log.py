@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import log_privacy
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from workflows.people.access import require_admin
 from workflows.people.audit_log import Access, log_page, record_access

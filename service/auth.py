@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from workflows.people.access import Actor
 from workflows.people.accounts import actor_by_id, authenticate
 from workflows.people.login_guard import LOCKED, is_locked, note_failure, note_success
+from service.runtime import koopflow
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -33,8 +34,6 @@ def init_app(app) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from service.app import koopflow
-
     actor = actor_by_id(koopflow().db, int(user_id))
     return SessionUser(actor) if actor else None
 
@@ -50,8 +49,6 @@ def login():
 
 @bp.post("/login")
 def login_post():
-    from service.app import koopflow
-
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     errors = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from service.record import case_record
 from workflows.agreements.view import agreement_status, my_agreements

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import login_required
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from workflows.errors import ValidationFailed
 from workflows.processes.catalogue import (

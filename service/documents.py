@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, send_file
 from flask_login import login_required
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from workflows.cases.documents import open_document
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from workflows.cases.inbox import inbox_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
-from service.app import koopflow
+from service.runtime import koopflow
 from service.auth import current_actor
 from service.charts import bar_chart
 from workflows.annual.figures import figure_series, figures_csv

@@ -1,8 +1,10 @@
-"""What a running KoopFlow process holds: the database, the clock, the definitions."""
+"""What a running KoopFlow process holds (the database, the clock, the definitions) and the
+one accessor through which requests reach it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -68,3 +70,9 @@ def _sync_once(db: Database, clock, agreements, definitions) -> None:
         for agreement in agreements.values():
             store_agreement(session, agreement, now)
         register_versions(session, definitions, now)
+
+
+def koopflow() -> Koopflow:
+    """The running KoopFlow of the current app: the one place the app's shared state is
+    reached from (``create_app`` puts it there; blueprints read it here, never from app.py)."""
+    return current_app.extensions["koopflow"]
