@@ -48,7 +48,7 @@ run: install
 	@echo "KoopFlow: http://localhost:$(PORT)/  (Demo-Benutzer: README.md, Passwort: demo)"
 	trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/koopflow worker & \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --logger-class service.access_log.MaskingLogger 'service:create_app()'
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --logger-class service.web.access_log.MaskingLogger 'service:create_app()'
 
 ## The whole test suite, on SQLite and on PostgreSQL (see tests/conftest.py).
 test: install chromium postgresql

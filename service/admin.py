@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from service.mailer import rendered
 from workflows.people.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference
 from workflows.mail.compose import with_base_url

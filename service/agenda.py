@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from workflows.agenda import actor_for_calendar, calendar_key, deadlines_for
 
 bp = Blueprint("agenda", __name__)

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from workflows.agreements.view import my_agreements, version_text, versions
 from workflows.agreements.amendment import diff_lines
 

@@ -13,18 +13,20 @@ import service.agreements
 import service.api
 import service.approvals
 import service.audit_log
-import service.auth
+import service.web.auth
 import service.cases
 import service.contacts
 import service.diagrams
 import service.documents
-import service.errors
+import service.web.errors
 import service.inbox
-import service.input_guard
-import service.oidc
+import service.web.input_guard
+import service.web.oidc
+import service.web.audit_hook
+import service.web.security_headers
 import service.reports
 import service.tasks
-import service.templating
+import service.web.templating
 import service.uploads
 from service.config import Settings
 from service.mailer import smtp_config
@@ -32,11 +34,11 @@ from service.runtime import boot
 from workflows.clock import SystemClock
 
 # What every request passes, in the order it is installed.
-EXTENSIONS = (service.auth, service.templating, service.errors, service.input_guard, service.uploads,
-              service.audit_log, service.oidc)
-BLUEPRINTS = (service.auth, service.inbox, service.tasks, service.cases, service.documents, service.reports,
+EXTENSIONS = (service.web.auth, service.web.templating, service.web.security_headers, service.web.errors, service.web.input_guard, service.uploads,
+              service.web.audit_hook, service.web.oidc)
+BLUEPRINTS = (service.web.auth, service.inbox, service.tasks, service.cases, service.documents, service.reports,
               service.agenda, service.admin, service.approvals, service.api, service.diagrams,
-              service.agreements, service.audit_log, service.oidc, service.contacts)
+              service.agreements, service.audit_log, service.web.oidc, service.contacts)
 
 
 def create_app(settings: Settings | None = None, clock=None) -> Flask:

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from service.record import case_record
 from workflows.agreements.view import agreement_status, my_agreements
 from workflows.cases.starting import start_case, startable_processes

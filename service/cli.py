@@ -123,7 +123,7 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     import signal
     import threading
 
-    from service import log_privacy
+    from service.web import log_privacy
     from service.app import create_app
     from service.mailer import smtp_transport
     from workflows.worker import run_forever, run_once

@@ -27,7 +27,7 @@ class Settings:
     # docs/security.md); KOOPFLOW_SECURE_COOKIES=1/0 decides explicitly.
     secure_cookies: bool | None = None
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
-    oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/oidc.py); empty: local accounts only
+    oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/web/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
 
     @property

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from workflows.agreements.contacts import FIELDS, add_contact, contact_listing, remove_contact
 from workflows.store.contacts import CONTACT_GROUPS
 

@@ -18,7 +18,7 @@ from flask import (
 from flask_login import login_required
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from workflows.errors import ValidationFailed
 from workflows.processes.catalogue import (
     STATE_LABELS,

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from service.runtime import koopflow
-from service.auth import current_actor
+from service.web.auth import current_actor
 from service.charts import bar_chart
 from workflows.annual.figures import figure_series, figures_csv
 

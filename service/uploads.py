@@ -15,7 +15,7 @@ from typing import Mapping
 
 from flask import Flask, request
 
-from service.errors import error_response
+from service.web.errors import error_response
 from workflows.cases.documents import StoredUpload, UploadRefused, file_fields, store_upload
 from workflows.forms.validation import in_form_order
 from workflows.forms.fields import form_fields

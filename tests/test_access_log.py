@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from gunicorn.config import Config
 
-from service.access_log import MaskingLogger
+from service.web.access_log import MaskingLogger
 
 TOKEN = "eyJyIjo0MiwibiI6ImFiYyJ9.Zx1-secretsignature"
 
@@ -48,4 +48,4 @@ def test_a_calendar_key_is_masked_and_other_paths_stay_as_they_are():
 
 def test_make_run_starts_gunicorn_with_the_masking_logger():
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
-    assert "--logger-class service.access_log.MaskingLogger" in makefile
+    assert "--logger-class service.web.access_log.MaskingLogger" in makefile

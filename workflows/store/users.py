@@ -23,7 +23,7 @@ class User(Base):
     # New tasks in my inboxes by mail: immediate | digest (daily) | none
     mail_preference: Mapped[str] = mapped_column(String(20), default="immediate", server_default="immediate")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    # "<issuer> <sub>" of an account that logs in through OpenID Connect (service/oidc.py).
+    # "<issuer> <sub>" of an account that logs in through OpenID Connect (service/web/oidc.py).
     oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True)
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"

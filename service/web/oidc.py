@@ -22,7 +22,7 @@ from flask_login import login_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from service.auth import SessionUser
+from service.web.auth import SessionUser
 from workflows.errors import Forbidden
 from workflows.people.oidc_accounts import ClaimMapping, actor_for_claims
 

@@ -1,7 +1,7 @@
 """gunicorn's access log without the secrets some addresses carry: the signed token of an
 approval link (/approvals/<token>) and the per-user key of the calendar feed
 (/calendar/<token>.ics) are masked in every field of the line (request line, path, query,
-referrer). Used by `make run` (``--logger-class service.access_log.MaskingLogger``)."""
+referrer). Used by `make run` (``--logger-class service.web.access_log.MaskingLogger``)."""
 from __future__ import annotations
 
 import re

@@ -1,9 +1,9 @@
-"""Template filters and globals: German dates, the current user, security headers."""
+"""Template filters and globals: German dates, event labels, org unit names."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, request
+from flask import Flask
 
 from workflows.cases.approvals import CHANNELS
 from workflows.clock import BERLIN
@@ -28,13 +28,6 @@ EVENT_LABELS = {
     "agreement.amended": "Anpassung vereinbart",
 }
 
-# bpmn-js (later) needs its own script file; no inline script anywhere.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
 def date_de(value) -> str:
     if value is None:
         return "–"
@@ -55,13 +48,3 @@ def init_app(app: Flask) -> None:
     app.add_template_global(EVENT_LABELS, "EVENT_LABELS")
     app.add_template_global(CHANNELS, "APPROVAL_CHANNELS")
     app.add_template_filter(lambda unit_id: app.extensions["koopflow"].org_unit_name(unit_id), "org_unit_name")
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html" or request.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from service.errors import error_response
+from service.web.errors import error_response
 
 NUL = "\x00"
 MESSAGE = "Die Eingabe enthält ein unzulässiges Steuerzeichen. Bitte prüfen Sie, was Sie eingefügt haben."
