@@ -7,25 +7,27 @@ from __future__ import annotations
 
 from flask import Flask
 
-import service.admin
-import service.agenda
-import service.agreements
+import service.pages.outbox
+import service.pages.login
+import service.pages.settings
+import service.pages.deadlines
+import service.pages.agreements
 import service.api
-import service.approvals
-import service.audit_log
+import service.pages.approvals
+import service.pages.audit_log
 import service.web.auth
-import service.cases
-import service.contacts
-import service.diagrams
-import service.documents
+import service.pages.cases
+import service.pages.contacts
+import service.pages.processes
+import service.pages.documents
 import service.web.errors
-import service.inbox
+import service.pages.inbox
 import service.web.input_guard
 import service.web.oidc
 import service.web.audit_hook
 import service.web.security_headers
-import service.reports
-import service.tasks
+import service.pages.figures
+import service.pages.tasks
 import service.web.templating
 import service.uploads
 from service.config import Settings
@@ -36,9 +38,9 @@ from workflows.clock import SystemClock
 # What every request passes, in the order it is installed.
 EXTENSIONS = (service.web.auth, service.web.templating, service.web.security_headers, service.web.errors, service.web.input_guard, service.uploads,
               service.web.audit_hook, service.web.oidc)
-BLUEPRINTS = (service.web.auth, service.inbox, service.tasks, service.cases, service.documents, service.reports,
-              service.agenda, service.admin, service.approvals, service.api, service.diagrams,
-              service.agreements, service.audit_log, service.web.oidc, service.contacts)
+BLUEPRINTS = (service.pages.login, service.pages.settings, service.pages.inbox, service.pages.tasks, service.pages.cases, service.pages.documents, service.pages.figures,
+              service.pages.deadlines, service.pages.outbox, service.pages.approvals, service.api, service.pages.processes,
+              service.pages.agreements, service.pages.audit_log, service.web.oidc, service.pages.contacts)
 
 
 def create_app(settings: Settings | None = None, clock=None) -> Flask:

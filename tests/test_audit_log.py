@@ -193,12 +193,12 @@ def test_the_database_itself_refuses_to_change_the_log(empty_database_url):
 
 def test_an_exception_in_a_page_is_logged_without_its_message(app, kf, as_user, caplog, monkeypatch):
     """An error's message may quote what was typed; the log keeps its type and where it happened."""
-    import service.cases
+    import service.pages.cases
 
     def broken(*_args, **_kwargs):
         raise ValueError(f"Ungültiger Wert: {PERSON['last_name']}")
 
-    monkeypatch.setattr(service.cases, "case_view", broken)
+    monkeypatch.setattr(service.pages.cases, "case_view", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     handover = offered_handover(kf)
     with caplog.at_level(logging.ERROR):

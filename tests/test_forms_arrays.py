@@ -365,16 +365,16 @@ def test_rows_of_untitled_items_are_called_entries():
 def test_list_buttons_on_the_task_page_re_render_instead_of_completing(as_user, monkeypatch):
     import dataclasses
 
-    import service.tasks
+    import service.pages.tasks
 
     sozialamt = as_user("lk.sozialamt")
     response = sozialamt.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/handover_school_end"}, status=302)
     task_url = response.headers["Location"]
-    real_view = service.tasks.task_view
-    monkeypatch.setattr(service.tasks, "task_view",
+    real_view = service.pages.tasks.task_view
+    monkeypatch.setattr(service.pages.tasks, "task_view",
                         lambda *args: dataclasses.replace(real_view(*args), schema=NAMED_LIST, ui=UI))
-    real_form = service.tasks.task_form  # what a sent form is checked against
-    monkeypatch.setattr(service.tasks, "task_form", lambda *args: (real_form(*args)[0], NAMED_LIST, UI))
+    real_form = service.pages.tasks.task_form  # what a sent form is checked against
+    monkeypatch.setattr(service.pages.tasks, "task_form", lambda *args: (real_form(*args)[0], NAMED_LIST, UI))
 
     def browser_form(*rows, **others):  # as the page posts it; the browser adds the real csrf_token
         return {key: value for key, value in posted(*rows, **others).items() if key != "csrf_token"}

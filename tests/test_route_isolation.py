@@ -48,20 +48,20 @@ FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_parti
 # Public by design, with why, and what they answer to a forged token or an unknown path.
 PUBLIC = {
     "static": ("stylesheet only, no data", 404),
-    "auth.login": ("the login form", 200),
-    "auth.login_post": ("checks the password (the walk sends none: refused)", 401),
+    "login.show": ("the login form", 200),
+    "login.submit": ("checks the password (the walk sends none: refused)", 401),
     "api.openapi": ("describes the API, holds no data", 200),
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
-    "agenda.calendar": ("the signed per-user address is the calendar app's key", 404),
+    "deadlines.calendar": ("the signed per-user address is the calendar app's key", 404),
     "oidc.login": ("starts the agency's OpenID login; not configured here: back to the login page", 302),
     "oidc.callback": ("the provider's answer, checked by Authlib (state, nonce, signature); here: the login page", 302),
 }
 # Open to every signed-in user by design (no case data); anonymous visitors get the login.
 SHARED = {
-    "diagrams.version": "a process definition version: its diagram and elements",
-    "diagrams.version_xml": "a process definition version's BPMN file",
-    "diagrams.compare": "two versions of a process definition compared",
+    "processes.version": "a process definition version: its diagram and elements",
+    "processes.version_xml": "a process definition version's BPMN file",
+    "processes.compare": "two versions of a process definition compared",
     # the agreement itself: status, end date, versions and diffs; no case data (404 for an outsider)
     "agreements.show": "an agreement's status and its versions with who agreed when",
     "agreements.version": "one version of an agreement and its diff to the one before",
@@ -69,10 +69,10 @@ SHARED = {
 # Review comments: every signed-in user may write and resolve them (no case data); the walk's
 # form has no element, so writing is refused (422), resolving redirects back to the page.
 SHARED_WRITES = {
-    "diagrams.comment_post": "a review comment on a process element",
-    "diagrams.comment_resolve": "marks a review comment resolved",
+    "processes.comment_post": "a review comment on a process element",
+    "processes.comment_resolve": "marks a review comment resolved",
 }
-TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "agenda.calendar": "calendar"}
+TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "deadlines.calendar": "calendar"}
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def walk_reveals_nothing(app, kf, visitor: Visitor, ids: dict, forged: dict, onl
     """Every route × method × id from ``ids`` as ``visitor``: each answer as ``allowed``,
     no personal data in any, nothing changed."""
     problems, before, walked = [], snapshot(kf), 0
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout")  # log out last
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "login.logout")  # log out last
     for rule in rules:
         if only_with_ids and (not rule.arguments or rule.endpoint in PUBLIC):
             continue

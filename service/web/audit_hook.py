@@ -13,14 +13,14 @@ from workflows.people.audit_log import Access, record_access
 
 # Reads worth a trace: endpoint -> kind. Every request that is not a GET is a change.
 READS = {
-    "cases.show": "case.read", "diagrams.case": "case.read", "api.get_case": "case.read",
+    "cases.show": "case.read", "processes.case": "case.read", "api.get_case": "case.read",
     "tasks.show": "task.read", "api.get_task": "task.read",
     "cases.index": "list.read", "inbox.inbox": "list.read", "inbox.home": "list.read", "api.list_tasks": "list.read",
     "documents.download": "document.read",
-    "reports.figures": "export.figures", "reports.export": "export.csv",
-    "agenda.deadlines": "export.deadlines", "agenda.calendar": "export.ical",
-    "approvals.show": "approval.read", "admin.outbox": "mail.read", "admin.outbox_show": "mail.read",
-    "audit.search": "audit.read",
+    "figures.figures": "export.figures", "figures.export": "export.csv",
+    "deadlines.deadlines": "export.deadlines", "deadlines.calendar": "export.ical",
+    "approvals.show": "approval.read", "outbox.index": "mail.read", "outbox.show": "mail.read",
+    "audit_log.search": "audit.read",
 }
 
 def init_app(app: Flask) -> None:
@@ -47,7 +47,7 @@ def _record(response):
 def _kind() -> str | None:
     if request.endpoint is None or request.endpoint == "static":
         return None
-    if request.endpoint in ("auth.login_post", "oidc.callback"):
+    if request.endpoint in ("login.submit", "oidc.callback"):
         return "login"
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return READS.get(request.endpoint)

@@ -54,7 +54,7 @@ def _configured():
 @bp.get("/login/oidc")
 def login():
     if not _configured():
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("login.show"))
     oauth = _configured()[0]
     settings = current_app.extensions["koopflow"].settings
     return oauth.create_client(PROVIDER).authorize_redirect(settings.base_url + url_for("oidc.callback"))
@@ -63,7 +63,7 @@ def login():
 @bp.get("/login/oidc/callback")
 def callback():
     if not _configured():
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("login.show"))
     oauth, issuer, mapping = _configured()
     client = oauth.create_client(PROVIDER)
     koopflow = current_app.extensions["koopflow"]
@@ -79,6 +79,6 @@ def callback():
     except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as failed:  # state, nonce, signature, provider down
         log.warning("OIDC login failed: %s", type(failed).__name__)
         flash(FAILED, "error")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("login.show"))
     login_user(SessionUser(actor))
     return redirect(url_for("inbox.inbox"))

@@ -1,23 +1,21 @@
-"""Postausgang: every mail KoopFlow wrote, readable with its links (admins only), and each
-user's notification settings."""
+"""Postausgang: every mail KoopFlow wrote, readable with its links (admins only)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
 from service.mailer import rendered
-from workflows.people.accounts import MAIL_PREFERENCES, mail_preference, set_mail_preference
 from workflows.mail.compose import with_base_url
 from workflows.mail.outbox import outbox_mail, outbox_page
 
-bp = Blueprint("admin", __name__)
+bp = Blueprint("outbox", __name__)
 
 
 @bp.get("/admin/outbox")
 @login_required
-def outbox():
+def index():
     before = request.args.get("before", type=int)
     mails = outbox_page(koopflow().db, current_actor(), before)
     return render_template("outbox.html", mails=mails, more=len(mails) == 50)
@@ -25,7 +23,7 @@ def outbox():
 
 @bp.get("/admin/outbox/<int:mail_id>")
 @login_required
-def outbox_show(mail_id: int):
+def show(mail_id: int):
     app = koopflow()
     mail = outbox_mail(app.db, current_actor(), mail_id)
     return render_template("outbox_mail.html", mail=mail, text=_readable(mail))
@@ -39,23 +37,3 @@ def _readable(mail) -> str:
         return rendered(current_app, mail)[0]
     return with_base_url(mail.text_body, koopflow().settings.base_url,
                          approval_url="(Link nur in der versandten Mail)")
-
-
-@bp.get("/settings")
-@login_required
-def settings():
-    current = mail_preference(koopflow().db, current_actor().user_id)
-    return render_template("settings.html", preferences=MAIL_PREFERENCES, current=current, error=None)
-
-
-@bp.post("/settings")
-@login_required
-def settings_post():
-    choice = request.form.get("mail_preference", "")
-    if choice not in MAIL_PREFERENCES:
-        current = mail_preference(koopflow().db, current_actor().user_id)
-        return render_template("settings.html", preferences=MAIL_PREFERENCES, current=current,
-                               error="Bitte wählen Sie, wie Sie benachrichtigt werden möchten."), 422
-    set_mail_preference(koopflow().db, current_actor().user_id, choice)
-    flash("Ihre Einstellung ist gespeichert.", "success")
-    return redirect(url_for("admin.settings"))

@@ -13,7 +13,7 @@ from workflows.people.access import require_admin
 from workflows.people.audit_log import log_page
 from workflows.store.audit_log import PAGE, LogFilter
 
-bp = Blueprint("audit", __name__)
+bp = Blueprint("audit_log", __name__)
 
 KIND_LABELS = {
     "case.read": "Vorgang gelesen",

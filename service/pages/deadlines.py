@@ -13,7 +13,7 @@ from service.runtime import koopflow
 from service.web.auth import current_actor
 from workflows.agenda import actor_for_calendar, calendar_key, deadlines_for
 
-bp = Blueprint("agenda", __name__)
+bp = Blueprint("deadlines", __name__)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -27,7 +27,7 @@ def deadlines():
     today = app.clock.today()
     items = deadlines_for(app.db, current_actor(), today)
     token = _serializer().dumps({"u": current_actor().user_id, "k": calendar_key(app.db, current_actor().user_id)})
-    feed = app.settings.base_url + url_for("agenda.calendar", token=token)
+    feed = app.settings.base_url + url_for("deadlines.calendar", token=token)
     return render_template("deadlines.html", items=items, today=today, feed=feed)
 
 
@@ -36,7 +36,7 @@ def deadlines():
 def renew_calendar_address():
     calendar_key(koopflow().db, current_actor().user_id, renew=True)
     flash("Die Kalenderadresse wurde erneuert; die alte gilt nicht mehr.", "success")
-    return redirect(url_for("agenda.deadlines"))
+    return redirect(url_for("deadlines.deadlines"))
 
 
 @bp.get("/calendar/<token>.ics")

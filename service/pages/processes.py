@@ -30,7 +30,7 @@ from workflows.processes.catalogue import (
 from workflows.processes.compare import comparison
 from workflows.processes.review_comments import add_comment, comments_of, resolve_comment
 
-bp = Blueprint("diagrams", __name__)
+bp = Blueprint("processes", __name__)
 
 
 @bp.get("/processes")
@@ -69,7 +69,7 @@ def comment_post(process_key: str, definition_id: int):
     except ValidationFailed as failed:
         return _version_page(process_key, definition_id, failed.errors, request.form), 422
     flash("Ihr Kommentar ist gespeichert.", "success")
-    return redirect(url_for("diagrams.version", process_key=process_key, definition_id=definition_id) + "#comments")
+    return redirect(url_for("processes.version", process_key=process_key, definition_id=definition_id) + "#comments")
 
 
 @bp.post("/processes/<process_key>/versions/<int:definition_id>/comments/<int:comment_id>/resolve")
@@ -79,7 +79,7 @@ def comment_resolve(process_key: str, definition_id: int, comment_id: int):
     definition_view(app.db, process_key, definition_id)  # 404 for an unknown version
     resolve_comment(app.db, app.clock, current_actor(), process_key, comment_id)
     flash("Der Kommentar ist als erledigt markiert.", "success")
-    return redirect(url_for("diagrams.version", process_key=process_key, definition_id=definition_id) + "#comments")
+    return redirect(url_for("processes.version", process_key=process_key, definition_id=definition_id) + "#comments")
 
 
 @bp.get("/processes/<process_key>/compare")

@@ -9,7 +9,7 @@ from service.web.auth import current_actor
 from service.charts import bar_chart
 from workflows.annual.figures import figure_series, figures_csv
 
-bp = Blueprint("reports", __name__, url_prefix="/figures")
+bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 
 @bp.get("")
