@@ -12,7 +12,7 @@ import service.pages.login
 import service.pages.settings
 import service.pages.deadlines
 import service.pages.agreements
-import service.api
+import service.api.v1
 import service.pages.approvals
 import service.pages.audit_log
 import service.web.auth
@@ -29,17 +29,17 @@ import service.web.security_headers
 import service.pages.figures
 import service.pages.tasks
 import service.web.templating
-import service.uploads
+import service.parts.uploads
 from service.config import Settings
-from service.mailer import smtp_config
+from service.mail.smtp_out import smtp_config
 from service.runtime import boot
 from workflows.clock import SystemClock
 
 # What every request passes, in the order it is installed.
-EXTENSIONS = (service.web.auth, service.web.templating, service.web.security_headers, service.web.errors, service.web.input_guard, service.uploads,
+EXTENSIONS = (service.web.auth, service.web.templating, service.web.security_headers, service.web.errors, service.web.input_guard, service.parts.uploads,
               service.web.audit_hook, service.web.oidc)
 BLUEPRINTS = (service.pages.login, service.pages.settings, service.pages.inbox, service.pages.tasks, service.pages.cases, service.pages.documents, service.pages.figures,
-              service.pages.deadlines, service.pages.outbox, service.pages.approvals, service.api, service.pages.processes,
+              service.pages.deadlines, service.pages.outbox, service.pages.approvals, service.api.v1, service.pages.processes,
               service.pages.agreements, service.pages.audit_log, service.web.oidc, service.pages.contacts)
 
 

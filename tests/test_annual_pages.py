@@ -10,7 +10,7 @@ from datetime import date, datetime
 from click.testing import CliRunner
 from sqlalchemy import text
 
-import service.cli
+import service.cli.commands
 from tests.support.annual import case_id_of, complete, row_with, the_task, worker_round
 from tests.support.pages import inbox_tasks, task_in_inbox
 from workflows.annual.requests import schedule
@@ -224,11 +224,11 @@ def test_overdue_named_list_is_reminded_then_escalated_to_the_kreisbeigeordnete(
 def test_worker_once_prints_timers_fired_and_annual_cases_opened(empty_database_url, monkeypatch):
     env = {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": "cli-test"}
     clock = FixedClock(datetime(2027, 1, 4, 8, 0, tzinfo=BERLIN))
-    monkeypatch.setattr(service.cli, "SystemClock", lambda: clock)  # the command's "now"
+    monkeypatch.setattr(service.cli.commands, "SystemClock", lambda: clock)  # the command's "now"
     runner = CliRunner()
 
     def koopflow(*args: str) -> str:
-        result = runner.invoke(service.cli.main, list(args), env=env)
+        result = runner.invoke(service.cli.commands.main, list(args), env=env)
         assert result.exit_code == 0, result.output
         return result.output
 

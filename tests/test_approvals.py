@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from service.mail_in import ReplyHandler
+from service.mail.smtp_in import ReplyHandler
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
 from tests.support.pages import CSRF, text_of

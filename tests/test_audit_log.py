@@ -208,7 +208,7 @@ def test_an_exception_in_a_page_is_logged_without_its_message(app, kf, as_user, 
 
 
 def test_decisions_by_mailed_link_and_by_reply_are_recorded_with_the_case_not_the_token(app, kf, smtp):  # noqa: F811
-    from service.mail_in import ReplyHandler
+    from service.mail.smtp_in import ReplyHandler
     from tests.test_approvals import LINK, approval_mail, proposed_takeover, reply
 
     by_link = proposed_takeover(kf)

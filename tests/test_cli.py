@@ -1,4 +1,4 @@
-"""The operators' contract: the `koopflow` command (service.cli:main) against a real database."""
+"""The operators' contract: the `koopflow` command (service.cli.commands:main) against a real database."""
 from __future__ import annotations
 
 import yaml
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
 from service.app import create_app
-from service.cli import main
+from service.cli.commands import main
 from service.config import Settings
 from workflows.store.db import Database
 from workflows.store.users import User

@@ -7,7 +7,7 @@ import types
 import pytest
 from click.testing import CliRunner
 
-from service.cli_deadline import deadline
+from service.cli.deadline import deadline
 
 
 @pytest.fixture

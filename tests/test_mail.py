@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from service.mailer import smtp_transport
+from service.mail.smtp_out import smtp_transport
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
 from tests.support.smtp import SmtpServer, free_port, text_of

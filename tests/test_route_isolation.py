@@ -14,7 +14,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
-from service.approval_links import make_token
+from service.mail.approval_links import make_token
 from service.config import Settings
 from tests.support.api import api_client
 from tests.support.flows import actor, offered_handover, open_task

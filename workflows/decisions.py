@@ -28,7 +28,7 @@ class Pending:
     case_number: str
     process_name: str
     approver_name: str
-    # for a panel that shows what is decided (service/panels.py: only panels without personal
+    # for a panel that shows what is decided (service/parts/panels.py: only panels without personal
     # data, e.g. a Kündigung's reason and dates, an Anpassung's diff)
     properties: dict = field(default_factory=dict)
     case_data: dict = field(default_factory=dict)

@@ -66,7 +66,7 @@ PANEL_PROPERTY = "panel"
 
 
 def panel_data(session, case: Case, task: HumanTask) -> dict:
-    """The case's data as the task sees it, for a panel beside the form (service/panels.py)."""
+    """The case's data as the task sees it, for a panel beside the form (service/parts/panels.py)."""
     workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
     return runtime.task_data(workflow, task.spiff_task_id) if task.state == OPEN else dict(workflow.data)
 

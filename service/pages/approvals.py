@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, render_template, request
 
 from service.runtime import koopflow
-from service.panels import task_panel
-from service.approval_links import TokenExpired, TokenInvalid, read_token
+from service.parts.panels import task_panel
+from service.mail.approval_links import TokenExpired, TokenInvalid, read_token
 from workflows.cases.approvals import Decision
 from workflows.decisions import decide, look_up
 from workflows.errors import NotFound
@@ -58,5 +58,5 @@ def decide_post(token: str):
 
 
 def _panel(pending):
-    """What is to be decided, where the task's diagram names a panel (service/panels.py)."""
+    """What is to be decided, where the task's diagram names a panel (service/parts/panels.py)."""
     return task_panel(koopflow(), pending) if pending.task_open else None

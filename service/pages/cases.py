@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.record import case_record
+from service.parts.record import case_record
 from workflows.agreements.view import agreement_status, my_agreements
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view, cases_of

@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.charts import bar_chart
+from service.parts.charts import bar_chart
 from workflows.annual.figures import figure_series, figures_csv
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")

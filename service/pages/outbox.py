@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.mailer import rendered
+from service.mail.smtp_out import rendered
 from workflows.mail.compose import with_base_url
 from workflows.mail.outbox import outbox_mail, outbox_page
 

@@ -6,10 +6,10 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.panels import task_panel
-from service.record import case_record
+from service.parts.panels import task_panel
+from service.parts.record import case_record
 from workflows.agreements.view import agreement_status
-from service.uploads import read_uploads
+from service.parts.uploads import read_uploads
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from service.approval_links import make_token
+from service.mail.approval_links import make_token
 from tests.support.flows import open_task
 from tests.support.pages import CSRF, Browser
 from workflows.clock import BERLIN

@@ -4,7 +4,7 @@ org unit role, or the signatories of a partner — and completes when enough hav
 rejection decides it as rejected.
 
 Each approver gets a mail with two links and a reply address; both carry a signed token
-for that approver and that task, made when the mail is sent (service/approval_links.py).
+for that approver and that task, made when the mail is sent (service/mail/approval_links.py).
 Opening a link never decides (mail scanners follow links); the POST from its page does,
 or a reply "Ja"/"Nein". Every decision goes into the case history with its channel.
 """

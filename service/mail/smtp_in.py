@@ -12,7 +12,7 @@ import logging
 from email import message_from_bytes, policy
 from email.utils import parseaddr
 
-from service.approval_links import TokenExpired, TokenInvalid, read_token, token_from_address
+from service.mail.approval_links import TokenExpired, TokenInvalid, read_token, token_from_address
 from workflows.cases.approvals import Decision
 from workflows.people.audit_log import Access, record_access
 from workflows.decisions import approver_address, decide, look_up, reply_unclear

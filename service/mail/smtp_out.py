@@ -12,7 +12,7 @@ from email.utils import formatdate
 from flask import Flask
 from flask_mail import Mail, Message
 
-from service.approval_links import make_token, reply_address
+from service.mail.approval_links import make_token, reply_address
 from workflows.mail.compose import with_base_url
 from workflows.store.outbox import OutboxMail
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-from service.cli_deadline import deadline
+from service.cli.deadline import deadline
 from service.config import Settings
 from workflows.clock import FixedClock, SystemClock, simulated_instant
 from workflows.errors import KoopflowError
@@ -125,7 +125,7 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
 
     from service.web import log_privacy
     from service.app import create_app
-    from service.mailer import smtp_transport
+    from service.mail.smtp_out import smtp_transport
     from workflows.worker import run_forever, run_once
 
     if at is not None and not once:
@@ -172,7 +172,7 @@ def mail_in(host: str, port: int) -> None:
     from aiosmtpd.controller import Controller
 
     from service.app import create_app
-    from service.mail_in import ReplyHandler
+    from service.mail.smtp_in import ReplyHandler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _or_exit(lambda: create_app(_settings(), SystemClock()))

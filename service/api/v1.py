@@ -7,7 +7,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 
 from service.runtime import koopflow
 from service.web.auth import csrf
-from service.openapi import OPENAPI
+from service.api.openapi import OPENAPI
 from workflows.people.accounts import actor_for_token
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view
