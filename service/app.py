@@ -7,44 +7,38 @@ from __future__ import annotations
 
 from flask import Flask
 
-import service.pages.outbox
-import service.pages.login
-import service.pages.settings
-import service.pages.deadlines
-import service.pages.agreements
-import service.api.v1
-import service.pages.approvals
-import service.pages.audit_log
-import service.web.auth
-import service.pages.cases
-import service.pages.contacts
-import service.pages.processes
-import service.pages.documents
-import service.web.errors
-import service.pages.inbox
-import service.web.input_guard
-import service.web.oidc
-import service.web.audit_hook
-import service.web.security_headers
-import service.pages.figures
-import service.pages.tasks
-import service.web.templating
-import service.parts.uploads
+from service.api import v1
 from service.config import Settings
 from service.mail.smtp_out import smtp_config
+from service.pages import (
+    agreements,
+    approvals,
+    audit_log,
+    cases,
+    contacts,
+    deadlines,
+    documents,
+    figures,
+    inbox,
+    login,
+    outbox,
+    processes,
+    settings,
+    tasks,
+)
+from service.parts import uploads
 from service.runtime import boot
+from service.web import audit_hook, auth, errors, input_guard, oidc, security_headers, templating
 from workflows.clock import SystemClock
 
 # What every request passes, in the order it is installed.
-EXTENSIONS = (service.web.auth, service.web.templating, service.web.security_headers, service.web.errors, service.web.input_guard, service.parts.uploads,
-              service.web.audit_hook, service.web.oidc)
-BLUEPRINTS = (service.pages.login, service.pages.settings, service.pages.inbox, service.pages.tasks, service.pages.cases, service.pages.documents, service.pages.figures,
-              service.pages.deadlines, service.pages.outbox, service.pages.approvals, service.api.v1, service.pages.processes,
-              service.pages.agreements, service.pages.audit_log, service.web.oidc, service.pages.contacts)
+EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
+BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
+              processes, agreements, audit_log, oidc, contacts)
 
 
-def create_app(settings: Settings | None = None, clock=None) -> Flask:
-    settings = settings or Settings.from_env()
+def create_app(config: Settings | None = None, clock=None) -> Flask:
+    settings = config or Settings.from_env()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
