@@ -68,8 +68,8 @@ UI = {"persons": {"ui:options": {"initialRows": 1}}, "birth_dates": {"ui:widget"
 def render(schema, ui, values, errors):
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
     page = env.from_string(
-        '{% from "forms/error_summary.html" import error_summary %}'
-        '{% from "forms/form_fields.html" import form_fields %}'
+        '{% from "parts/forms/error_summary.html" import error_summary %}'
+        '{% from "parts/forms/form_fields.html" import form_fields %}'
         "{{ error_summary(errors) }}<form novalidate>{{ form_fields(fields, values, errors) }}</form>"
     )
     return page.render(fields=form_fields(schema, ui), values=values, errors=errors)

@@ -15,14 +15,14 @@ bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 @bp.get("")
 @login_required
 def index():
-    return render_template("agreements.html", agreements=my_agreements(koopflow().db, current_actor()))
+    return render_template("agreements/index.html", agreements=my_agreements(koopflow().db, current_actor()))
 
 
 @bp.get("/<agreement_id>")
 @login_required
 def show(agreement_id: str):
     status, rows = versions(koopflow().db, current_actor(), agreement_id)
-    return render_template("agreement.html", status=status, versions=rows)
+    return render_template("agreements/show.html", status=status, versions=rows)
 
 
 @bp.get("/<agreement_id>/versions/<int:number>")
@@ -30,4 +30,4 @@ def show(agreement_id: str):
 def version(agreement_id: str, number: int):
     status, _rows = versions(koopflow().db, current_actor(), agreement_id)
     text = version_text(koopflow().db, current_actor(), agreement_id, number)
-    return render_template("agreement_version.html", status=status, version=text, diff=diff_lines(text.diff))
+    return render_template("agreements/version.html", status=status, version=text, diff=diff_lines(text.diff))

@@ -34,9 +34,9 @@ def _pending(token: str):
 def show(token: str):
     pending, problem = _pending(token)
     if problem:
-        return render_template("approval.html", **problem[0]), problem[1]
+        return render_template("approvals.html", **problem[0]), problem[1]
     preselected = CHOICES.get(request.args.get("entscheidung", ""))
-    return render_template("approval.html", pending=pending, preselected=preselected, error=None, comment="",
+    return render_template("approvals.html", pending=pending, preselected=preselected, error=None, comment="",
                            panel=_panel(pending))
 
 
@@ -44,17 +44,17 @@ def show(token: str):
 def decide_post(token: str):
     pending, problem = _pending(token)
     if problem:
-        return render_template("approval.html", **problem[0]), problem[1]
+        return render_template("approvals.html", **problem[0]), problem[1]
     choice = request.form.get("decision")
     comment = request.form.get("comment", "").strip()[:2000]
     if choice not in ("approve", "reject") or (choice == "reject" and not comment):
         error = "Bitte begründen Sie die Ablehnung." if choice == "reject" else "Bitte wählen Sie „Genehmigen“ oder „Ablehnen“."
-        return render_template("approval.html", pending=pending, preselected=choice, error=error, comment=comment,
+        return render_template("approvals.html", pending=pending, preselected=choice, error=error, comment=comment,
                                panel=_panel(pending)), 422
     request_id, nonce = read_token(current_app.config["SECRET_KEY"], koopflow().clock, token)
     outcome = decide(koopflow().db, koopflow().clock, request_id, nonce, Decision(choice == "approve", comment or None, "link"))
     status = 200 if outcome == "decided" else 409
-    return render_template("approval.html", pending=look_up(koopflow().db, request_id, nonce), outcome=outcome), status
+    return render_template("approvals.html", pending=look_up(koopflow().db, request_id, nonce), outcome=outcome), status
 
 
 def _panel(pending):

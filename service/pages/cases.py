@@ -18,14 +18,14 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @bp.get("")
 @login_required
 def index():
-    return render_template("cases.html", cases=cases_of(koopflow().db, current_actor()))
+    return render_template("cases/index.html", cases=cases_of(koopflow().db, current_actor()))
 
 
 @bp.get("/new")
 @login_required
 def new():
     choices = startable_processes(koopflow().db, current_actor())
-    return render_template("case_new.html", choices=choices, error=None, closed=_closed(koopflow().db))
+    return render_template("cases/new.html", choices=choices, error=None, closed=_closed(koopflow().db))
 
 
 @bp.post("")
@@ -39,7 +39,7 @@ def create():
         closed = _closed(app.db)
         refused = [s.refusal for s in closed if s.id == choice.split("/", 1)[0]]
         error = refused[0] if refused else "Bitte wählen Sie aus, welchen Vorgang Sie beginnen möchten."
-        return render_template("case_new.html", choices=choices, error=error, closed=closed), 422
+        return render_template("cases/new.html", choices=choices, error=error, closed=closed), 422
     agreement_id, process_key = choice.split("/", 1)
     started = start_case(app.db, app.clock, current_actor(), process_key, agreement_id)
     return redirect(url_for("tasks.show", task_id=started.my_task_id))
@@ -58,7 +58,7 @@ def show(case_id: int):
     rows = list_rows(app.db, current_actor(), case_id)
     can_hand_over = any(c["process_key"] == HANDOVER_PROCESS and c["agreement_id"] == view.case.agreement_id
                         for c in startable_processes(app.db, current_actor())) if rows else False
-    return render_template("case.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over,
+    return render_template("cases/show.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over,
                            agreement=agreement_status(app.db, view.case.agreement_id))
 
 

@@ -18,7 +18,7 @@ bp = Blueprint("outbox", __name__)
 def index():
     before = request.args.get("before", type=int)
     mails = outbox_page(koopflow().db, current_actor(), before)
-    return render_template("outbox.html", mails=mails, more=len(mails) == 50)
+    return render_template("outbox/index.html", mails=mails, more=len(mails) == 50)
 
 
 @bp.get("/admin/outbox/<int:mail_id>")
@@ -26,7 +26,7 @@ def index():
 def show(mail_id: int):
     app = koopflow()
     mail = outbox_mail(app.db, current_actor(), mail_id)
-    return render_template("outbox_mail.html", mail=mail, text=_readable(mail))
+    return render_template("outbox/show.html", mail=mail, text=_readable(mail))
 
 
 def _readable(mail) -> str:

@@ -36,7 +36,7 @@ bp = Blueprint("processes", __name__)
 @bp.get("/processes")
 @login_required
 def index():
-    return render_template("processes.html", processes=processes(koopflow().db))
+    return render_template("processes/index.html", processes=processes(koopflow().db))
 
 
 @bp.get("/processes/<process_key>/versions/<int:definition_id>")
@@ -54,7 +54,7 @@ def _version_page(process_key: str, definition_id: int, errors=None, form=None):
     for comment in comments:
         if comment.resolved_at is None:
             open_counts[comment.element_id] = open_counts.get(comment.element_id, 0) + 1
-    return render_template("process_version.html", view=view, comments=comments, show_resolved=show_resolved,
+    return render_template("processes/version.html", view=view, comments=comments, show_resolved=show_resolved,
                            open_counts=open_counts, errors=errors or {}, form=form or {})
 
 
@@ -86,7 +86,7 @@ def comment_resolve(process_key: str, definition_id: int, comment_id: int):
 @login_required
 def compare(process_key: str):
     view = comparison(koopflow().db, process_key, request.args.get("a", type=int), request.args.get("b", type=int))
-    return render_template("process_compare.html", view=view)
+    return render_template("processes/compare.html", view=view)
 
 
 @bp.get("/processes/<process_key>/versions/<int:definition_id>.bpmn")
@@ -100,4 +100,4 @@ def version_xml(process_key: str, definition_id: int):
 @login_required
 def case(case_id: int):
     view = case_diagram(koopflow().db, current_actor(), case_id)
-    return render_template("case_diagram.html", view=view, state_labels=STATE_LABELS)
+    return render_template("cases/diagram.html", view=view, state_labels=STATE_LABELS)

@@ -34,7 +34,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
     case = case_view(app.db, current_actor(), view.case.id)
     record = case_record(case)
     return render_template(
-        "task.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
+        "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
         me=current_actor(), conflict=conflict, panel=task_panel(app, view) if view.task.state == OPEN else None,
         agreement=agreement_status(app.db, view.case.agreement_id),
     ), status

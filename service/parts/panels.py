@@ -12,12 +12,12 @@ PANEL_PROPERTY = "panel"
 
 
 def _termination_preview(app, view) -> str:
-    return render_template("panels/termination_preview.html", dates=preview(app.clock.today()))
+    return render_template("parts/panels/termination_preview.html", dates=preview(app.clock.today()))
 
 
 def _amendment_diff(app, view) -> str:
     data = view.case_data
-    return render_template("panels/amendment_diff.html", summary=data.get("summary"),
+    return render_template("parts/panels/amendment_diff.html", summary=data.get("summary"),
                            effective_on=data.get("effective_on"), changes_text=data.get("changes_text"),
                            diff=diff_lines(data.get(DIFF) or ""))
 
@@ -25,7 +25,7 @@ def _amendment_diff(app, view) -> str:
 def _termination_notice(app, view) -> str:
     """What a signatory signs: the reason, and when the agreement would end (no personal data,
     so the page a mailed link opens may show it too)."""
-    return render_template("panels/termination_notice.html", reason=view.case_data.get("reason"),
+    return render_template("parts/panels/termination_notice.html", reason=view.case_data.get("reason"),
                            dates=preview(app.clock.today()))
 
 
