@@ -7,7 +7,7 @@ VENDOR := service/static/vendor
 # links in pages, mails and the calendar feed point at the port make run serves on
 export KOOPFLOW_BASE_URL ?= http://localhost:$(PORT)
 
-.PHONY: run test bench install clean-db chromium postgresql
+.PHONY: run test lint bench install clean-db chromium postgresql
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,9 +50,13 @@ run: install
 	$(BIN)/koopflow worker & \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --logger-class service.web.access_log.MaskingLogger 'service:create_app()'
 
-## The whole test suite, on SQLite and on PostgreSQL (see tests/conftest.py).
-test: install chromium postgresql
+## The whole test suite, on SQLite and on PostgreSQL (see tests/conftest.py), after the linter.
+test: install chromium postgresql lint
 	$(BIN)/python -m pytest
+
+## ruff: pyflakes rules and import sorting (pyproject.toml); the layers are tests/test_layers.py.
+lint: install
+	$(BIN)/ruff check .
 
 ## Every benchmark in bench/ (figures only, no asserts); the output goes to bench/results.md.
 bench: install postgresql

@@ -22,14 +22,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
-
 from support.figures import machine, median, ms, p95, sizes, timed
 from support.instance import koopflow_app
 
 from tests.support.flows import offered_handover
 from tests.support.pages import login
-from workflows.people.accounts import create_api_token
 from workflows.clock import BERLIN, FixedClock
+from workflows.people.accounts import create_api_token
 from workflows.store.cases import Case
 from workflows.store.organisation import OrgUnit
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, HumanTaskGroup

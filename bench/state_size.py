@@ -22,20 +22,25 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-
 from support.figures import kib
 from support.instance import koopflow_app
 
 from tests.support.annual import worker_round
 from tests.support.flows import actor, open_task
-from tests.support.handover import (CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON,
-                                    PREPARE_JSON, question)
+from tests.support.handover import (
+    CLOSE_LOCAL_JSON,
+    CLOSE_SUPRA_JSON,
+    CONFIRM_JSON,
+    PLANNING_JSON,
+    PREPARE_JSON,
+    question,
+)
+from workflows.cases.documents import store_upload
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
-from workflows.cases.documents import store_upload
 from workflows.store.annual import AnnualCase
-from workflows.store.history import HistoryEvent
 from workflows.store.cases import COMPLETED, Case
+from workflows.store.history import HistoryEvent
 from workflows.store.tasks import OPEN, HumanTask, groups_of_task
 from workflows.store.users import members_of
 from workflows.tasks import complete_task

@@ -25,9 +25,9 @@ from support.instance import koopflow_app
 
 from tests.support.flows import offered_handover, open_task
 from tests.support.pages import CSRF, login
+from workflows.cases.instances import diagram_functions
 from workflows.clock import BERLIN, FixedClock
 from workflows.engine import runtime
-from workflows.cases.instances import diagram_functions
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
 

@@ -47,11 +47,11 @@ from service.config import Settings  # noqa: E402
 from service.runtime import boot  # noqa: E402
 from tests.support.flows import offered_handover, open_task  # noqa: E402
 from tests.support.postgres import DatabaseMaker, PostgresServer, free_port  # noqa: E402
-from workflows.people.accounts import create_api_token, load_all_demo_users  # noqa: E402
 from workflows.clock import SystemClock  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
-from workflows.store.history import HistoryEvent  # noqa: E402
+from workflows.people.accounts import create_api_token, load_all_demo_users  # noqa: E402
 from workflows.store.db import Database  # noqa: E402
+from workflows.store.history import HistoryEvent  # noqa: E402
 from workflows.store.tasks import COMPLETED, HumanTask  # noqa: E402
 
 TASKS = 600

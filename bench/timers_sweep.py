@@ -33,20 +33,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import event, insert, select, update
-
 from support.engine_floor import engine_only
 from support.figures import machine, ms, p95, sizes
 from support.instance import koopflow_app
 
 from tests.support.flows import actor
+from workflows.cases.instances import diagram_functions
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock, SystemClock
 from workflows.engine import runtime
-from workflows.cases.instances import diagram_functions
-from workflows.worker import BATCH, due_case_ids, run_forever, sweep_timers
 from workflows.store.cases import RUNNING, Case
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.tasks import complete_task
+from workflows.worker import BATCH, due_case_ids, run_forever, sweep_timers
 
 SIZES = sizes("1000,10000,100000")  # BENCH_SIZES overrides; results.md is for these
 DUE = 10

@@ -8,12 +8,12 @@ from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from service.config import Settings
 from workflows.agreements.files import AgreementData, load_agreements, store_agreement
-from workflows.processes.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
 from workflows.errors import DefinitionError
+from workflows.processes.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
 from workflows.store.db import Database
 from workflows.store.organisation import Agency, OrgUnit
-from service.config import Settings
 
 
 @dataclass

@@ -18,14 +18,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.app import create_app
 from service.config import Settings
-from workflows.people.accounts import load_all_demo_users
-from workflows.clock import BERLIN, FixedClock
-from workflows.paths import AGREEMENTS_DIR
-from workflows.schema import upgrade
-from workflows.store.db import Database
 from tests.support.pages import login
 from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
+from workflows.clock import BERLIN, FixedClock
+from workflows.paths import AGREEMENTS_DIR
+from workflows.people.accounts import load_all_demo_users
+from workflows.schema import upgrade
+from workflows.store.db import Database
 
 BACKENDS = ("sqlite", "postgresql")
 

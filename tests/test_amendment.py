@@ -13,16 +13,16 @@ from tests.support.agreement_life import AGREEMENT, agreement, at, case_of, comp
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
 from tests.support.pages import inbox_tasks, login
-from workflows.people.accounts import load_demo_users
 from workflows.agreements.files import load_agreement
-from workflows.worker import run_once
-from workflows.store.agreement_versions import versions_of
 from workflows.clock import berlin_date
+from workflows.people.accounts import load_demo_users
+from workflows.store.agreement_versions import versions_of
 from workflows.store.annual import AnnualCase
-from workflows.store.conferences import ConferenceCase
 from workflows.store.cases import Case
+from workflows.store.conferences import ConferenceCase
 from workflows.store.tasks import HumanTaskGroup
 from workflows.tasks import complete_task
+from workflows.worker import run_once
 
 STADT_UNIT = "stadt-giessen-sozialamt"
 

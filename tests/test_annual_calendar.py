@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from workflows.annual.requests import schedule
 from service.config import Settings
+from workflows.annual.requests import schedule
 from workflows.clock import BERLIN, berlin_date
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.history import HistoryEvent
 from workflows.store.tasks import HumanTask, HumanTaskGroup
+from workflows.worker import run_once
 
 GIESSEN = "landkreis-giessen"  # the second (fictitious) agreement runs beside it: test_two_agreements.py
 REQUESTS = ("named_list", "count_retirement_age", "count_residents", "regional_data_report")

@@ -10,10 +10,10 @@ from html import unescape
 import yaml
 from icalendar import Calendar
 
-from tests.support.pages import text_of
 from tests.support.annual import complete, row_with, the_task, worker_round
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON, question
+from tests.support.pages import text_of
 from workflows.paths import AGREEMENTS_DIR
 from workflows.tasks import complete_task
 

@@ -19,11 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 from tests.support.handover import PREPARE_JSON
 from workflows.agreements.files import load_agreement
 from workflows.clock import BERLIN, FixedClock
+from workflows.engine.scripting import script_engine
+from workflows.engine.timers import engine_clock
 from workflows.legal_dates import past_retirement_age
 from workflows.processes.definitions import check_lanes_against_roles, load_definition
 from workflows.processes.diagram_functions import at_workday_start, functions_for
-from workflows.engine.scripting import script_engine
-from workflows.engine.timers import engine_clock
 
 ROOT = Path(__file__).resolve().parents[1]
 BPMN, FORMS = ROOT / "bpmn", ROOT / "forms"

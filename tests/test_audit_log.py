@@ -18,10 +18,10 @@ from tests.support.pages import CSRF, text_of
 from tests.test_approvals import smtp  # noqa: F401  (a fixture)
 from tests.test_documents import CSV, case_id, fachdienst, settings, upload  # noqa: F401  (fixtures)
 from workflows.clock import BERLIN
+from workflows.schema import upgrade
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.cases import Case
 from workflows.store.db import Database
-from workflows.schema import upgrade
 
 
 def entries(kf, **where) -> list[AuditLogEntry]:

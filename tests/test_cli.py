@@ -1,18 +1,15 @@
 """The operators' contract: the `koopflow` command (service.cli.commands:main) against a real database."""
 from __future__ import annotations
 
-import yaml
-
-from workflows.paths import AGREEMENTS_DIR
-
-
 import pytest
+import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
 from service.app import create_app
 from service.cli.commands import main
 from service.config import Settings
+from workflows.paths import AGREEMENTS_DIR
 from workflows.store.db import Database
 from workflows.store.users import User
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from service.app import create_app
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.pages import CSRF, text_of
-from workflows.errors import Conflict
-from workflows.store.history import HistoryEvent
-from workflows.store.cases import Case
-from workflows.store.tasks import HumanTask
 from workflows.cases.starting import start_case
+from workflows.errors import Conflict
+from workflows.store.cases import Case
+from workflows.store.history import HistoryEvent
+from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task
 
 QUESTION = {"decision": "question", "question": "Welche Werkstatt?"}

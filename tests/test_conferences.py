@@ -16,10 +16,10 @@ from tests.test_handover_pages import complete
 from tests.test_mail import transport_to
 from workflows.clock import BERLIN
 from workflows.mail.sending import send_due
-from workflows.worker import run_once
 from workflows.store.cases import Case
 from workflows.store.conferences import ConferenceCase
 from workflows.store.outbox import OutboxMail
+from workflows.worker import run_once
 
 PDF = b"%PDF-1.4\n% Protokoll\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DATE_FORM = {"meeting_date": "12.05.2027", "start_time": "09:30", "end_time": "12:00",

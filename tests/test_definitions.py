@@ -16,12 +16,12 @@ from service.app import create_app
 from service.config import Settings
 from service.runtime import boot
 from tests.support.handover import CONFIRM_JSON, PREPARE_JSON
-from workflows.people.accounts import authenticate, load_demo_users
-from workflows.cases.starting import start_case
 from workflows.agreements.files import load_agreements
-from workflows.processes.definitions import check_lanes_against_roles, load_definitions
+from workflows.cases.starting import start_case
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR
+from workflows.people.accounts import authenticate, load_demo_users
+from workflows.processes.definitions import check_lanes_against_roles, load_definitions
 from workflows.schema import upgrade
 from workflows.store.cases import Case
 from workflows.store.db import Database

@@ -19,12 +19,12 @@ from tests.support.api import api_client
 from tests.support.flows import actor, open_task
 from tests.support.pages import CSRF, text_of
 from workflows.annual.requests import open_annual_cases
-from workflows.clock import BERLIN
 from workflows.cases.documents import store_upload
+from workflows.clock import BERLIN
 from workflows.errors import ValidationFailed
 from workflows.store.annual import AnnualCase
-from workflows.store.history import HistoryEvent
 from workflows.store.documents import Document
+from workflows.store.history import HistoryEvent
 from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.support.api import api_client
@@ -14,9 +15,9 @@ from tests.support.handover import PREPARE_FORM
 from tests.support.pages import CSRF
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.db import Base
+from workflows.worker import run_once
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NOT_COMPARED = {"audit_log", "login_failures"}

@@ -6,8 +6,15 @@ import re
 import pytest
 
 from tests.support.api import api_client
-from tests.support.handover import (CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PERSON, PLANNING_JSON,
-                                    PREPARE_JSON, question)
+from tests.support.handover import (
+    CLOSE_LOCAL_JSON,
+    CLOSE_SUPRA_JSON,
+    CONFIRM_JSON,
+    PERSON,
+    PLANNING_JSON,
+    PREPARE_JSON,
+    question,
+)
 from tests.support.pages import login
 from workflows.people.accounts import create_api_token
 

@@ -24,9 +24,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflows.agreements.files import load_agreement
 from workflows.clock import BERLIN, FixedClock
-from workflows.processes.diagram_functions import functions_for
 from workflows.engine.scripting import script_engine
 from workflows.engine.timers import engine_clock
+from workflows.processes.diagram_functions import functions_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BPMN_FILE = ROOT / "bpmn" / "handover_school_end.bpmn"

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tests.support.flows import actor, offered_handover, open_task
-from workflows.clock import BERLIN
 from workflows.cases.inbox import inbox_page
-from workflows.worker import run_once
-from workflows.store.history import HistoryEvent
+from workflows.clock import BERLIN
 from workflows.store.cases import Case
+from workflows.store.history import HistoryEvent
 from workflows.tasks import complete_task
+from workflows.worker import run_once
 
 
 def history_kinds(kf, case_id: int) -> list[str]:

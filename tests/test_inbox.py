@@ -8,8 +8,8 @@ from sqlalchemy import text
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.pages import inbox_tasks
-from workflows.cases.starting import start_case
 from workflows.cases.inbox import inbox_page
+from workflows.cases.starting import start_case
 from workflows.tasks import complete_task
 
 

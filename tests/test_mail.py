@@ -2,7 +2,6 @@
 (and what never is), and that a mail waits while SMTP is down and then arrives once."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func, select
 
@@ -10,11 +9,11 @@ from service.mail.smtp_out import smtp_transport
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
 from tests.support.smtp import SmtpServer, free_port, text_of
-from workflows.people.accounts import set_mail_preference
 from workflows.mail.sending import send_due
-from workflows.worker import run_once
+from workflows.people.accounts import set_mail_preference
 from workflows.store.outbox import OutboxMail
 from workflows.tasks import claim_task, hand_over_task
+from workflows.worker import run_once
 
 
 @pytest.fixture

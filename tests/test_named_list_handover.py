@@ -6,9 +6,9 @@ from datetime import datetime
 
 from tests.support.flows import actor, open_task
 from workflows.clock import BERLIN
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.tasks import complete_task
+from workflows.worker import run_once
 
 ROWS = [
     {"last_name": "Mustermann", "first_name": "Jonas", "birth_date": "2009-05-14", "habitual_residence": "Lich",

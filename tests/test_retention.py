@@ -13,13 +13,13 @@ from tests.test_documents import CSV, settings, upload  # noqa: F401  (settings:
 from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.annual.requests import open_annual_cases
 from workflows.clock import BERLIN
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.history import HistoryEvent
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.cases import Case
 from workflows.store.documents import Document
+from workflows.store.history import HistoryEvent
 from workflows.tasks import complete_task
+from workflows.worker import run_once
 
 FIGURE = "Zu meldende Personen;2"
 

@@ -14,8 +14,8 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
-from service.mail.approval_links import make_token
 from service.config import Settings
+from service.mail.approval_links import make_token
 from tests.support.api import api_client
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON, PERSON
@@ -25,16 +25,16 @@ from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.agenda import calendar_key
 from workflows.clock import BERLIN
 from workflows.processes.review_comments import add_comment
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
-from workflows.store.history import HistoryEvent
 from workflows.store.cases import Case
 from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
+from workflows.store.history import HistoryEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask
+from workflows.worker import run_once
 
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}

@@ -13,13 +13,13 @@ from tests.conftest import make_app, new_database
 from tests.support.flows import offered_handover, open_task
 from tests.support.processes import SteppingWorker, WebProcess
 from workflows.clock import BERLIN
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
+from workflows.store.cases import RUNNING, Case
 from workflows.store.conferences import ConferenceCase
 from workflows.store.history import HistoryEvent
-from workflows.store.cases import RUNNING, Case
 from workflows.store.outbox import OutboxMail
 from workflows.store.users import User
+from workflows.worker import run_once
 
 FIRST_DAY = datetime(2027, 3, 2, 8, 0, tzinfo=BERLIN)
 DAYS = [FIRST_DAY + timedelta(days=n) for n in range(366)]  # 08:00 Berlin every day until 1 March 2028

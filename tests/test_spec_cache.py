@@ -6,8 +6,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
-from workflows.engine import runtime
 from workflows.cases.instances import load_workflow
+from workflows.engine import runtime
 from workflows.store.cases import Case
 from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task

@@ -5,7 +5,6 @@ that day fixes the end. Then the agreement is "gekündigt zum …" for both part
 the end no new case and no annual request starts, while running handovers finish."""
 from __future__ import annotations
 
-
 from datetime import date
 
 import pytest
@@ -13,7 +12,16 @@ from sqlalchemy import select
 
 from service.config import Settings
 from tests.support.agreement_life import (
-    PDF, agreement, at, case_of, complete, link_token, notice_received, sign_by_link, start, upload_letter,
+    PDF,
+    agreement,
+    at,
+    case_of,
+    complete,
+    link_token,
+    notice_received,
+    sign_by_link,
+    start,
+    upload_letter,
 )
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON
@@ -22,13 +30,13 @@ from workflows.agreements.files import load_agreement
 from workflows.annual.requests import years_to_open
 from workflows.cases.starting import start_case
 from workflows.errors import AgreementNotActive
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.cases import Case
 from workflows.store.documents import Document
 from workflows.store.users import User
 from workflows.tasks import complete_task
+from workflows.worker import run_once
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from workflows.clock import BERLIN, berlin_date
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
-from workflows.store.history import HistoryEvent
 from workflows.store.cases import Case
 from workflows.store.conferences import ConferenceCase
+from workflows.store.history import HistoryEvent
 from workflows.store.organisation import Agreement
 from workflows.store.tasks import HumanTask, HumanTaskGroup
+from workflows.worker import run_once
 
 GI, LF = "landkreis-giessen", "landkreis-lahnfeld"
 

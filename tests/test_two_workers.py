@@ -11,10 +11,10 @@ from sqlalchemy import select
 from service.app import create_app
 from tests.support.flows import offered_handover
 from workflows.clock import BERLIN
-from workflows.worker import run_once
 from workflows.store.annual import AnnualCase
 from workflows.store.conferences import ConferenceCase
 from workflows.store.history import HistoryEvent
+from workflows.worker import run_once
 
 
 def test_two_workers_at_once_open_each_request_once_and_fire_each_timer_once(kf, settings, clock):

@@ -8,13 +8,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor
-from workflows.annual.requests import enabled_requests, schedule
 from workflows.annual.figures import agreements_of
+from workflows.annual.requests import enabled_requests, schedule
+from workflows.people.access import Actor
 from workflows.store.annual import AnnualCase
+from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import current_definition
 from workflows.store.organisation import Agency, OrgUnit, org_units_for_role
-from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import NO_DUE_DATE, HumanTask, HumanTaskGroup
 from workflows.store.users import User
 

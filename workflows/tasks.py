@@ -13,18 +13,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
 from workflows.annual.requests import record_figures
+from workflows.bodies.invitations import send_invitations, sends_invitations
 from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
-from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
+from workflows.cases.instances import close_task, load_workflow, save_workflow
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
-from workflows.cases.instances import close_task, load_workflow, save_workflow
-from workflows.bodies.invitations import send_invitations, sends_invitations
-from workflows.store.history import record
+from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.history import record
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, groups_of_task
 from workflows.store.users import User, members_of
 

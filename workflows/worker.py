@@ -14,17 +14,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from workflows.agreements.termination import end_terminated_agreements
 from workflows.agreements.versions import activate_due_versions
 from workflows.annual.requests import open_annual_cases
 from workflows.bodies.conferences import open_conference_cases
-from workflows.engine import runtime
 from workflows.cases.instances import load_workflow, save_workflow
+from workflows.cases.retention import delete_expired
+from workflows.engine import runtime
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
-from workflows.cases.retention import delete_expired
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.agreements.termination import end_terminated_agreements
 
 log = logging.getLogger(__name__)
 BATCH = 100

@@ -10,8 +10,8 @@ if str(ROOT) not in sys.path:
 
 from service.app import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
-from workflows.people.accounts import load_all_demo_users  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
+from workflows.people.accounts import load_all_demo_users  # noqa: E402
 from workflows.schema import upgrade  # noqa: E402
 from workflows.store.db import Database  # noqa: E402
 

@@ -5,14 +5,14 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, url_for
 
+from service.api.openapi import OPENAPI
 from service.runtime import koopflow
 from service.web.auth import csrf
-from service.api.openapi import OPENAPI
-from workflows.people.accounts import actor_for_token
+from workflows.cases.inbox import inbox_page
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, ValidationFailed
-from workflows.cases.inbox import inbox_page
+from workflows.people.accounts import actor_for_token
 from workflows.tasks import claim_task, complete_task, task_view
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -123,9 +123,9 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     import signal
     import threading
 
-    from service.web import log_privacy
     from service.app import create_app
     from service.mail.smtp_out import smtp_transport
+    from service.web import log_privacy
     from workflows.worker import run_forever, run_once
 
     if at is not None and not once:

@@ -76,7 +76,6 @@ def delivery(due: date, agreement_id: str | None, rule: str | None,
         raise click.UsageError("Genau eine der Optionen --agreement oder --rule angeben.")
     if agreement_id is not None:
         from workflows.agreements.files import load_agreement  # written elsewhere; imported lazily
-
         from workflows.errors import KoopflowError
 
         try:

@@ -14,10 +14,10 @@ from email.utils import parseaddr
 
 from service.mail.approval_links import TokenExpired, TokenInvalid, read_token, token_from_address
 from workflows.cases.approvals import Decision
-from workflows.people.audit_log import Access, record_access
+from workflows.cases.reply_parsing import decision_of, is_automatic
 from workflows.decisions import approver_address, decide, look_up, reply_unclear
 from workflows.errors import NotFound
-from workflows.cases.reply_parsing import decision_of, is_automatic
+from workflows.people.audit_log import Access, record_access
 
 log = logging.getLogger(__name__)
 

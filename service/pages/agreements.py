@@ -6,8 +6,8 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from workflows.agreements.view import my_agreements, version_text, versions
 from workflows.agreements.amendment import diff_lines
+from workflows.agreements.view import my_agreements, version_text, versions
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 

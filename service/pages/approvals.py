@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from service.runtime import koopflow
-from service.parts.panels import task_panel
 from service.mail.approval_links import TokenExpired, TokenInvalid, read_token
+from service.parts.panels import task_panel
+from service.runtime import koopflow
 from workflows.cases.approvals import Decision
 from workflows.decisions import decide, look_up
 from workflows.errors import NotFound

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from service.parts.record import case_record
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.parts.record import case_record
 from workflows.agreements.view import agreement_status, my_agreements
+from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view, cases_of
-from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
+from service.parts.charts import bar_chart
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.parts.charts import bar_chart
 from workflows.annual.figures import figure_series, figures_csv
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")

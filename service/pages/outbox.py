@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 
+from service.mail.smtp_out import rendered
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from service.mail.smtp_out import rendered
 from workflows.mail.compose import with_base_url
 from workflows.mail.outbox import outbox_mail, outbox_page
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from service.runtime import koopflow
-from service.web.auth import current_actor
 from service.parts.panels import task_panel
 from service.parts.record import case_record
-from workflows.agreements.view import agreement_status
 from service.parts.uploads import read_uploads
+from service.runtime import koopflow
+from service.web.auth import current_actor
+from workflows.agreements.view import agreement_status
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values

@@ -17,8 +17,8 @@ from flask import Flask, request
 
 from service.web.errors import error_response
 from workflows.cases.documents import StoredUpload, UploadRefused, file_fields, store_upload
-from workflows.forms.validation import in_form_order
 from workflows.forms.fields import form_fields
+from workflows.forms.validation import in_form_order
 
 UPLOAD_ENDPOINT = "tasks.complete"
 ROOM_FOR_FIELDS = 2 * 2**20

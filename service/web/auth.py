@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from service.runtime import koopflow
 from workflows.people.access import Actor
 from workflows.people.accounts import actor_by_id
-from service.runtime import koopflow
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from tests.support.pages import inbox_tasks, text_of
 from workflows.clock import BERLIN
-from workflows.worker import run_once
 from workflows.store.cases import Case
+from workflows.worker import run_once
 
 
 def worker_round(kf, day: str, hour: int = 8):

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.support.handover import PREPARE_JSON
-from workflows.people.access import Actor
 from workflows.cases.starting import start_case
+from workflows.people.access import Actor
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import user_by_username
 from workflows.tasks import complete_task

@@ -13,13 +13,13 @@ from datetime import date, datetime
 import yaml
 from sqlalchemy import select
 
-from workflows.agreements.versions import activate, data_hash, next_number
 from workflows.agreements.files import check_agreement_data, json_ready, shared_org_units
+from workflows.agreements.versions import activate, data_hash, next_number
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
 from workflows.store.agreement_versions import FROM_AMENDMENT, AgreementVersion, pending_version
-from workflows.store.history import record
 from workflows.store.cases import Case
+from workflows.store.history import record
 from workflows.store.organisation import ACTIVE, TERMINATED, Agency, Agreement, OrgUnit
 from workflows.store.users import Membership, User
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor, require_admin
 from workflows.errors import NotFound
-from workflows.store.history import record
+from workflows.people.access import Actor, require_admin
 from workflows.store.contacts import CONTACT_GROUPS, Contact, contacts_of
+from workflows.store.history import record
 from workflows.store.organisation import Agreement
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

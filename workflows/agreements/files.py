@@ -17,9 +17,9 @@ from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
 from workflows.agreements.contacts import seed_contacts
+from workflows.agreements.versions import seed_from_file
 from workflows.errors import DefinitionError
 from workflows.paths import AGREEMENTS_DIR
-from workflows.agreements.versions import seed_from_file
 from workflows.store.organisation import ACTIVE, Agreement
 
 _SCHEMA = json.loads((Path(__file__).parent / "agreement.schema.json").read_text())

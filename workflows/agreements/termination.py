@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from workflows.clock import berlin_date
+from workflows.errors import ValidationFailed
 from workflows.legal_dates import TerminationDates, earliest_termination, termination_end_date
 from workflows.processes.diagram_functions import at_day_start
-from workflows.errors import ValidationFailed
-from workflows.store.history import record
 from workflows.store.cases import Case
+from workflows.store.history import record
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, status_label
 
 log = logging.getLogger(__name__)

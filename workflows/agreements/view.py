@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor
 from workflows.agreements.amendment import as_text, diff_text
-from workflows.errors import NotFound
 from workflows.agreements.partner_roles import partner_of_units
+from workflows.errors import NotFound
+from workflows.people.access import Actor
 from workflows.store.agreement_versions import FROM_FILE, AgreementVersion, version_of, versions_of
 from workflows.store.organisation import ACTIVE, ENDED, Agreement, no_new_cases_message, status_label
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor
 from workflows.annual.requests import enabled_requests
+from workflows.people.access import Actor
 from workflows.store.annual import figures_by_year
 from workflows.store.organisation import Agreement, AgreementRole
 

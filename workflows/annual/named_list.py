@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor, case_for
 from workflows.cases.starting import Started, begin_case, require_starter
 from workflows.errors import Conflict, NotFound
-from workflows.store.history import HistoryEvent, record
+from workflows.people.access import Actor, case_for
 from workflows.store.cases import Case
+from workflows.store.history import HistoryEvent, record
 
 LIST_PROCESS = "annual_named_list"
 LIST_FORM = "annual_named_list.schema.json"

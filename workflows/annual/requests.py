@@ -13,9 +13,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from workflows.cases.scheduled import open_once
 from workflows.legal_dates import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.processes.diagram_functions import at_workday_start
-from workflows.cases.scheduled import open_once
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
 from workflows.store.organisation import in_force
 

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from workflows.legal_dates import add_working_days, annual_due_date
-from workflows.processes.diagram_functions import at_workday_start
 from workflows.agreements.partner_roles import narrowed_roles, partner_of_units
 from workflows.cases.scheduled import open_once
+from workflows.legal_dates import add_working_days, annual_due_date
+from workflows.processes.diagram_functions import at_workday_start
 from workflows.store.conferences import ConferenceCase
 from workflows.store.organisation import in_force
 

@@ -16,9 +16,9 @@ from icalendar import Calendar, Event
 
 from workflows.clock import BERLIN
 from workflows.mail.compose import MESSAGE_ID_DOMAIN, enqueue, enqueue_external
-from workflows.store.history import record
 from workflows.store.cases import Case
 from workflows.store.contacts import contacts_of
+from workflows.store.history import record
 from workflows.store.organisation import Agreement
 from workflows.store.users import members_of
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from workflows.agreements.partner_roles import signs_for, units_for_role
+from workflows.agreements.versions import data_of_case
 from workflows.errors import NotFound
 from workflows.mail.compose import enqueue
 from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, ApprovalRequest, requests_of_task
-from workflows.store.history import record
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.agreements.versions import data_of_case
-from workflows.agreements.partner_roles import signs_for, units_for_role
+from workflows.store.history import record
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User, members_of, user_by_username
 

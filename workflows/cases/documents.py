@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workflows.people.access import Actor, case_for
 from workflows.errors import KoopflowError, NotFound
 from workflows.forms.fields import DEFAULT_MAX_BYTES, Field, form_fields, megabytes
-from workflows.store.history import record
+from workflows.people.access import Actor, case_for
 from workflows.store.documents import Document
+from workflows.store.history import record
 
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -11,17 +11,17 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from workflows.clock import berlin_date
-from workflows.legal_dates import add_working_days
-from workflows.processes.diagram_functions import functions_for
+from workflows.agreements.partner_roles import units_for_role
+from workflows.agreements.versions import data_of_case
 from workflows.cases.approvals import is_approval, open_requests
+from workflows.clock import berlin_date
 from workflows.engine import runtime
+from workflows.legal_dates import add_working_days
 from workflows.mail.notifications import notice_raised, task_created
-from workflows.store.history import record
+from workflows.processes.diagram_functions import functions_for
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.agreements.versions import data_of_case
-from workflows.agreements.partner_roles import units_for_role
+from workflows.store.history import record
 from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
 

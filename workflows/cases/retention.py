@@ -16,13 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from workflows.clock import BERLIN, berlin_date
 from workflows.cases.documents import STORAGE_KEY
+from workflows.clock import BERLIN, berlin_date
 from workflows.store.approvals import forget_comments
-from workflows.store.history import forget_details
 from workflows.store.audit_log import append
 from workflows.store.cases import Case, closed_before
 from workflows.store.documents import documents_of_case, storage_keys_in_use
+from workflows.store.history import forget_details
 from workflows.store.organisation import Agreement
 
 DELETED_KIND = "retention.deleted"

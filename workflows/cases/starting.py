@@ -1,27 +1,24 @@
 """Starting cases: who may start which process under which agreement, and beginning one."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.people.access import Actor, case_for
+from workflows.agreements.partner_roles import lead_side, narrowed_roles, starter_partner
+from workflows.agreements.termination import refusal_to_start
+from workflows.cases.instances import diagram_functions, save_workflow
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import AgreementNotActive, Forbidden, NotFound
-from workflows.cases.instances import diagram_functions, save_workflow
-from workflows.agreements.partner_roles import lead_side, narrowed_roles, starter_partner
-from workflows.store.annual import figures_of_case
+from workflows.people.access import Actor
 from workflows.store.case_roles import set_case_roles
-from workflows.store.history import HistoryEvent, history_of, record
 from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
-from workflows.store.documents import Document, documents_of_case
-from workflows.agreements.termination import refusal_to_start
+from workflows.store.history import record
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
-from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
-from workflows.store.users import User
+from workflows.store.tasks import HumanTask, groups_of_task
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor, case_for
 from workflows.store.annual import figures_of_case
-from workflows.store.history import HistoryEvent, history_of
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document, documents_of_case
+from workflows.store.history import HistoryEvent, history_of
 from workflows.store.organisation import Agreement
 from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
 from workflows.store.users import User

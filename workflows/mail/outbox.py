@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor, require_admin
 from workflows.errors import NotFound
+from workflows.people.access import Actor, require_admin
 from workflows.store.outbox import OutboxMail
 
 PAGE = 50

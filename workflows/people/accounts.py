@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from workflows.people.access import Actor
 from workflows.errors import NotFound
+from workflows.people.access import Actor
 from workflows.store.organisation import Agency, OrgUnit
 from workflows.store.users import ApiToken, Membership, User, user_by_username
 

@@ -7,6 +7,7 @@ number and the object by kind and id — never a person or a value that was ente
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from workflows.people.access import Actor, require_admin

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workflows.people.access import Actor
 from workflows.errors import Forbidden
+from workflows.people.access import Actor
 from workflows.store.organisation import OrgUnit
 from workflows.store.users import Membership, User, user_by_username
 

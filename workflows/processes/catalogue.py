@@ -11,12 +11,12 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy import func, select
 
-from workflows.people.access import Actor, case_for
 from workflows.engine import runtime
 from workflows.engine.parsing import FORM_PROPERTY, NS, UI_PROPERTY
 from workflows.engine.states import ElementState, element_states
 from workflows.errors import NotFound
 from workflows.forms import form_fields
+from workflows.people.access import Actor, case_for
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agreement

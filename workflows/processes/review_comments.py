@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from workflows.people.access import Actor
 from workflows.errors import NotFound, ValidationFailed
+from workflows.people.access import Actor
 from workflows.store.comments import ReviewComment
 from workflows.store.users import User
 

@@ -2,7 +2,6 @@
 from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
-from workflows.store.history import HistoryEvent
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.case_roles import CaseRole
 from workflows.store.cases import Case, CaseNumberCounter
@@ -12,9 +11,10 @@ from workflows.store.contacts import Contact
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
+from workflows.store.history import HistoryEvent
 from workflows.store.logins import LoginFailure
-from workflows.store.outbox import OutboxMail
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
+from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 09:09:33.405506
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
+from alembic import op
 
+import workflows.store.db
 
 revision = '0001'
 down_revision = None

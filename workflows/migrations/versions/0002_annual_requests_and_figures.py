@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 09:21:35.993482
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
+from alembic import op
 
+import workflows.store.db
 
 revision = '0002'
 down_revision = '0001'

@@ -4,10 +4,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24 09:25:58.040741
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

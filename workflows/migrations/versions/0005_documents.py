@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-24 09:43:49.551136
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
+from alembic import op
 
+import workflows.store.db
 
 revision = '0005'
 down_revision = '0004'

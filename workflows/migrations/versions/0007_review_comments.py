@@ -4,10 +4,10 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24 10:44:24.209905
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
+from alembic import op
 
+import workflows.store.db
 
 revision = '0007'
 down_revision = '0006'

@@ -4,10 +4,10 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-24 11:31:17.539116
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
+from alembic import op
 
+import workflows.store.db
 
 revision = '0008'
 down_revision = '0007'

@@ -4,10 +4,10 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-24 11:29:40.346194
 """
-from alembic import op
 import sqlalchemy as sa
-from workflows.store.db import UtcDateTime
+from alembic import op
 
+from workflows.store.db import UtcDateTime
 
 revision = '0009'
 down_revision = '0008'

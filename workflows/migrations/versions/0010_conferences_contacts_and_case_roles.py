@@ -4,10 +4,10 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-24 11:30:12.061941
 """
-from alembic import op
 import sqlalchemy as sa
-import workflows.store.db
+from alembic import op
 
+import workflows.store.db
 
 revision = '0010'
 down_revision = '0009'
