@@ -1,1 +1,4 @@
-"""The only package that talks to SpiffWorkflow: parsing diagrams and running instances."""
+"""The only package that talks to SpiffWorkflow: parsing diagrams and running instances.
+
+May import: `clock`, `errors` and SpiffWorkflow; no context package, no `store`.
+"""

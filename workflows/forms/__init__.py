@@ -14,8 +14,10 @@ before check_form the route asks whether one was pressed (see arrays.py):
     if form_action(request.form):
         re-render with values=apply_form_action(schema, ui, request.form), no errors
 
-Templates: forms/form_fields.html (macro form_fields(fields, values, errors)) and
-forms/error_summary.html (macro error_summary(errors)).
+Templates: parts/forms/form_fields.html (macro form_fields(fields, values, errors)) and
+parts/forms/error_summary.html (macro error_summary(errors)).
+
+May import: nothing of ours (jsonschema only).
 """
 
 from __future__ import annotations
