@@ -41,7 +41,7 @@ from workflows.clock import BERLIN, FixedClock
 from workflows.store.annual import AnnualCase
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.history import HistoryEvent
-from workflows.store.tasks import OPEN, HumanTask, groups_of_task
+from workflows.store.tasks import OPEN, HumanTask, org_units_of_task
 from workflows.store.users import members_of
 from workflows.tasks import complete_task
 
@@ -102,7 +102,7 @@ def late_cases(kf, today) -> set[int]:
 def complete_open_annual_tasks(kf, keep_waiting: set[int]) -> int:
     """Complete every open task of the annual cases (not those in ``keep_waiting``) as one of its group."""
     with kf.db.transaction() as session:
-        tasks = [(t.id, t.bpmn_id, t.case_id, members_of(session, groups_of_task(session, t.id))[0].username)
+        tasks = [(t.id, t.bpmn_id, t.case_id, members_of(session, org_units_of_task(session, t.id))[0].username)
                  for t in session.scalars(select(HumanTask).join(AnnualCase, AnnualCase.case_id == HumanTask.case_id)
                                           .where(HumanTask.state == OPEN).order_by(HumanTask.id))]
     done = 0

@@ -333,3 +333,15 @@ def test_api_responses_are_never_cached_and_bearer_is_case_insensitive(app, kf, 
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_task_names_the_org_units_it_waits_in_and_keeps_the_old_field_inboxes(as_api):
+    lk = as_api("lk.sozialamt")
+    started = lk.call("POST", "/api/v1/cases", HANDOVER, status=201).get_json()
+    lk.complete(started["task_id"], PREPARE_JSON)
+
+    lwv = as_api("lwv.fachdienst")
+    review = lwv.get(f"/api/v1/tasks/{lwv.task_in_inbox(REVIEW, started['case_number'])}")
+
+    assert review["org_units"] == ["lwv-fachdienst-lk-giessen"]
+    assert review["inboxes"] == review["org_units"]  # the v1 name, until a v2

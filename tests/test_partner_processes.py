@@ -12,7 +12,7 @@ from tests.support.handover import PERSON
 from workflows.cases.starting import start_case
 from workflows.errors import NotFound, ValidationFailed
 from workflows.store.cases import COMPLETED, Case
-from workflows.store.tasks import HumanTask, groups_of_task
+from workflows.store.tasks import HumanTask, org_units_of_task
 from workflows.tasks import complete_task
 
 CARE = {"person": PERSON, "care_grade": 4,
@@ -22,7 +22,7 @@ CARE = {"person": PERSON, "care_grade": 4,
 
 def inbox_of(kf, case_id: int, bpmn_id: str) -> list[str]:
     with kf.db.transaction() as session:
-        return groups_of_task(session, open_task(kf, case_id, bpmn_id))
+        return org_units_of_task(session, open_task(kf, case_id, bpmn_id))
 
 
 def do(kf, username: str, case_id: int, bpmn_id: str, data: dict) -> None:

@@ -25,7 +25,7 @@ from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.history import record
-from workflows.store.tasks import COMPLETED, OPEN, HumanTask, groups_of_task
+from workflows.store.tasks import COMPLETED, OPEN, HumanTask, org_units_of_task
 from workflows.store.users import User, members_of
 
 ALREADY_DONE = "Diese Aufgabe wurde inzwischen von jemand anderem erledigt. Ihre Eingaben wurden nicht gespeichert."
@@ -53,7 +53,7 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         definition = session.get(ProcessDefinition, case.definition_id)
         schema, ui = form_of(definition, task)
         assignee = session.get(User, task.assignee_id) if task.assignee_id else None
-        groups = groups_of_task(session, task.id)
+        groups = org_units_of_task(session, task.id)
         colleagues = [(u.username, u.display_name) for u in members_of(session, groups)]
         prefill = _prefill(session, case, definition, task, schema)
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
@@ -199,7 +199,7 @@ def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: st
         _require_open(task)
         require_lead_or_assignee(session, actor, task)
         colleague = session.query(User).filter(User.username == colleague_username, User.active).one_or_none()
-        groups = set(groups_of_task(session, task.id))
+        groups = set(org_units_of_task(session, task.id))
         if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
             raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
         task.assignee_id = colleague.id

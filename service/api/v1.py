@@ -132,6 +132,8 @@ def complete(task_id: int):
     return jsonify({"id": task_id, "state": "completed", "case_id": case.id, "case_status": case.status})
 
 
-def _task_summary(task, groups: list[str]) -> dict:
+def _task_summary(task, org_units: list[str]) -> dict:
+    """``inboxes`` is the old name of ``org_units``, kept for clients of v1 until a v2."""
     return {"id": task.id, "name": task.name, "task": task.bpmn_id, "state": task.state,
-            "due_on": task.due_on.isoformat() if task.due_on else None, "inboxes": groups}
+            "due_on": task.due_on.isoformat() if task.due_on else None, "org_units": org_units,
+            "inboxes": org_units}

@@ -18,7 +18,7 @@ from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.history import record
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
-from workflows.store.tasks import HumanTask, groups_of_task
+from workflows.store.tasks import HumanTask, org_units_of_task
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, dat
         if narrowed:  # a process that runs in either direction: its diagram may ask which side leads
             data = {**(data or {}), "lead_side": lead_side(agreement.data, lead)}
         case, created = begin_case(session, clock, agreement, definition, actor.user_id, data, narrowed, lead)
-        mine = [t for t in created if actor.org_unit_ids.intersection(groups_of_task(session, t.id))]
+        mine = [t for t in created if actor.org_unit_ids.intersection(org_units_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id
         return Started(case.id, case.case_number, mine[0].id if mine else None)

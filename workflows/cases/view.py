@@ -13,7 +13,7 @@ from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document, documents_of_case
 from workflows.store.history import HistoryEvent, history_of
 from workflows.store.organisation import Agreement
-from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, groups_of_task, open_tasks_of_case
+from workflows.store.tasks import HumanTask, case_ids_seen_by_org_units, open_tasks_of_case, org_units_of_task
 from workflows.store.users import User
 
 
@@ -34,7 +34,7 @@ def case_view(db, actor: Actor, case_id: int) -> CaseView:
         case = case_for(session, actor, case_id)
         definition = session.get(ProcessDefinition, case.definition_id)
         agreement = session.get(Agreement, case.agreement_id)
-        open_tasks = [(t, groups_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
+        open_tasks = [(t, org_units_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
         events = history_of(session, case.id)
         documents = documents_of_case(session, case.id)
         names = display_names(session, {e.actor_id for e in events if e.actor_id}

@@ -16,7 +16,7 @@ from workflows.store.approvals import requests_of_task
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agency, OrgUnit
-from workflows.store.tasks import OPEN, HumanTask, groups_of_task
+from workflows.store.tasks import OPEN, HumanTask, org_units_of_task
 from workflows.store.users import User, members_of
 
 IMMEDIATE = "immediate"
@@ -36,7 +36,7 @@ def _mail_new_tasks(session: Session) -> None:
         if task.assignee_id is not None:
             recipients = [] if task.assignee_id == actor_id else [session.get(User, task.assignee_id)]
         else:
-            groups = groups_of_task(session, task.id)
+            groups = org_units_of_task(session, task.id)
             recipients = [u for u in members_of(session, groups) if u.id != actor_id and u.mail_preference == IMMEDIATE]
         mail_task(session, now, task, recipients, assigned=task.assignee_id is not None, groups=groups)
 
@@ -48,7 +48,7 @@ def mail_task(session: Session, now, task: HumanTask, users: list[User], assigne
     if not users:
         return
     case = session.get(Case, task.case_id)
-    groups = groups_of_task(session, task.id) if groups is None else groups
+    groups = org_units_of_task(session, task.id) if groups is None else groups
     inbox = ", ".join(session.get(OrgUnit, g).name for g in groups)
     agency = session.get(Agency, task.agency_id).short_name if task.agency_id else ""
     context = {"assigned": assigned, "inbox": inbox, "task_name": task.name, "case_number": case.case_number,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflows.errors import Forbidden, NotFound
 from workflows.store.cases import Case
-from workflows.store.tasks import HumanTask, groups_of_task, org_unit_took_part
+from workflows.store.tasks import HumanTask, org_unit_took_part, org_units_of_task
 from workflows.store.users import User
 
 
@@ -72,12 +72,12 @@ def task_for(session: Session, actor: Actor, task_id: int) -> HumanTask:
 def may_work_on(session: Session, actor: Actor, task: HumanTask) -> bool:
     if task.assignee_id == actor.user_id:
         return True
-    return bool(actor.org_unit_ids.intersection(groups_of_task(session, task.id)))
+    return bool(actor.org_unit_ids.intersection(org_units_of_task(session, task.id)))
 
 
 def require_lead_or_assignee(session: Session, actor: Actor, task: HumanTask) -> None:
     if task.assignee_id == actor.user_id:
         return
-    if actor.lead_org_unit_ids.intersection(groups_of_task(session, task.id)):
+    if actor.lead_org_unit_ids.intersection(org_units_of_task(session, task.id)):
         return
     raise Forbidden("Nur die bearbeitende Person oder die Leitung der Gruppe kann diese Aufgabe abgeben.")

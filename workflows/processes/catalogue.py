@@ -20,7 +20,7 @@ from workflows.people.access import Actor, case_for
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agreement
-from workflows.store.tasks import OPEN, HumanTask, groups_of_task, open_tasks_of_case
+from workflows.store.tasks import OPEN, HumanTask, open_tasks_of_case, org_units_of_task
 
 TYPE_LABELS = {
     "startEvent": "Startereignis",
@@ -161,7 +161,7 @@ def case_diagram(db, actor: Actor, case_id: int) -> CaseDiagram:
         elements = elements_of(definition)
         for element in elements:
             element.state = states.get(element.id)
-        open_tasks = [(t, groups_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
+        open_tasks = [(t, org_units_of_task(session, t.id)) for t in open_tasks_of_case(session, case.id)]
         return CaseDiagram(case, definition, elements, open_tasks)
 
 

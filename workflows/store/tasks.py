@@ -53,7 +53,7 @@ class HumanTaskGroup(Base):
     due_sort: Mapped[date] = mapped_column(Date)
 
 
-def groups_of_task(session: Session, task_id: int) -> list[str]:
+def org_units_of_task(session: Session, task_id: int) -> list[str]:
     return list(
         session.scalars(
             select(HumanTaskGroup.org_unit_id)
