@@ -8,6 +8,7 @@ in no floor fails too: a new module goes into the context it belongs to (docs/ar
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,3 +164,19 @@ def test_the_checks_catch_a_flask_import_an_upward_import_and_a_module_in_no_flo
         "workflows/helpers.py: 'helpers' is in no floor of the table in tests/test_layers.py",
         "workflows/people/accounts.py:2: people (floor 3) imports workflows.cases.inbox.inbox (cases, floor 6)",
     ]
+
+
+def documented_floors(heading: str) -> list[tuple[str, ...]]:
+    """The floor table under ``heading`` in docs/architecture.md: the names in its second column."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|") for line in section.splitlines() if re.match(r"\| \d+ \|", line)]
+    return [tuple(re.findall(r"`([a-z_]+)/?`", row[2])) for row in rows]
+
+
+def test_the_floor_tables_in_docs_architecture_are_the_ones_enforced_here():
+    def without_init(floors):
+        return [tuple(name for name in floor if name != "__init__") for floor in floors]
+
+    assert documented_floors("workflows/") == without_init(WORKFLOWS_FLOORS)
+    assert without_init(documented_floors("service/")) == without_init(SERVICE_FLOORS)
