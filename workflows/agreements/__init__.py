@@ -5,5 +5,6 @@ agreement versions (Fassungen) and which one is in effect, the agreement page's 
 Anpassung (amendment) and Kündigung (termination), what completing a task does to the
 agreement (effects), the partner roles narrowed per case, and the contacts directory.
 
-May import: floor 0, `people`, `processes`.
+May import: the ground and store floors (`clock`, `errors`, `paths`, `legal_dates`, `store`,
+`engine`, `forms`), `people`, `processes`.
 """

@@ -4,5 +4,6 @@ Holds the requests' calendar (when each opens, its due date and reminders), the 
 they deliver (Kennzahlen, year over year), and the handover started from a row of a
 delivered § 8 b named list.
 
-May import: floor 0, `people`, `processes`, `agreements`, `mail`, `cases`.
+May import: the ground and store floors (`clock`, `errors`, `paths`, `legal_dates`, `store`,
+`engine`, `forms`), `people`, `processes`, `agreements`, `mail`, `cases`.
 """

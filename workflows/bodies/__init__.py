@@ -4,5 +4,6 @@ conferences (Anlage 2) and the Qualitätszirkel (§ 6).
 Holds their calendar (meetings per year, whose turn it is to manage) and the invitations
 with an .ics entry to members and external contacts.
 
-May import: floor 0, `people`, `processes`, `agreements`, `mail`, `cases`.
+May import: the ground and store floors (`clock`, `errors`, `paths`, `legal_dates`, `store`,
+`engine`, `forms`), `people`, `processes`, `agreements`, `mail`, `cases`.
 """

@@ -5,5 +5,6 @@ rows after each command), the Posteingang queries, uploaded documents, approvals
 reading mailed replies to them, retention (deleting personal data of long-closed cases),
 and opening a case the calendar asks for at most once (scheduled cases).
 
-May import: floor 0, `people`, `processes`, `agreements`, `mail`.
+May import: the ground and store floors (`clock`, `errors`, `paths`, `legal_dates`, `store`,
+`engine`, `forms`), `people`, `processes`, `agreements`, `mail`.
 """

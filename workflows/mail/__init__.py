@@ -4,5 +4,6 @@ Holds composing mails from ``templates/`` (no personal data in a body), the noti
 of new tasks and notices, the daily digest, sending the outbox with back-off, and the
 queries of the Postausgang page.
 
-May import: floor 0, `people`, `processes`.
+May import: the ground and store floors (`clock`, `errors`, `paths`, `legal_dates`, `store`,
+`engine`, `forms`), `people`, `processes`.
 """

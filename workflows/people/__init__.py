@@ -4,5 +4,5 @@ Holds accounts (local argon2 logins, API tokens, demo users), OIDC accounts, the
 guard (lockout after repeated failures), access (who may see a case and work on a task)
 and the audit log (Protokoll: who read or changed what, when, from where).
 
-May import: floor 0 only (`store`, `errors`, `clock`).
+May import: the ground and store floors only (`clock`, `errors`, `store`).
 """

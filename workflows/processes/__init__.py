@@ -5,6 +5,6 @@ hash), the Prozesse catalogue (definitions, versions, elements, cases per versio
 comparing and diffing two versions, review comments on elements, and the functions a
 diagram may call.
 
-May import: floor 0 (`store`, `engine`, `forms`, `clock`, `errors`, `legal_dates`) and
-`people`.
+May import: the ground and store floors (`clock`, `errors`, `legal_dates`, `store`,
+`engine`, `forms`) and `people`.
 """
