@@ -1,4 +1,5 @@
-"""Reading a BPMN file: what it defines, its lanes, its user tasks and their forms.
+"""Reading a BPMN file: what it defines, its lanes, its user tasks and their forms, and the
+extension properties any other element carries (e.g. ``notify`` on an event).
 
 We read the XML ourselves (lxml) for what SpiffWorkflow does not keep - lane ids, which are
 our role keys - and let SpiffWorkflow's parser build the executable spec.
@@ -35,6 +36,16 @@ class UserTaskInfo:
 
 
 @dataclass
+class ElementProperties:
+    """The extension properties of an element that is not a human task (an event, a gateway …)."""
+
+    id: str
+    name: str
+    tag: str  # BPMN element kind without namespace, e.g. intermediateThrowEvent
+    properties: dict[str, str]
+
+
+@dataclass
 class DiagramInfo:
     """What a BPMN file says, before anything runs."""
 
@@ -44,6 +55,7 @@ class DiagramInfo:
     lanes: dict[str, str]  # flow node id -> lane id (role)
     lane_names: dict[str, str]  # lane id -> label
     user_tasks: list[UserTaskInfo]
+    other_properties: list[ElementProperties] = field(default_factory=list)
 
 
 def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
@@ -67,14 +79,26 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
                 raise DefinitionError(f"{filename}, Lane {lane.get('id')}: leerer flowNodeRef")
             lanes[ref.text.strip()] = lane.get("id")
     tasks = [_user_task(node, lanes) for tag in HUMAN_TASK_TAGS for node in root.iterfind(f".//bpmn:{tag}", NS)]
-    return DiagramInfo(key, name, filename, lanes, lane_names, tasks)
+    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, _other_properties(root))
 
 
-def _user_task(node, lanes: dict[str, str]) -> UserTaskInfo:
-    props = {
+def _properties(node) -> dict[str, str]:
+    return {
         p.get("name"): p.get("value")
         for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
     }
+
+
+def _other_properties(root) -> list[ElementProperties]:
+    human = {f"{{{NS['bpmn']}}}{tag}" for tag in HUMAN_TASK_TAGS}
+    nodes = [p.getparent().getparent() for p in root.iterfind(".//bpmn:extensionElements/spiffworkflow:properties", NS)]
+    return [ElementProperties(node.get("id"), node.get("name") or node.get("id"), etree.QName(node).localname,
+                              _properties(node))
+            for node in nodes if node.tag not in human]
+
+
+def _user_task(node, lanes: dict[str, str]) -> UserTaskInfo:
+    props = _properties(node)
     doc = node.find("bpmn:documentation", NS)
     return UserTaskInfo(
         id=node.get("id"),

@@ -1,10 +1,10 @@
 """Process definitions: the BPMN files in bpmn/ and their forms in forms/.
 
-At start-up every file is read and checked - broken XML, a user task without a form, a
-form that is not valid JSON Schema, a lane whose role an agreement does not map - and each
-error names the file and the element. Each definition is registered as a *version* keyed
-by the hash of its diagram and forms: a case keeps the version it started on, a changed
-diagram becomes a new version, never a silent swap.
+At start-up every file is read and checked - broken XML, a property the catalogue does not
+know (properties.py), a user task without a form, a form that is not valid JSON Schema, a lane
+whose role an agreement does not map - and each error names the file and the element. Each
+definition is registered as a *version* keyed by the hash of its diagram and forms: a case
+keeps the version it started on, a changed diagram becomes a new version, never a silent swap.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
 from workflows.errors import DefinitionError
+from workflows.processes.properties import FORM, check_properties
 from workflows.store.definitions import ProcessDefinition
 
 
@@ -51,11 +52,12 @@ def load_definitions(bpmn_dir: Path, forms_dir: Path) -> dict[str, Definition]:
 def load_definition(path: Path, forms_dir: Path) -> Definition:
     xml = path.read_bytes()
     info = read_diagram(xml, path.name)
+    check_properties(info)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
         where = f"{path.name}, Element {task.id}"
         if not task.form:
-            raise DefinitionError(f"{where}: Benutzeraufgabe ohne Formular (formJsonSchemaFilename)")
+            raise DefinitionError(f"{where}: Benutzeraufgabe ohne Formular ({FORM.name})")
         if task.lane is None:
             raise DefinitionError(f"{where}: Benutzeraufgabe liegt in keiner Lane")
         forms[task.form] = _read_form(forms_dir / task.form, where, check_schema=True)
