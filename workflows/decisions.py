@@ -8,12 +8,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.cases.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
 from workflows.errors import Conflict
+from workflows.processes.properties import PANEL
 from workflows.store.approvals import PENDING, WITHDRAWN, ApprovalRequest
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User
-from workflows.tasks import ALREADY_DONE, PANEL_PROPERTY, finish_task, panel_data
+from workflows.tasks import ALREADY_DONE, finish_task, panel_data
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def look_up(db, request_id: int, nonce: str) -> Pending:
         case = session.get(Case, request.case_id)
         definition = session.get(ProcessDefinition, case.definition_id)
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
-        shows_panel = task.state == OPEN and properties.get(PANEL_PROPERTY)
+        shows_panel = task.state == OPEN and properties.get(PANEL.name)
         return Pending(request.id, request.status, task.state == OPEN, task.name, case.id, case.case_number,
                        definition.name, session.get(User, request.approver_id).display_name,
                        properties, panel_data(session, case, task) if shows_panel else {})

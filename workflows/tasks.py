@@ -22,6 +22,7 @@ from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
+from workflows.processes.properties import PANEL, PREFILL
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.history import record
@@ -57,12 +58,9 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         colleagues = [(u.username, u.display_name) for u in members_of(session, groups)]
         prefill = _prefill(session, case, definition, task, schema)
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
-        case_data = panel_data(session, case, task) if properties.get(PANEL_PROPERTY) else {}
+        case_data = panel_data(session, case, task) if properties.get(PANEL.name) else {}
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
                         colleagues, prefill, properties, case_data)
-
-
-PANEL_PROPERTY = "panel"
 
 
 def panel_data(session, case: Case, task: HumanTask) -> dict:
@@ -79,15 +77,12 @@ def task_form(db, actor: Actor, task_id: int) -> tuple[HumanTask, dict | None, d
         return (task, *form_of(session.get(ProcessDefinition, definition_id), task))
 
 
-PREFILL_PROPERTY = "prefill"
-
-
 def _prefill(session, case: Case, definition: ProcessDefinition, task: HumanTask, schema) -> dict:
     """For a task marked ``prefill``, the values its form's fields already have in the case
     (e.g. a handover started from a row of a named list). Other tasks start empty, so a
     second review round does not show the first round's answer as if it were new."""
     properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
-    if properties.get(PREFILL_PROPERTY) != "true" or task.state != OPEN or not schema:
+    if properties.get(PREFILL.name) != "true" or task.state != OPEN or not schema:
         return {}
     workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
     data = runtime.task_data(workflow, task.spiff_task_id)

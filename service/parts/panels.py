@@ -7,8 +7,7 @@ from markupsafe import Markup
 
 from workflows.agreements.amendment import DIFF, diff_lines
 from workflows.agreements.termination import preview
-
-PANEL_PROPERTY = "panel"
+from workflows.processes.properties import PANEL
 
 
 def _termination_preview(app, view) -> str:
@@ -34,5 +33,5 @@ PANELS = {"termination_preview": _termination_preview, "termination_notice": _te
 
 
 def task_panel(app, view) -> Markup | None:
-    name = view.properties.get(PANEL_PROPERTY)
+    name = view.properties.get(PANEL.name)
     return Markup(PANELS[name](app, view)) if name in PANELS else None

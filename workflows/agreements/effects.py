@@ -8,8 +8,8 @@ may refuse with field messages (ValidationFailed) and returns data the process c
 from __future__ import annotations
 
 from workflows.agreements import amendment, termination
+from workflows.processes.properties import AGREEMENT_EFFECT
 
-EFFECT_PROPERTY = "agreementEffect"
 EFFECTS = {
     "terminate": lambda s, c, case, data, actor_id: termination.terminate(s, c, case, data),
     "withdraw_termination": lambda s, c, case, data, actor_id: termination.withdraw(s, c, case, data),
@@ -20,7 +20,7 @@ EFFECTS = {
 
 def apply_effect(session, clock, case, task_info: dict, case_data: dict, answers: dict, actor_id: int | None) -> dict:
     """Run the task's effect, if it names one; returns the data to add to the answers."""
-    name = task_info.get("properties", {}).get(EFFECT_PROPERTY)
+    name = task_info.get("properties", {}).get(AGREEMENT_EFFECT.name)
     if not name:
         return {}
     return EFFECTS[name](session, clock, case, {**case_data, **answers}, actor_id)

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from workflows.cases.scheduled import open_once
 from workflows.legal_dates import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.processes.diagram_functions import at_workday_start
+from workflows.processes.properties import FIGURES
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
 from workflows.store.organisation import in_force
 
 log = logging.getLogger(__name__)
-FIGURES_PROPERTY = "figures"
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def record_figures(session, case, task_info: dict, forms: dict[str, dict], value
     A figure may come from an earlier step (e.g. computed by a script), so its label is the
     title the field has in whichever of the definition's forms asks for it.
     """
-    names = [n.strip() for n in task_info.get("properties", {}).get(FIGURES_PROPERTY, "").split(",") if n.strip()]
+    names = [n.strip() for n in task_info.get("properties", {}).get(FIGURES.name, "").split(",") if n.strip()]
     annual = annual_case_of(session, case.id) if names else None
     if annual is None:
         return

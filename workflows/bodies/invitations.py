@@ -16,20 +16,20 @@ from icalendar import Calendar, Event
 
 from workflows.clock import BERLIN
 from workflows.mail.compose import MESSAGE_ID_DOMAIN, enqueue, enqueue_external
+from workflows.processes.properties import INVITATIONS
 from workflows.store.cases import Case
 from workflows.store.contacts import contacts_of
 from workflows.store.history import record
 from workflows.store.organisation import Agreement
 from workflows.store.users import members_of
 
-INVITATIONS_PROPERTY = "invitations"
 MEETING_FIELDS = ("meeting_date", "start_time", "end_time", "location")
 DEFAULT_LENGTH = timedelta(hours=2)
 _UID_NAMESPACE = uuid.UUID("6f1c0b2e-8d0a-4f55-9a43-0c7b0b6c2a11")
 
 
 def sends_invitations(properties: dict) -> bool:
-    return properties.get(INVITATIONS_PROPERTY) == "participants"
+    return properties.get(INVITATIONS.name) == "participants"
 
 
 def conference_of(agreement: dict, key: str) -> dict:

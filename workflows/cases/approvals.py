@@ -19,6 +19,7 @@ from workflows.agreements.partner_roles import signs_for, units_for_role
 from workflows.agreements.versions import data_of_case
 from workflows.errors import NotFound
 from workflows.mail.compose import enqueue
+from workflows.processes.properties import APPROVAL, APPROVAL_QUORUM
 from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, ApprovalRequest, requests_of_task
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
@@ -26,8 +27,6 @@ from workflows.store.history import record
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User, members_of, user_by_username
 
-APPROVAL_PROPERTY = "approval"  # "role:<lane role>" or "signatories:<partner kind | lead | counterpart | all>"
-QUORUM_PROPERTY = "approvalQuorum"  # "one" (default) or "all"
 APPROVAL_URL = "{approval_url}"
 APPROVAL_REPLY_TO = "{approval_reply_to}"
 CHANNELS = {"page": "auf der Aufgabenseite", "link": "über den Link in der Mail", "reply": "per Antwort-Mail",
@@ -42,7 +41,7 @@ class Decision:
 
 
 def is_approval(properties: dict) -> bool:
-    return bool(properties.get(APPROVAL_PROPERTY))
+    return bool(properties.get(APPROVAL.name))
 
 
 def approvers(session, case: Case, spec: str) -> list[User]:
@@ -61,7 +60,7 @@ def approvers(session, case: Case, spec: str) -> list[User]:
 def open_requests(session, case: Case, task: HumanTask, properties: dict, now) -> list[ApprovalRequest]:
     """Ask every approver of a new approval task, by mail."""
     created = []
-    for user in approvers(session, case, properties[APPROVAL_PROPERTY]):
+    for user in approvers(session, case, properties[APPROVAL.name]):
         request = ApprovalRequest(task_id=task.id, case_id=case.id, approver_id=user.id, status=PENDING,
                                   nonce=secrets.token_urlsafe(24), created_at=now)
         session.add(request)
@@ -70,7 +69,7 @@ def open_requests(session, case: Case, task: HumanTask, properties: dict, now) -
                 subject=f"KoopFlow: Genehmigung erbeten – {task.name} – {case.case_number}",
                 template="approval_request", reply_to=APPROVAL_REPLY_TO, approval_request_id=request.id,
                 context={"task_name": task.name, "case_number": case.case_number, "case_id": case.id,
-                         "due_on": task.due_on, "quorum": properties.get(QUORUM_PROPERTY, "one"),
+                         "due_on": task.due_on, "quorum": properties.get(APPROVAL_QUORUM.name, "one"),
                          "approval_url": APPROVAL_URL})
         created.append(request)
     return created
@@ -109,7 +108,7 @@ def record_decision(session, request: ApprovalRequest, task: HumanTask, decision
 def _quorum(session, task: HumanTask) -> str:
     case = session.get(Case, task.case_id)
     definition = session.get(ProcessDefinition, case.definition_id)
-    return definition.user_tasks.get(task.bpmn_id, {}).get("properties", {}).get(QUORUM_PROPERTY, "one")
+    return definition.user_tasks.get(task.bpmn_id, {}).get("properties", {}).get(APPROVAL_QUORUM.name, "one")
 
 
 def confirm_by_mail(session, request: ApprovalRequest, task: HumanTask, now) -> None:

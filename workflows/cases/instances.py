@@ -19,16 +19,12 @@ from workflows.engine import runtime
 from workflows.legal_dates import add_working_days
 from workflows.mail.notifications import notice_raised, task_created
 from workflows.processes.diagram_functions import functions_for
+from workflows.processes.properties import DEADLINE, DUE_DATE
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.history import record
 from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
-
-# A user task may name a deadline key; the agreement says how many working days that is.
-DEADLINE_PROPERTY = "deadline"
-# Or it may name a process variable that holds its due date (e.g. an annual request's).
-DUE_DATE_PROPERTY = "dueDate"
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -101,9 +97,11 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
 
 
 def _due_date(session: Session, case: Case, properties: dict, now: datetime, data: dict):
-    if properties.get(DUE_DATE_PROPERTY) and data.get(properties[DUE_DATE_PROPERTY]):
-        return date.fromisoformat(data[properties[DUE_DATE_PROPERTY]])
-    key = properties.get(DEADLINE_PROPERTY)
+    """A process variable named by ``dueDate`` (e.g. an annual request's), else the working days
+    the agreement gives the ``deadline`` key the task names."""
+    if properties.get(DUE_DATE.name) and data.get(properties[DUE_DATE.name]):
+        return date.fromisoformat(data[properties[DUE_DATE.name]])
+    key = properties.get(DEADLINE.name)
     if not key:
         return None
     agreement = data_of_case(session, case)

@@ -12,11 +12,12 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from workflows.engine import runtime
-from workflows.engine.parsing import FORM_PROPERTY, NS, UI_PROPERTY
+from workflows.engine.parsing import NS
 from workflows.engine.states import ElementState, element_states
 from workflows.errors import NotFound
 from workflows.forms import form_fields
 from workflows.people.access import Actor, case_for
+from workflows.processes.properties import FORM, UI_FORM
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agreement
@@ -220,10 +221,10 @@ def _documentation(node) -> str:
 def _form_labels(node, forms: dict) -> list[str]:
     props = {p.get("name"): p.get("value")
              for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
-    schema = forms.get(props.get(FORM_PROPERTY) or "")
+    schema = forms.get(props.get(FORM.name) or "")
     if not schema:
         return []
-    return list(_labels(form_fields(schema, forms.get(props.get(UI_PROPERTY) or "")), ""))
+    return list(_labels(form_fields(schema, forms.get(props.get(UI_FORM.name) or "")), ""))
 
 
 def _labels(fields, prefix: str):
