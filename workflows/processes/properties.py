@@ -3,8 +3,9 @@
 Each name is written once, here, with what it means; the modules that act on a property read
 its name from here. The names the engine itself reads (forms, notices) stay constants in
 ``workflows.engine`` (floor 0 cannot import this package) and are taken from there. A name the
-catalogue does not know is refused at start-up (``check_properties``): a misspelt ``dedline``
-would otherwise give a task no Frist, silently. docs/diagrams.md explains each for modellers.
+catalogue does not know, or one where it does nothing, is refused at start-up
+(``check_properties``): a misspelt ``dedline`` would otherwise give a task no Frist, silently.
+docs/diagrams.md explains each for modellers.
 """
 from __future__ import annotations
 
@@ -16,11 +17,16 @@ from workflows.engine.runtime import NOTIFY_PROPERTY, NOTIFY_ROLE_PROPERTY
 from workflows.errors import DefinitionError
 
 USER_TASK = "user task"  # a bpmn:userTask (or manualTask): the human tasks of DiagramInfo.user_tasks
-ANY_ELEMENT = "any element"  # read by the engine from whatever element completes, e.g. an event
+# an element the engine runs itself, e.g. an event: runtime reads notify from those it completes,
+# never from a human task (a person completes that, outside the engine's steps)
+ENGINE_ELEMENT = "engine element"
+PLACES = {USER_TASK: "an einer Benutzeraufgabe", ENGINE_ELEMENT: "an einem Ereignis, nicht an einer Benutzeraufgabe"}
 
 
 @dataclass(frozen=True)
 class Property:
+    """One property a diagram may carry: its name, what it means, where it takes effect."""
+
     name: str
     meaning: str
     goes_on: str = USER_TASK
@@ -40,15 +46,15 @@ FIGURES = Property("figures", "comma-separated form fields kept as the year's fi
 INVITATIONS = Property("invitations", '"participants": completing the task invites the body\'s participants')
 PANEL = Property("panel", "a panel shown beside the form: termination_preview, termination_notice, amendment_diff")
 NOTIFY = Property(NOTIFY_PROPERTY, '"reminder" or "escalation": passing the element raises that notice',
-                  goes_on=ANY_ELEMENT)
+                  goes_on=ENGINE_ELEMENT)
 NOTIFY_ROLE = Property(NOTIFY_ROLE_PROPERTY, "the lane role whose org units the notice is mailed to",
-                       goes_on=ANY_ELEMENT)
+                       goes_on=ENGINE_ELEMENT)
 
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
     FORM, UI_FORM, PREFILL, DEADLINE, DUE_DATE, APPROVAL, APPROVAL_QUORUM, AGREEMENT_EFFECT, FIGURES,
     INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE)}
-ON_USER_TASKS = sorted(PROPERTIES)
-ON_OTHER_ELEMENTS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == ANY_ELEMENT)
+ON_USER_TASKS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == USER_TASK)
+ON_ENGINE_ELEMENTS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == ENGINE_ELEMENT)
 
 
 def check_properties(info: DiagramInfo) -> None:
@@ -56,7 +62,7 @@ def check_properties(info: DiagramInfo) -> None:
     for task in info.user_tasks:
         _check(info.filename, task.id, task.name, task.properties, ON_USER_TASKS)
     for element in info.other_properties:
-        _check(info.filename, element.id, element.name, element.properties, ON_OTHER_ELEMENTS)
+        _check(info.filename, element.id, element.name, element.properties, ON_ENGINE_ELEMENTS)
 
 
 def _check(filename: str, element_id: str, element_name: str, properties: dict, allowed: list[str]) -> None:
@@ -65,7 +71,7 @@ def _check(filename: str, element_id: str, element_name: str, properties: dict, 
         if name in allowed:
             continue
         if name in PROPERTIES:
-            raise DefinitionError(f'{where}: Eigenschaft "{name}" wirkt nur an einer Benutzeraufgabe')
+            raise DefinitionError(f'{where}: Eigenschaft "{name}" wirkt nur {PLACES[PROPERTIES[name].goes_on]}')
         close = get_close_matches(name or "", allowed, n=1)
         hint = f'gemeint ist wohl "{close[0]}"' if close else f"bekannt sind: {', '.join(allowed)}"
         raise DefinitionError(f'{where}: unbekannte Eigenschaft "{name}" – {hint}')
