@@ -1,7 +1,18 @@
-"""Where the data directories are when nothing else is configured: beside the packages."""
+"""Where the data directories (bpmn/, forms/, agreements/) are when nothing else is configured.
+
+In a checkout (``make run``, the tests, ``pip install -e``) they sit beside the packages, in
+PROJECT_ROOT. A wheel cannot put files beside site-packages, so pyproject.toml installs them
+as data files into ``<prefix>/share/koopflow/`` (the venv's or the system's prefix), and that
+is where they are looked for when the packages are not in a checkout (no pyproject.toml
+beside them). KOOPFLOW_BPMN_DIR, KOOPFLOW_FORMS_DIR and KOOPFLOW_AGREEMENTS_DIR override
+both (service/config.py).
+"""
+import sysconfig
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BPMN_DIR = PROJECT_ROOT / "bpmn"
-FORMS_DIR = PROJECT_ROOT / "forms"
-AGREEMENTS_DIR = PROJECT_ROOT / "agreements"
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+DATA_ROOT = PROJECT_ROOT if IN_CHECKOUT else Path(sysconfig.get_path("data")) / "share" / "koopflow"
+BPMN_DIR = DATA_ROOT / "bpmn"
+FORMS_DIR = DATA_ROOT / "forms"
+AGREEMENTS_DIR = DATA_ROOT / "agreements"
