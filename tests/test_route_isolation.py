@@ -22,8 +22,8 @@ from tests.support.handover import CONFIRM_JSON, PERSON
 from tests.support.pages import CSRF
 from tests.test_approvals import proposed_takeover
 from tests.test_named_list_handover import ROWS, delivered_list
-from workflows.agenda import calendar_key
 from workflows.clock import BERLIN
+from workflows.deadlines import calendar_key
 from workflows.processes.review_comments import add_comment
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest

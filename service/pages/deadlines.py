@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from workflows.agenda import actor_for_calendar, calendar_key, deadlines_for
+from workflows.deadlines import actor_for_calendar, calendar_key, deadlines_for
 
 bp = Blueprint("deadlines", __name__)
 
