@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR, PROJECT_ROOT
+from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR, VAR_DIR
 
-VAR_DIR = PROJECT_ROOT / "var"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 OIDC_PREFIX = "KOOPFLOW_OIDC_"
 

@@ -45,7 +45,7 @@ def where():
     import service, workflows
     from workflows import paths
     facts.update(service=service.__file__, workflows=workflows.__file__, bpmn=str(paths.BPMN_DIR),
-                 forms=str(paths.FORMS_DIR), agreements=str(paths.AGREEMENTS_DIR))
+                 forms=str(paths.FORMS_DIR), agreements=str(paths.AGREEMENTS_DIR), var=str(paths.VAR_DIR))
 
 def agreement_files():
     from workflows.agreements.files import load_agreements  # reads agreement.schema.json on import
@@ -146,6 +146,7 @@ def test_the_wheel_runs_koopflow_without_the_checkout(tmp_path):
     for name in DATA_DIRS:
         assert Path(facts[name]) == fresh / "share" / "koopflow" / name, (name, facts[name])
     assert facts["agreements_loaded"] == ["landkreis-giessen", "landkreis-lahnfeld"]
+    assert Path(facts["var"]) == work / "var"  # what it writes by default: where it runs, not site-packages
     text, html = facts["mail"]
     assert "LK-2027-0001" in text and "31.03.2027" in text and "Zum Vorgang" in html
     assert facts["inbox"] == 200 and facts["bpmn_js"] == 200, facts
