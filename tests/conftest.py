@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.app import create_app
-from service.config import Settings
+from tests.support.app import make_app, settings_for
+from tests.support.databases import new_database
 from tests.support.pages import login
 from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
+from tests.support.smtp import SmtpServer
 from workflows.clock import BERLIN, FixedClock
-from workflows.paths import AGREEMENTS_DIR
-from workflows.people.accounts import load_all_demo_users
-from workflows.schema import upgrade
-from workflows.store.db import Database
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -55,17 +51,6 @@ def backend(request) -> str:
     return request.param
 
 
-def new_database(request, backend: str, directory: Path, empty: bool = False) -> str:
-    """The URL of a fresh database of the given kind, dropped when the requesting fixture ends;
-    migrated on PostgreSQL unless ``empty`` (a new SQLite file is empty, make_app migrates it)."""
-    if backend == "sqlite":
-        return f"sqlite:///{directory / 'koopflow.db'}"
-    maker = request.getfixturevalue("postgres")
-    url = maker.create(empty)
-    request.addfinalizer(lambda: maker.drop(url))
-    return url
-
-
 @pytest.fixture
 def database_url(request, backend, tmp_path) -> str:
     return new_database(request, backend, tmp_path)
@@ -83,22 +68,9 @@ def clock():
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret")
-
-
-def make_app(directory: Path, start: datetime, settings: Settings | None = None):
-    """A migrated database with the demo agreements and their users, and the app on it (without
-    ``settings``: a SQLite file in ``directory``, as for the browser tests' server)."""
-    settings = settings or Settings(database_url=f"sqlite:///{directory / 'koopflow.db'}", secret_key="test-secret")
-    database = Database(settings.database_url)
-    upgrade(database)
-    database.dispose()
-    clock = start if isinstance(start, FixedClock) else FixedClock(start)
-    application = create_app(settings, clock)
-    koopflow = application.extensions["koopflow"]
-    load_all_demo_users(koopflow.db, clock, AGREEMENTS_DIR)
-    return application, koopflow
+def settings(database_url, tmp_path):
+    """The app's settings: its documents in the test's tmp_path, never in var/."""
+    return settings_for(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -115,6 +87,14 @@ def app(settings, clock, tmp_path):
 def kf(app):
     """The running KoopFlow behind the app: db, clock, definitions."""
     return app.extensions["koopflow"]
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback, keeping every message it accepts (``smtp.inbox``)."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
