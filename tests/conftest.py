@@ -6,6 +6,8 @@ Every test that uses a database runs twice, on SQLite (a file in tmp_path) and o
 KOOPFLOW_TEST_DATABASE_URL (its user must be allowed to create databases) or, when that is
 unset, a throw-away server started once per session (tests/support/postgres.py). If it
 cannot be started, every PostgreSQL test errors with the reason; nothing is skipped.
+On both, the migrations run once per session into a template that each test gets a copy of
+(tests/support/databases.py).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
 from tests.support.app import make_app, settings_for
-from tests.support.databases import new_database
+from tests.support.databases import SqliteTemplate, new_database
 from tests.support.pages import login
 from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
@@ -49,6 +51,12 @@ def postgres():
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request) -> str:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> SqliteTemplate:
+    """A SQLite file migrated once; every SQLite test database is a copy of it."""
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template")).prepare()
 
 
 @pytest.fixture

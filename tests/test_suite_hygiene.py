@@ -6,7 +6,13 @@ checked after every test by conftest.py (tests/support/working_tree.py)."""
 from __future__ import annotations
 
 import ast
+import sqlite3
+from contextlib import closing
 from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from workflows.schema import alembic_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -53,3 +59,20 @@ def test_the_check_sees_every_form_of_such_an_import(tmp_path):
 
     assert found == {"tests.test_a", "tests.test_b", "tests.test_c", "tests.browser.test_d", "tests.test_e",
                      "test_f", "tests.conftest", "tests.browser.test_g"}
+
+
+def test_each_sqlite_test_database_is_its_own_copy_of_the_migrated_template(sqlite_template, tmp_path):
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    template = sqlite_template.path.read_bytes()
+    (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
+    one, two = (sqlite_template.create(tmp_path / name).removeprefix("sqlite:///") for name in ("one", "two"))
+    assert sorted(p.name for p in sqlite_template.path.parent.iterdir()) == ["template.db"]  # no -wal, no -shm
+
+    with closing(sqlite3.connect(one)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
+        connection.execute("DELETE FROM alembic_version")
+        connection.commit()
+    with closing(sqlite3.connect(two)) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
+    assert sqlite_template.path.read_bytes() == template

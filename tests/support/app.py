@@ -24,12 +24,14 @@ def settings_for(database_url: str, directory: Path, **overrides) -> Settings:
 
 
 def make_app(directory: Path, start: datetime | FixedClock, settings: Settings | None = None):
-    """A migrated database with the demo agreements and their users, and the app on it (without
-    ``settings``: a SQLite file in ``directory``, as for the browser tests' server)."""
-    settings = settings or settings_for(f"sqlite:///{directory / 'koopflow.db'}", directory)
-    database = Database(settings.database_url)
-    upgrade(database)
-    database.dispose()
+    """The app with the demo agreements and their users on a migrated database: the one in
+    ``settings`` (the fixtures hand out migrated ones), or without ``settings`` a SQLite file in
+    ``directory``, migrated here (as for the browser tests' server)."""
+    if settings is None:
+        settings = settings_for(f"sqlite:///{directory / 'koopflow.db'}", directory)
+        database = Database(settings.database_url)
+        upgrade(database)
+        database.dispose()
     clock = start if isinstance(start, FixedClock) else FixedClock(start)
     application = create_app(settings, clock)
     koopflow = application.extensions["koopflow"]
