@@ -8,6 +8,9 @@ unset, a throw-away server started once per session (tests/support/postgres.py).
 cannot be started, every PostgreSQL test errors with the reason; nothing is skipped.
 On both, the migrations run once per session into a template that each test gets a copy of
 (tests/support/databases.py).
+
+Also once per session: the agreements and diagrams are parsed once for all the apps the tests
+create (tests/support/parse_cache.py).
 """
 from __future__ import annotations
 
@@ -17,9 +20,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
+import service.runtime
 from tests.support.app import make_app, settings_for
 from tests.support.databases import SqliteTemplate, new_database
 from tests.support.pages import login
+from tests.support.parse_cache import ParseCache
 from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
 from tests.support.smtp import SmtpServer
@@ -109,3 +114,15 @@ def smtp():
 def as_user(app):
     """A logged-in browser for a demo user: ``as_user("lk.sozialamt")``."""
     return lambda username: login(app, username)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_once():
+    """The agreements and diagrams an app boots with, parsed once per session and per content
+    of their directories (a test's own edited copy is parsed afresh)."""
+    cache = ParseCache()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service.runtime, "load_agreements", cache.wrap(service.runtime.load_agreements))
+        patch.setattr(service.runtime, "load_definitions", cache.wrap(service.runtime.load_definitions))
+        yield cache
+
