@@ -10,7 +10,8 @@ On both, the migrations run once per session into a template that each test gets
 (tests/support/databases.py).
 
 Also once per session: the agreements and diagrams are parsed once for all the apps the tests
-create (tests/support/parse_cache.py).
+create (tests/support/parse_cache.py), and a watch on var/ fails any test that writes into
+the working tree (tests/support/working_tree.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
 import service.runtime
+from service.config import VAR_DIR
 from tests.support.app import make_app, settings_for
 from tests.support.databases import SqliteTemplate, new_database
 from tests.support.pages import login
@@ -28,6 +30,7 @@ from tests.support.parse_cache import ParseCache
 from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
 from tests.support.smtp import SmtpServer
+from tests.support.working_tree import VarWatch
 from workflows.clock import BERLIN, FixedClock
 
 BACKENDS = ("sqlite", "postgresql")
@@ -126,3 +129,25 @@ def parse_once():
         patch.setattr(service.runtime, "load_definitions", cache.wrap(service.runtime.load_definitions))
         yield cache
 
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_in_the_session():
+    """var/ (the defaults' home) is as it was when the session began, also after the module
+    and session fixtures' teardowns; what a single test wrote its own check has reported
+    already (``nothing_written_by_the_test``), so it is not reported twice."""
+    watch = VarWatch(VAR_DIR)
+    yield watch.reported
+    changes = [change for change in watch.changes() if change not in watch.reported]
+    if changes:
+        pytest.fail(watch.message(changes, "The test session (outside any single test)"), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def nothing_written_by_the_test(nothing_written_in_the_session):
+    """The test, with everything its fixtures did, left var/ as it found it."""
+    watch = VarWatch(VAR_DIR)
+    yield
+    changes = watch.changes()
+    if changes:
+        nothing_written_in_the_session.update(changes)
+        pytest.fail(watch.message(changes, "This test"), pytrace=False)

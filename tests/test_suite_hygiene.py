@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
+from tests.support.working_tree import VarWatch
 from workflows.schema import alembic_config
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -76,3 +77,21 @@ def test_each_sqlite_test_database_is_its_own_copy_of_the_migrated_template(sqli
     with closing(sqlite3.connect(two)) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
     assert sqlite_template.path.read_bytes() == template
+
+
+def test_the_watch_on_var_sees_new_changed_and_removed_files(tmp_path):
+    var = tmp_path / "var"
+    (var / "documents").mkdir(parents=True)
+    (var / "secret_key").write_text("k")
+    (var / "old").write_text("o")
+    watch = VarWatch(var)
+    assert watch.changes() == []
+
+    (var / "documents" / "d1").mkdir()
+    (var / "documents" / "d1" / "abc").write_bytes(b"%PDF")
+    (var / "secret_key").write_text("longer")
+    (var / "old").unlink()
+
+    assert watch.changes() == [f"new      {var}/documents/d1/", f"new      {var}/documents/d1/abc",
+                               f"changed  {var}/secret_key", f"removed  {var}/old"]
+    assert VarWatch(tmp_path / "none").changes() == []
