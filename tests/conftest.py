@@ -6,26 +6,32 @@ Every test that uses a database runs twice, on SQLite (a file in tmp_path) and o
 KOOPFLOW_TEST_DATABASE_URL (its user must be allowed to create databases) or, when that is
 unset, a throw-away server started once per session (tests/support/postgres.py). If it
 cannot be started, every PostgreSQL test errors with the reason; nothing is skipped.
+On both, the migrations run once per session into a template that each test gets a copy of
+(tests/support/databases.py).
+
+Also once per session: the agreements and diagrams are parsed once for all the apps the tests
+create (tests/support/parse_cache.py), and a watch on var/ fails any test that writes into
+the working tree (tests/support/working_tree.py).
 """
 from __future__ import annotations
 
 import os
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.app import create_app
-from service.config import Settings
+import service.runtime
+from service.config import VAR_DIR
+from tests.support.app import make_app, settings_for
+from tests.support.databases import SqliteTemplate, new_database
 from tests.support.pages import login
+from tests.support.parse_cache import ParseCache
 from tests.support.postgres import HINT, DatabaseMaker, PostgresServer, PostgresUnavailable
 from tests.support.privacy import leaks
+from tests.support.smtp import SmtpServer
+from tests.support.working_tree import VarWatch
 from workflows.clock import BERLIN, FixedClock
-from workflows.paths import AGREEMENTS_DIR
-from workflows.people.accounts import load_all_demo_users
-from workflows.schema import upgrade
-from workflows.store.db import Database
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -55,15 +61,10 @@ def backend(request) -> str:
     return request.param
 
 
-def new_database(request, backend: str, directory: Path, empty: bool = False) -> str:
-    """The URL of a fresh database of the given kind, dropped when the requesting fixture ends;
-    migrated on PostgreSQL unless ``empty`` (a new SQLite file is empty, make_app migrates it)."""
-    if backend == "sqlite":
-        return f"sqlite:///{directory / 'koopflow.db'}"
-    maker = request.getfixturevalue("postgres")
-    url = maker.create(empty)
-    request.addfinalizer(lambda: maker.drop(url))
-    return url
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> SqliteTemplate:
+    """A SQLite file migrated once; every SQLite test database is a copy of it."""
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template")).prepare()
 
 
 @pytest.fixture
@@ -83,22 +84,9 @@ def clock():
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret")
-
-
-def make_app(directory: Path, start: datetime, settings: Settings | None = None):
-    """A migrated database with the demo agreements and their users, and the app on it (without
-    ``settings``: a SQLite file in ``directory``, as for the browser tests' server)."""
-    settings = settings or Settings(database_url=f"sqlite:///{directory / 'koopflow.db'}", secret_key="test-secret")
-    database = Database(settings.database_url)
-    upgrade(database)
-    database.dispose()
-    clock = start if isinstance(start, FixedClock) else FixedClock(start)
-    application = create_app(settings, clock)
-    koopflow = application.extensions["koopflow"]
-    load_all_demo_users(koopflow.db, clock, AGREEMENTS_DIR)
-    return application, koopflow
+def settings(database_url, tmp_path):
+    """The app's settings: its documents in the test's tmp_path, never in var/."""
+    return settings_for(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -118,6 +106,48 @@ def kf(app):
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server on loopback, keeping every message it accepts (``smtp.inbox``)."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def as_user(app):
     """A logged-in browser for a demo user: ``as_user("lk.sozialamt")``."""
     return lambda username: login(app, username)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_once():
+    """The agreements and diagrams an app boots with, parsed once per session and per content
+    of their directories (a test's own edited copy is parsed afresh)."""
+    cache = ParseCache()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service.runtime, "load_agreements", cache.wrap(service.runtime.load_agreements))
+        patch.setattr(service.runtime, "load_definitions", cache.wrap(service.runtime.load_definitions))
+        yield cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_in_the_session():
+    """var/ (the defaults' home) is as it was when the session began, also after the module
+    and session fixtures' teardowns; what a single test wrote its own check has reported
+    already (``nothing_written_by_the_test``), so it is not reported twice."""
+    watch = VarWatch(VAR_DIR)
+    yield watch.reported
+    changes = [change for change in watch.changes() if change not in watch.reported]
+    if changes:
+        pytest.fail(watch.message(changes, "The test session (outside any single test)"), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def nothing_written_by_the_test(nothing_written_in_the_session):
+    """The test, with everything its fixtures did, left var/ as it found it."""
+    watch = VarWatch(VAR_DIR)
+    yield
+    changes = watch.changes()
+    if changes:
+        nothing_written_in_the_session.update(changes)
+        pytest.fail(watch.message(changes, "This test"), pytrace=False)

@@ -10,8 +10,7 @@ import pytest
 import yaml
 
 from service.app import create_app
-from service.config import Settings
-from tests.conftest import make_app
+from tests.support.app import make_app, settings_for
 from tests.support.flows import actor, offered_handover, open_task
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
@@ -25,8 +24,7 @@ from workflows.tasks import complete_task
 @pytest.fixture
 def setup(tmp_path, database_url):
     shutil.copytree(AGREEMENTS_DIR, tmp_path / "agreements")
-    settings = Settings(database_url=database_url, secret_key="x",
-                        agreements_dir=tmp_path / "agreements")
+    settings = settings_for(database_url, tmp_path, secret_key="x", agreements_dir=tmp_path / "agreements")
     app, kf = make_app(tmp_path, datetime(2027, 2, 1, 9, 0, tzinfo=BERLIN), settings)
     yield settings, kf
     kf.db.dispose()

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from service.config import Settings
 from workflows.annual.requests import schedule
 from workflows.clock import BERLIN, berlin_date
 from workflows.store.annual import AnnualCase
@@ -27,10 +26,11 @@ REQUESTS = ("named_list", "count_retirement_age", "count_residents", "regional_d
 @pytest.fixture(scope="module")
 def six_years(request, backend, tmp_path_factory):
     """Run the worker daily through six years once; the tests below read the outcome."""
-    from tests.conftest import make_app, new_database
+    from tests.support.app import make_app, settings_for
+    from tests.support.databases import new_database
 
     directory = tmp_path_factory.mktemp("six-years")
-    settings = Settings(database_url=new_database(request, backend, directory), secret_key="test-secret")
+    settings = settings_for(new_database(request, backend, directory), directory)
     app, kf = make_app(directory, datetime(2021, 1, 1, 8, 0, tzinfo=BERLIN), settings)
     day = kf.clock.now()
     while berlin_date(day) <= date(2026, 12, 31):

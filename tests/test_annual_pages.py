@@ -221,8 +221,9 @@ def test_overdue_named_list_is_reminded_then_escalated_to_the_kreisbeigeordnete(
 
 # --- the worker command ---------------------------------------------------------------------
 
-def test_worker_once_prints_timers_fired_and_annual_cases_opened(empty_database_url, monkeypatch):
-    env = {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": "cli-test"}
+def test_worker_once_prints_timers_fired_and_annual_cases_opened(empty_database_url, monkeypatch, tmp_path):
+    env = {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": "cli-test",
+           "KOOPFLOW_DOCUMENTS_DIR": str(tmp_path / "documents")}
     clock = FixedClock(datetime(2027, 1, 4, 8, 0, tzinfo=BERLIN))
     monkeypatch.setattr(service.cli.commands, "SystemClock", lambda: clock)  # the command's "now"
     runner = CliRunner()

@@ -2,8 +2,6 @@
 never decides, the page's POST does), by replying "Ja"/"Nein", or on the task page."""
 from __future__ import annotations
 
-import re
-from email.message import EmailMessage
 from smtplib import SMTP, SMTPRecipientsRefused
 
 import pytest
@@ -11,40 +9,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from service.mail.smtp_in import ReplyHandler
-from tests.support.flows import actor, offered_handover, open_task
-from tests.support.handover import CONFIRM_JSON
+from tests.support.approvals import LINK, approval_mail, proposed_takeover, reply
+from tests.support.flows import open_task
 from tests.support.pages import CSRF, text_of
-from tests.support.smtp import SmtpServer, free_port
-from tests.test_mail import transport_to
-from workflows.mail.sending import send_due
+from tests.support.smtp import free_port
 from workflows.store.history import HistoryEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask
-from workflows.tasks import complete_task
-
-LINK = re.compile(r"http://localhost:5000(/approvals/[^\s?\"]+)")
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-def proposed_takeover(kf) -> int:
-    """A handover whose takeover the Fachdienst has confirmed: it now waits for the lead."""
-    case_id = offered_handover(kf)
-    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
-                  CONFIRM_JSON)
-    return case_id
-
-
-def approval_mail(app, kf, smtp) -> EmailMessage:
-    send_due(kf.db, kf.clock, transport_to(app, smtp.port))
-    mails = [m for m in smtp.inbox.messages if "Genehmigung erbeten" in m["Subject"]]
-    assert len(mails) == 1 and mails[0]["To"] == "lwv.leitung@demo.invalid"
-    return mails[0]
 
 
 def open_tasks(kf, case_id: int) -> set[str]:
@@ -104,18 +75,6 @@ def test_tampered_and_expired_links_change_nothing(app, kf, smtp):
     expired = client.get(path)
     assert expired.status_code == 410 and "abgelaufen" in text_of(expired.text)
     assert decisions(kf, case_id) == [] and "approve_takeover" in open_tasks(kf, case_id)
-
-
-def reply(original: EmailMessage, first_line: str, **headers) -> tuple[EmailMessage, str]:
-    answer = EmailMessage()
-    answer["From"] = headers.pop("sender", "Leonie Leitung <lwv.leitung@demo.invalid>")
-    answer["To"] = original["Reply-To"]
-    answer["Subject"] = "Re: " + original["Subject"]
-    for name, value in headers.items():
-        answer[name.replace("_", "-")] = value
-    answer.set_content(f"{first_line}\n\n> {original.get_body(('plain',)).get_content()[:80]}")
-    token = original["Reply-To"].split("+", 1)[1].split("@", 1)[0]
-    return answer, token
 
 
 def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp):

@@ -12,11 +12,11 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from tests.support.api import api_client
+from tests.support.approvals import LINK, approval_mail, proposed_takeover, reply
+from tests.support.documents import CSV, regional_data_case, upload
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
 from tests.support.pages import CSRF, text_of
-from tests.test_approvals import smtp  # noqa: F401  (a fixture)
-from tests.test_documents import CSV, case_id, fachdienst, settings, upload  # noqa: F401  (fixtures)
 from workflows.clock import BERLIN
 from workflows.schema import upgrade
 from workflows.store.audit_log import AuditLogEntry
@@ -32,7 +32,7 @@ def entries(kf, **where) -> list[AuditLogEntry]:
         return list(session.scalars(query))
 
 
-def case_number(kf, case_id: int) -> str:  # noqa: F811  (case_id: a fixture name)
+def case_number(kf, case_id: int) -> str:
     with kf.db.transaction() as session:
         return session.get(Case, case_id).case_number
 
@@ -71,7 +71,8 @@ def test_a_refused_read_is_recorded_too(kf, as_user):
     assert (entry.actor_id, entry.status) == (actor(kf, "lwv.fb204").user_id, 404)
 
 
-def test_a_document_download_and_the_calendar_feed_are_recorded(kf, case_id, fachdienst, as_user):  # noqa: F811
+def test_a_document_download_and_the_calendar_feed_are_recorded(kf, as_user):
+    case_id, fachdienst = regional_data_case(kf), as_user("lwv.fachdienst")
     upload(fachdienst, open_task(kf, case_id, "provide_regional_data"), CSV)
     landkreis = as_user("lk.sozialamt")
     document_link = landkreis.get(f"/cases/{case_id}").text.split('href="/documents/')[1].split('"')[0]
@@ -207,9 +208,8 @@ def test_an_exception_in_a_page_is_logged_without_its_message(app, kf, as_user, 
     assert "builtins.ValueError" in logged and "in broken" in logged and PERSON["last_name"] not in logged
 
 
-def test_decisions_by_mailed_link_and_by_reply_are_recorded_with_the_case_not_the_token(app, kf, smtp):  # noqa: F811
+def test_decisions_by_mailed_link_and_by_reply_are_recorded_with_the_case_not_the_token(app, kf, smtp):
     from service.mail.smtp_in import ReplyHandler
-    from tests.test_approvals import LINK, approval_mail, proposed_takeover, reply
 
     by_link = proposed_takeover(kf)
     path = LINK.search(approval_mail(app, kf, smtp).get_body(("plain",)).get_content()).group(1)

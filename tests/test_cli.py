@@ -20,8 +20,9 @@ DEMO_USERS = len({user["username"] for path in AGREEMENTS_DIR.glob("*.demo-users
 
 
 @pytest.fixture
-def env(empty_database_url) -> dict[str, str]:
-    return {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": SECRET}
+def env(empty_database_url, tmp_path) -> dict[str, str]:
+    return {"KOOPFLOW_DATABASE_URL": empty_database_url, "KOOPFLOW_SECRET_KEY": SECRET,
+            "KOOPFLOW_DOCUMENTS_DIR": str(tmp_path / "documents")}
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.support.pages import CSRF, task_in_inbox
-from tests.support.smtp import SmtpServer, text_of
-from tests.test_handover_pages import complete
-from tests.test_mail import transport_to
+from tests.support.pages import CSRF, complete, task_in_inbox
+from tests.support.smtp import text_of, transport_to
 from workflows.clock import BERLIN
 from workflows.mail.sending import send_due
 from workflows.store.cases import Case
@@ -24,13 +22,6 @@ from workflows.worker import run_once
 PDF = b"%PDF-1.4\n% Protokoll\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DATE_FORM = {"meeting_date": "12.05.2027", "start_time": "09:30", "end_time": "12:00",
              "location": "Kassel, Ständeplatz 6, Raum 3"}
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def meeting(kf, agreement: str, key: str) -> tuple[int, str]:

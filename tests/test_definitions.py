@@ -15,6 +15,7 @@ from sqlalchemy import select
 from service.app import create_app
 from service.config import Settings
 from service.runtime import boot
+from tests.support.app import settings_for
 from tests.support.handover import CONFIRM_JSON, PREPARE_JSON
 from workflows.agreements.files import load_agreements
 from workflows.cases.starting import start_case
@@ -45,9 +46,9 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def settings(empty_database_url, dirs) -> Settings:
-    return Settings(database_url=empty_database_url, secret_key="x",
-                    bpmn_dir=dirs["bpmn"], forms_dir=dirs["forms"], agreements_dir=dirs["agreements"])
+def settings(empty_database_url, dirs, tmp_path) -> Settings:
+    return settings_for(empty_database_url, tmp_path, secret_key="x",
+                        bpmn_dir=dirs["bpmn"], forms_dir=dirs["forms"], agreements_dir=dirs["agreements"])
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -8,46 +8,30 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from service.config import Settings
 from tests.support.api import api_client
+from tests.support.documents import CSV, FILENAME, regional_data_case, upload
 from tests.support.flows import actor, open_task
-from tests.support.pages import CSRF, text_of
-from workflows.annual.requests import open_annual_cases
+from tests.support.pages import text_of
 from workflows.cases.documents import store_upload
-from workflows.clock import BERLIN
 from workflows.errors import ValidationFailed
-from workflows.store.annual import AnnualCase
 from workflows.store.documents import Document
 from workflows.store.history import HistoryEvent
 from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task
 
-CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;120\nGießen;Arbeit;35\n".encode()
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-FILENAME = "Datensatz Gießen – Übersicht 2027.csv"
 NOT_CSV_OR_XLSX = "Die Datei ist keine CSV- oder XLSX-Datei."
 STATIC = Path(__file__).resolve().parents[1] / "service" / "static"
 
 
 @pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret",
-                    documents_dir=tmp_path / "documents")
-
-
-@pytest.fixture
 def case_id(kf) -> int:
-    kf.clock.set(datetime(2027, 7, 1, 8, 0, tzinfo=BERLIN))
-    open_annual_cases(kf.db, kf.clock)
-    with kf.db.transaction() as session:
-        return session.scalar(select(AnnualCase.case_id).where(
-            AnnualCase.request_key == "regional_data_report", AnnualCase.year == 2027))
+    return regional_data_case(kf)
 
 
 @pytest.fixture
@@ -61,15 +45,6 @@ def xlsx(*members: str) -> bytes:
         for member in members:
             archive.writestr(member, "<xml/>")
     return buffer.getvalue()
-
-
-def upload(browser, task_id: int, content: bytes | None, filename: str = FILENAME, **fields):
-    """Open the task page like a browser and post its form with the file (multipart)."""
-    page = browser.get(f"/tasks/{task_id}")
-    data = {"csrf_token": CSRF.search(page.text).group(1), **fields}
-    if content is not None:
-        data["document_id"] = (io.BytesIO(content), filename)
-    return browser.client.post(f"/tasks/{task_id}", data=data, content_type="multipart/form-data")
 
 
 def documents(kf) -> list[Document]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from tests.support.handover import PREPARE_FORM
-from tests.support.pages import inbox_tasks, task_in_inbox
+from tests.support.pages import complete, inbox_tasks, task_in_inbox
 
 CASE_NUMBER = re.compile(r"Vorgang (GI-\d{4}-\d{5})")
 
@@ -16,10 +16,6 @@ def start_handover(sozialamt) -> tuple[str, int]:
     assert "Übergabe vorbereiten" in sozialamt.text
     case_number = CASE_NUMBER.search(sozialamt.text).group(1)
     return case_number, int(task_url.rsplit("/", 1)[1])
-
-
-def complete(browser, task_id: int, form: dict, status: int = 302):
-    return browser.submit(f"/tasks/{task_id}", f"/tasks/{task_id}", form, status=status)
 
 
 def test_handover_with_two_question_rounds_runs_to_the_end(as_user):

@@ -89,9 +89,9 @@ def test_locally_over_http_the_cookie_is_httponly_and_samesite_but_not_secure(ap
 
 
 def test_served_over_https_the_session_cookie_is_secure(tmp_path, clock, database_url):
-    from tests.conftest import make_app
-    settings = Settings(database_url=database_url, secret_key="test-secret",
-                        base_url="https://koopflow.lkgi.example")
+    from tests.support.app import make_app, settings_for
+
+    settings = settings_for(database_url, tmp_path, base_url="https://koopflow.lkgi.example")
     app, kf = make_app(tmp_path, clock, settings)
     try:
         cookie = session_cookie(app)

@@ -2,31 +2,16 @@
 (and what never is), and that a mail waits while SMTP is down and then arrives once."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from service.mail.smtp_out import smtp_transport
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PERSON
-from tests.support.smtp import SmtpServer, free_port, text_of
+from tests.support.smtp import SmtpServer, free_port, text_of, transport_to
 from workflows.mail.sending import send_due
 from workflows.people.accounts import set_mail_preference
 from workflows.store.outbox import OutboxMail
 from workflows.tasks import claim_task, hand_over_task
 from workflows.worker import run_once
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-def transport_to(app, port: int):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                      MAIL_DEFAULT_SENDER="KoopFlow <koopflow@lwv.test>")
-    return smtp_transport(app)
 
 
 def test_a_new_review_mails_the_lwv_group_and_not_the_landkreis(app, kf, smtp):

@@ -2,30 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-from tests.support.flows import actor, open_task
-from workflows.clock import BERLIN
-from workflows.store.annual import AnnualCase
-from workflows.tasks import complete_task
-from workflows.worker import run_once
-
-ROWS = [
-    {"last_name": "Mustermann", "first_name": "Jonas", "birth_date": "2009-05-14", "habitual_residence": "Lich",
-     "school": "Förderschule am Rosenhang", "expected_school_end": "2029-07-31", "placement": "Wohnheim Lich"},
-    {"last_name": "Beispiel", "first_name": "Mia", "birth_date": "2010-02-01", "habitual_residence": "Gießen",
-     "school": "Helen-Keller-Schule", "expected_school_end": "2029-07-31", "placement": "Internat Gießen"},
-]
-
-
-def delivered_list(kf) -> int:
-    kf.clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=BERLIN))
-    run_once(kf.db, kf.clock)
-    with kf.db.transaction() as session:
-        case_id = session.query(AnnualCase.case_id).filter_by(request_key="named_list", year=2027).scalar()
-    complete_task(kf.db, kf.clock, actor(kf, "lk.sozialamt"), open_task(kf, case_id, "deliver_named_list"),
-                  {"persons": ROWS})
-    return case_id
+from tests.support.named_list import delivered_list
 
 
 def test_one_click_on_a_row_starts_a_handover_with_the_persons_data_filled_in(kf, as_user):

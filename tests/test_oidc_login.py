@@ -7,8 +7,7 @@ import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
-from service.config import Settings
-from tests.conftest import make_app
+from tests.support.app import make_app, settings_for
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 from tests.support.pages import text_of
 from workflows.store.audit_log import AuditLogEntry
@@ -25,9 +24,9 @@ def provider():
 
 @pytest.fixture
 def oidc_app(tmp_path, clock, provider, database_url):
-    settings = Settings(database_url=database_url, secret_key="test-secret",
-                        oidc={"issuer": provider.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                              "org_units": f"{SOZIALAMT_GROUP}=lkgi-sozialamt,/landkreis/leitung=lkgi-sozialamt:lead"})
+    settings = settings_for(database_url, tmp_path,
+                            oidc={"issuer": provider.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                  "org_units": f"{SOZIALAMT_GROUP}=lkgi-sozialamt,/landkreis/leitung=lkgi-sozialamt:lead"})
     app, kf = make_app(tmp_path, clock, settings)
     yield app
     kf.db.dispose()

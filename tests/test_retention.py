@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from tests.support.documents import CSV, upload
 from tests.support.flows import actor, open_task
+from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import text_of
-from tests.test_documents import CSV, settings, upload  # noqa: F401  (settings: a fixture)
-from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.annual.requests import open_annual_cases
 from workflows.clock import BERLIN
 from workflows.store.annual import AnnualCase
@@ -28,7 +28,7 @@ def at(kf, day: str, hour: int = 8) -> None:
     kf.clock.set(datetime.fromisoformat(day).replace(hour=hour, tzinfo=BERLIN))
 
 
-def worker(kf, settings):  # noqa: F811
+def worker(kf, settings):
     return run_once(kf.db, kf.clock, documents_dir=settings.documents_dir).personal_data_deleted
 
 
@@ -57,7 +57,7 @@ def export(browser) -> str:
     return browser.get("/figures/export.csv").get_data().decode("utf-8-sig")
 
 
-def test_ten_years_after_closing_the_persons_are_gone_and_the_figures_stay(kf, settings, as_user):  # noqa: F811
+def test_ten_years_after_closing_the_persons_are_gone_and_the_figures_stay(kf, settings, as_user):
     list_case = acknowledged_named_list(kf)
     fachdienst = as_user("lwv.fachdienst")
     assert ROWS[1]["last_name"] in fachdienst.get(f"/cases/{list_case}").text
@@ -83,7 +83,7 @@ def test_ten_years_after_closing_the_persons_are_gone_and_the_figures_stay(kf, s
     assert worker(kf, settings) == 0  # once is enough
 
 
-def test_a_document_file_goes_when_no_other_case_has_the_same_content(kf, settings, as_user):  # noqa: F811
+def test_a_document_file_goes_when_no_other_case_has_the_same_content(kf, settings, as_user):
     first, second = regional_data_set(kf, as_user, 2027), regional_data_set(kf, as_user, 2028)
     with kf.db.transaction() as session:
         [key] = set(session.scalars(select(Document.storage_key)))
@@ -106,7 +106,7 @@ def test_a_document_file_goes_when_no_other_case_has_the_same_content(kf, settin
     assert targets == ["1 Dokument(e)", "1 Dokument(e)"]
 
 
-def test_a_running_case_is_never_deleted_however_old(kf, settings, as_user):  # noqa: F811
+def test_a_running_case_is_never_deleted_however_old(kf, settings, as_user):
     list_case = delivered_list(kf)  # delivered, not yet acknowledged: still running
     at(kf, "2047-01-05")
     worker(kf, settings)

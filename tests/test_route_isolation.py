@@ -14,14 +14,13 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
-from service.config import Settings
 from service.mail.approval_links import make_token
 from tests.support.api import api_client
+from tests.support.approvals import proposed_takeover
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON, PERSON
+from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import CSRF
-from tests.test_approvals import proposed_takeover
-from tests.test_named_list_handover import ROWS, delivered_list
 from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
 from workflows.processes.review_comments import add_comment
@@ -73,12 +72,6 @@ SHARED_WRITES = {
     "processes.comment_resolve": "marks a review comment resolved",
 }
 TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "deadlines.calendar": "calendar"}
-
-
-@pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret",
-                    documents_dir=tmp_path / "documents")
 
 
 @pytest.fixture

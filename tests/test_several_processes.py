@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from service.config import Settings
-from tests.conftest import make_app, new_database
+from tests.support.app import make_app, settings_for
+from tests.support.databases import new_database
 from tests.support.flows import offered_handover, open_task
 from tests.support.processes import SteppingWorker, WebProcess
 from workflows.clock import BERLIN
@@ -56,7 +56,7 @@ def what_happened(kf) -> Counter:
 def test_two_worker_processes_through_a_simulated_year_do_everything_exactly_once(kf, request, backend, tmp_path):
     # Given the same start twice: one database for two worker processes, one for a single worker
     (tmp_path / "single").mkdir()
-    settings = Settings(database_url=new_database(request, backend, tmp_path / "single"), secret_key="test-secret")
+    settings = settings_for(new_database(request, backend, tmp_path / "single"), tmp_path / "single")
     _app, single = make_app(tmp_path / "single", kf.clock.now(), settings)
     busy_start(kf)
     busy_start(single)

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from service.config import Settings
-from tests.conftest import make_app
+from tests.support.app import make_app, settings_for
 from tests.support.flows import actor
 from workflows.cases.approvals import Decision
 from workflows.cases.starting import start_case
@@ -31,8 +30,8 @@ def kf(tmp_path, database_url):
     shutil.copy(Path(__file__).parent / "data" / "signatory_approval.bpmn", tmp_path / "bpmn")
     agreement = tmp_path / "agreements" / "landkreis-giessen.yaml"
     agreement.write_text(agreement.read_text().replace("processes:\n", "processes:\n  - signatory_approval\n"))
-    settings = Settings(database_url=database_url, secret_key="x", bpmn_dir=tmp_path / "bpmn",
-                        forms_dir=tmp_path / "forms", agreements_dir=tmp_path / "agreements")
+    settings = settings_for(database_url, tmp_path, secret_key="x", bpmn_dir=tmp_path / "bpmn",
+                            forms_dir=tmp_path / "forms", agreements_dir=tmp_path / "agreements")
     app, koopflow = make_app(tmp_path, datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN), settings)
     yield koopflow
     koopflow.db.dispose()

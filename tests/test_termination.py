@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from service.config import Settings
 from tests.support.agreement_life import (
     PDF,
     agreement,
@@ -37,12 +36,6 @@ from workflows.store.documents import Document
 from workflows.store.users import User
 from workflows.tasks import complete_task
 from workflows.worker import run_once
-
-
-@pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret",
-                    documents_dir=tmp_path / "documents")
 
 
 def test_the_prepare_page_shows_the_end_and_warns_when_30_june_is_a_weekend(kf, as_user):

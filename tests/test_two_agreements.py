@@ -27,7 +27,7 @@ GI, LF = "landkreis-giessen", "landkreis-lahnfeld"
 
 @pytest.fixture(scope="module")
 def year_2028(tmp_path_factory):
-    from tests.conftest import make_app
+    from tests.support.app import make_app
 
     app, kf = make_app(tmp_path_factory.mktemp("two-agreements"), datetime(2028, 1, 1, 8, 0, tzinfo=BERLIN))
     day = kf.clock.now()
@@ -114,7 +114,7 @@ def test_a_conference_without_a_date_is_reminded_weeks_before_the_years_end(year
 
 
 def test_an_amendment_that_changes_a_frequency_is_followed_from_the_next_opening_day(tmp_path):
-    from tests.conftest import make_app
+    from tests.support.app import make_app
 
     app, kf = make_app(tmp_path, datetime(2028, 6, 1, 8, 0, tzinfo=BERLIN))
     # the partners agree to meet a second time a year, from 01.10.

@@ -5,22 +5,13 @@ with a message saying so; they are never skipped.
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.support.app import make_app
+from tests.support.browser import AXE, CHROMIUM, CHROMIUM_ARGS, ROOT, VIEWER, Server
 from workflows.clock import BERLIN
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-VIEWER = ROOT / "service" / "static" / "vendor" / "bpmn-navigated-viewer.production.min.js"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -41,24 +32,6 @@ def chromium():
             pytest.fail(f"Chromium ({CHROMIUM}) startet nicht: {exc}", pytrace=False)
         yield browser
         browser.close()
-
-
-class Server:
-    def __init__(self, app):
-        self.app = app
-        self.kf = app.extensions["koopflow"]
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-        self.kf.db.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
-from tests.conftest import make_app
+from tests.support.app import make_app
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
 from tests.support.flows import offered_handover
 from workflows.clock import BERLIN
 from workflows.store.definitions import current_definition

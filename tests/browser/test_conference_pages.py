@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_diagram_pages import _drawn, _no_violations
+from tests.support.browser import drawn, no_violations
 from workflows.store.definitions import current_definition
 
 NEW_PROCESSES = {"cooperation_conference": "approve_minutes", "planning_conference": "fix_date",
@@ -15,7 +15,7 @@ NEW_PROCESSES = {"cooperation_conference": "approve_minutes", "planning_conferen
 def test_the_new_diagrams_are_drawn(page_as, server, process_key):
     with server.kf.db.transaction() as session:
         definition_id = current_definition(session, process_key).id
-    page = _drawn(page_as("lwv.fachdienst"), f"{server.url}/processes/{process_key}/versions/{definition_id}")
+    page = drawn(page_as("lwv.fachdienst"), f"{server.url}/processes/{process_key}/versions/{definition_id}")
     assert page.locator(f'[data-element-id="{NEW_PROCESSES[process_key]}"]').count() >= 1
     assert page.console_errors == []
 
@@ -26,6 +26,6 @@ def test_the_contacts_page_has_no_violations(page_as, server):
     assert page.locator("#field-email").count() == 1
     page.click("text=Kontakt speichern")  # empty: the error summary and the messages at the fields
     assert page.locator(".error-summary a[href='#field-name']").count() == 1
-    _no_violations(page)
+    no_violations(page)
     # the browser reports the page's own 422 answer as a console error; nothing else may appear
     assert [e for e in page.console_errors if "422" not in e] == []

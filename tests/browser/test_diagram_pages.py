@@ -2,20 +2,12 @@
 the right elements, the bpmn.io watermark shows, no console errors, no axe violations."""
 from __future__ import annotations
 
+from tests.support.browser import drawn, no_violations
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
 from workflows.processes.catalogue import waiting_counts
 from workflows.store.definitions import current_definition
 from workflows.tasks import complete_task
-
-
-def _drawn(page, url: str):
-    page.goto(url)
-    page.wait_for_function(
-        "() => { const d = document.getElementById('diagram'); return d.dataset.rendered || d.dataset.error; }")
-    error = page.get_attribute("#diagram", "data-error")
-    assert error is None, f"bpmn-js: {error}"
-    return page
 
 
 def _classes(page, element_id: str) -> list[str]:
@@ -26,12 +18,6 @@ def _badge(page, element_id: str) -> str:
     return page.inner_text(f'.djs-overlays[data-container-id="{element_id}"] .state-badge')
 
 
-def _no_violations(page):
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]]
-    assert problems == [], problems
-
-
 def _version_url(server) -> str:
     with server.kf.db.transaction() as session:
         definition = current_definition(session, "handover_school_end")
@@ -39,12 +25,12 @@ def _version_url(server) -> str:
 
 
 def test_definition_page_draws_the_diagram(page_as, server):
-    page = _drawn(page_as("lwv.fachdienst"), _version_url(server))
+    page = drawn(page_as("lwv.fachdienst"), _version_url(server))
     for element_id in ("review_handover", "prepare_handover", "flow_to_review", "review_reminder_timer"):
         assert page.locator(f'[data-element-id="{element_id}"]').count() >= 1, element_id
     assert page.locator(".bjs-powered-by").is_visible()  # bpmn.io's licence: the watermark stays
     assert page.locator('#elements tr[data-element="review_handover"]').is_visible()
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
 
@@ -52,7 +38,7 @@ def test_processes_page_has_no_violations(page_as, server):
     page = page_as("lk.sozialamt")
     page.goto(f"{server.url}/processes")
     assert page.locator(f'a[href="{_version_url(server).removeprefix(server.url)}"]').count() == 1
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
 
@@ -64,7 +50,7 @@ def test_case_diagram_marks_completed_active_waiting_and_cancelled(page_as, serv
                   CONFIRM_JSON)
     page = page_as("lwv.fachdienst")
 
-    _drawn(page, f"{server.url}/cases/{offered}/diagram")
+    drawn(page, f"{server.url}/cases/{offered}/diagram")
     assert "state-completed" in _classes(page, "prepare_handover")
     assert "state-active" in _classes(page, "review_handover")
     assert "state-waiting" in _classes(page, "review_reminder_timer")
@@ -73,15 +59,15 @@ def test_case_diagram_marks_completed_active_waiting_and_cancelled(page_as, serv
     assert _badge(page, "review_handover") == "▶ aktiv"
     assert _badge(page, "review_reminder_timer").startswith("◷ wartet bis ")
     assert page.locator(".case-diagram__aside").inner_text().count("wartet bei") == 1
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
-    _drawn(page, f"{server.url}/cases/{confirmed}/diagram")
+    drawn(page, f"{server.url}/cases/{confirmed}/diagram")
     assert "state-cancelled" in _classes(page, "review_reminder_timer")
     assert _badge(page, "review_reminder_timer") == "✕ abgebrochen"
     assert "state-completed" in _classes(page, "review_handover")
     assert "state-active" in _classes(page, "approve_takeover")
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
 
@@ -113,14 +99,14 @@ def test_version_diff_marks_the_changed_and_added_elements(page_as, server):
     page.click('section[aria-labelledby="process-handover_school_end"] .compare-form button')
     page.wait_for_load_state()
     assert "/processes/handover_school_end/compare?" in page.url
-    _drawn(page, page.url)
+    drawn(page, page.url)
     assert "change-changed" in _classes(page, "review_handover")
     assert "change-added" in _classes(page, "review_escalation_timer")
     assert not {"change-changed", "change-added"} & set(_classes(page, "prepare_handover"))
     assert page.inner_text('.djs-overlays[data-container-id="review_handover"] .change-badge') == "Δ geändert"
     assert page.inner_text('.djs-overlays[data-container-id="review_escalation_timer"] .change-badge') == "+ neu"
     assert "entfernt" in page.locator('#changes tr[data-element="old_step"]').inner_text()
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
 
@@ -129,17 +115,17 @@ def test_version_page_shows_how_many_cases_wait_at_each_element(page_as, server)
         definition = current_definition(session, "handover_school_end")
         waiting = waiting_counts(session, definition.id).get("review_handover", 0)
     offered_handover(server.kf)
-    page = _drawn(page_as("lwv.fachdienst"), _version_url(server))
+    page = drawn(page_as("lwv.fachdienst"), _version_url(server))
     badge = page.inner_text('.djs-overlays[data-container-id="review_handover"] .count-badge')
     assert badge == f"{waiting + 1} Vorgänge" if waiting else badge == "1 Vorgang"
     assert page.locator('.djs-overlays[data-container-id="close_local"] .count-badge').count() == 0
     assert page.locator('#elements tr[data-element="review_handover"] .count-cell').inner_text() == str(waiting + 1)
     page.select_option("#agreement-filter", index=1)
     page.click("#agreement-filter ~ button")
-    _drawn(page, page.url)
+    drawn(page, page.url)
     assert "agreement=" in page.url
     assert page.locator('#elements tr[data-element="review_handover"] .count-cell').inner_text() == str(waiting + 1)
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
 
@@ -150,22 +136,22 @@ def test_a_comment_appears_on_the_diagram_and_in_the_list(page_as, server):
     page.fill("#field-body", "Welche Unterlagen gehören dazu?")
     page.click("text=Kommentar speichern")
     page.wait_for_load_state()
-    _drawn(page, page.url)
+    drawn(page, page.url)
     assert page.inner_text('.djs-overlays[data-container-id="prepare_handover"] .comment-badge') == "✎ 1 Kommentar"
     assert "has-comments" in _classes(page, "prepare_handover")
     item = page.locator('#comment-list li[data-element="prepare_handover"]')
     assert "Welche Unterlagen gehören dazu?" in item.inner_text()
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
     item.locator("button").click()
     page.wait_for_load_state()
-    _drawn(page, page.url)
+    drawn(page, page.url)
     assert page.locator('.djs-overlays[data-container-id="prepare_handover"] .comment-badge').count() == 0
     assert page.locator('#comment-list li[data-element="prepare_handover"]').count() == 0
     page.check("#show-resolved")
     page.click("#show-resolved >> xpath=ancestor::form//button")
-    _drawn(page, page.url)
+    drawn(page, page.url)
     assert "erledigt von" in page.locator('#comment-list li[data-element="prepare_handover"]').inner_text()
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []

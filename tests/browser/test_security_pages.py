@@ -2,7 +2,7 @@
 summary links to its field, no console errors (the CSP holds without inline script)."""
 from __future__ import annotations
 
-from tests.browser.test_diagram_pages import _no_violations
+from tests.support.browser import no_violations
 from tests.support.flows import offered_handover
 
 
@@ -16,7 +16,7 @@ def test_the_protocol_page_lists_accesses_and_passes_axe(page_as, server):
     page.select_option("#field-kind", "case.read")
     page.click("main button[type=submit]")
     assert page.locator("tbody tr").count() == 1 and "Vorgang gelesen" in page.inner_text("tbody")
-    _no_violations(page)
+    no_violations(page)
     assert page.console_errors == []
 
 
@@ -26,4 +26,4 @@ def test_a_bad_date_on_the_protocol_page_is_summarised_and_linked_to_its_field(p
     assert page.title().startswith("Fehler: ")
     page.click(".error-summary a[href='#field-since']")
     assert page.evaluate("document.activeElement.id") == "field-since" or page.url.endswith("#field-since")
-    _no_violations(page)
+    no_violations(page)

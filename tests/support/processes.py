@@ -17,10 +17,12 @@ KOOPFLOW = Path(sys.executable).with_name("koopflow")
 ROUND = re.compile(r"^(\S+) Timer ausgelöst: (\d+); Jahresabfragen eröffnet: (\d+);")
 
 
-def process_env(database_url: str) -> dict[str, str]:
-    """This environment without any KOOPFLOW_* setting of the caller, on the given database."""
+def process_env(database_url: str, documents_dir: Path) -> dict[str, str]:
+    """This environment without any KOOPFLOW_* setting of the caller, on the given database
+    (uploads in ``documents_dir``, not in the project's var/)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KOOPFLOW_")}
-    env.update(KOOPFLOW_DATABASE_URL=database_url, KOOPFLOW_SECRET_KEY="test-secret")
+    env.update(KOOPFLOW_DATABASE_URL=database_url, KOOPFLOW_SECRET_KEY="test-secret",
+               KOOPFLOW_DOCUMENTS_DIR=str(documents_dir))
     return env
 
 
@@ -31,7 +33,8 @@ class Child:
         self.log = log
         with log.open("w") as stderr:
             self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                            text=True, env=process_env(database_url), cwd=PROJECT_ROOT)
+                                            text=True, env=process_env(database_url, log.parent / "documents"),
+                                            cwd=PROJECT_ROOT)
 
     def send(self, line: str) -> None:
         self.process.stdin.write(line + "\n")

@@ -7,6 +7,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+from service.mail.smtp_out import smtp_transport
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -48,3 +50,10 @@ def text_of(message: EmailMessage) -> str:
         if part.get_content_maintype() == "text":
             parts.append(part.get_content())
     return "\n".join(parts)
+
+
+def transport_to(app, port: int):
+    """The app's SMTP transport, pointed at a test server on loopback."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                      MAIL_DEFAULT_SENDER="KoopFlow <koopflow@lwv.test>")
+    return smtp_transport(app)
