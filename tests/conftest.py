@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
 import service.runtime
-from service.config import VAR_DIR
 from tests.support.app import make_app, settings_for
 from tests.support.databases import SqliteTemplate, new_database
 from tests.support.pages import login
@@ -32,6 +31,7 @@ from tests.support.privacy import leaks
 from tests.support.smtp import SmtpServer
 from tests.support.working_tree import VarWatch
 from workflows.clock import BERLIN, FixedClock
+from workflows.paths import VAR_DIR
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -1,5 +1,5 @@
 """The suite writes nothing into the working tree: a watch on var/, where KoopFlow's defaults
-point (service.config.VAR_DIR: the SQLite database, uploaded documents, the secret key file).
+point (workflows.paths.VAR_DIR: the SQLite database, uploaded documents, the secret key file).
 
 ``VarWatch`` lists var/ (every file and folder below it with its size and modification time)
 when the session starts; conftest.py compares the listing with it after every test, so the
