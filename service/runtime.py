@@ -48,7 +48,7 @@ def boot(settings: Settings, clock) -> Koopflow:
             if key not in definitions:
                 raise DefinitionError(f"Vereinbarung {agreement.id}: Prozess {key} gibt es in bpmn/ nicht")
             check_lanes_against_roles(definitions[key], agreement.id, agreement.roles)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, lock_timeout=settings.lock_timeout)
     if not inspect(db.engine).has_table("alembic_version"):
         db.dispose()
         raise DefinitionError("Die Datenbank ist nicht eingerichtet: bitte zuerst `koopflow db upgrade` ausführen.")

@@ -156,8 +156,14 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
         app.db.dispose()
         return
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def _stop(*_):  # also cut short a mail exchange in progress: that mail waits for the next start
+        stop.set()
+        if transport is not None:
+            transport.abort()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     run_forever(app.db, clock, stop, max_sleep, transport, app.settings.documents_dir)
     app.db.dispose()
 
