@@ -79,14 +79,15 @@ class SmtpTransport:
             Mail(app)  # Flask-Mail's settings, which building a Message reads
         self.timeout = float(app.config.get("KOOPFLOW_SMTP_TIMEOUT", 30))
         self._lock = threading.Lock()
-        self._socket: socket.socket | None = None
+        self._host: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
         config = self.app.config
         kind = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-        host = kind(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=self.timeout)
+        host = kind(timeout=self.timeout)  # not connected yet: abort() can reach it from the start
         with self._lock:
-            self._socket = host.sock
+            self._host = host
+        host.connect(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)))
         if config.get("MAIL_USE_TLS"):
             host.starttls()
         if config.get("MAIL_USERNAME") and config.get("MAIL_PASSWORD"):
@@ -110,14 +111,15 @@ class SmtpTransport:
             raise
         finally:
             with self._lock:
-                self._socket = None
+                self._host = None
 
     def abort(self) -> None:
         """End the exchange in progress (if any) at once: its send fails, the mail waits."""
         with self._lock:
-            if self._socket is not None:
+            sock = getattr(self._host, "sock", None)
+            if sock is not None:
                 try:
-                    self._socket.shutdown(socket.SHUT_RDWR)
+                    sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
 
