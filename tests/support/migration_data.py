@@ -12,7 +12,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Numeric, create_engine, text
 
 from tests.support.flows import actor, open_task
-from tests.support.handover import CLOSE_LOCAL_JSON, CLOSE_SUPRA_JSON, CONFIRM_JSON, PLANNING_JSON, PREPARE_JSON, question
+from tests.support.handover import (
+    CLOSE_LOCAL_JSON,
+    CLOSE_SUPRA_JSON,
+    CONFIRM_JSON,
+    PLANNING_JSON,
+    PREPARE_JSON,
+    question,
+)
 from workflows.cases.starting import start_case
 from workflows.errors import Forbidden, NotFound
 from workflows.schema import alembic_config
