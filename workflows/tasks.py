@@ -48,7 +48,7 @@ class TaskView:
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         task = task_for(session, actor, task_id)
         case = session.get(Case, task.case_id)
         definition = session.get(ProcessDefinition, case.definition_id)
@@ -71,7 +71,7 @@ def panel_data(session, case: Case, task: HumanTask) -> dict:
 
 def task_form(db, actor: Actor, task_id: int) -> tuple[HumanTask, dict | None, dict | None]:
     """The task and its form (JSON Schema, UI schema): what checking a sent form needs, no more."""
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         task = task_for(session, actor, task_id)
         definition_id = session.scalar(select(Case.definition_id).where(Case.id == task.case_id))
         return (task, *form_of(session.get(ProcessDefinition, definition_id), task))

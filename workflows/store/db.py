@@ -1,13 +1,16 @@
 """The database handle and the transaction rule: one command, one transaction.
 
-On SQLite every transaction starts with ``BEGIN IMMEDIATE``, so two commands on the same
-case are serialised and the second one sees the first one's result (instead of failing
-late with "database is locked" when it tries to write a stale snapshot). On PostgreSQL the
-optimistic version column on cases does the same job across processes.
+On SQLite every writing transaction starts with ``BEGIN IMMEDIATE``, so two commands on the
+same case are serialised and the second one sees the first one's result (instead of failing
+late with "database is locked" when it tries to write a stale snapshot). A transaction that
+only reads (``transaction(read_only=True)``) starts with a plain, deferred ``BEGIN``: in WAL
+mode it reads its snapshot while another process holds the write lock, and never waits for
+it. On PostgreSQL the optimistic version column on cases does the same job across processes.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -28,6 +31,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+_READ_ONLY: ContextVar[bool] = ContextVar("koopflow_read_only", default=False)
+
+
 def _configure_sqlite(engine: Engine, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -41,7 +47,7 @@ def _configure_sqlite(engine: Engine, lock_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -60,9 +66,11 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed at the end, or rolled back on any error."""
+    def transaction(self, read_only: bool = False) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on any error.
+        ``read_only``: it only reads (on SQLite: without taking the write lock)."""
         session = self._sessions()
+        marker = _READ_ONLY.set(read_only)
         try:
             yield session
             session.commit()
@@ -71,6 +79,7 @@ class Database:
             raise
         finally:
             session.close()
+            _READ_ONLY.reset(marker)
 
     def dispose(self) -> None:
         self.engine.dispose()
