@@ -143,7 +143,8 @@ def copy_rows(source_url: str, target_url: str) -> tuple[dict[str, int], set[int
                 if rows:
                     writing.execute(into.insert(), rows)
                 copied[table.name] = len(rows)
-                if target.dialect.name == "postgresql" and "id" in into.columns and rows:
+                if target.dialect.name == "postgresql" and "id" in into.columns and rows \
+                        and isinstance(into.c.id.type, Integer):
                     writing.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                          f"(SELECT max(id) FROM {table.name}))"))
             if target.dialect.name == "postgresql":
