@@ -50,9 +50,16 @@ def db_upgrade() -> None:
         from pathlib import Path
 
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    from service.runtime import report_versions_in_use
+
     with _database() as database:
         upgrade(database)
+        problems = report_versions_in_use(database)
     click.echo("Datenbankschema ist aktuell.")
+    for problem in problems:
+        click.echo(f"Achtung: Diagrammversion {problem.definition_id} ({problem.filename}) besteht die heutigen "
+                   f"Prüfungen nicht ({problem.reason}); laufende Vorgänge: "
+                   f"{', '.join(map(str, problem.case_ids))}", err=True)
 
 
 @main.group(help="Demodaten.")
