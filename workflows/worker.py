@@ -22,6 +22,7 @@ from workflows.cases.instances import load_workflow, save_workflow
 from workflows.cases.retention import delete_expired
 from workflows.engine import runtime
 from workflows.errors import known_cause
+from workflows.mail.clock_skew import times_ahead
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
 from workflows.store.cases import RUNNING, Case
@@ -126,6 +127,19 @@ def seconds_until_next_due(db, clock, cap: float, mails: bool = False) -> float:
     return max(0.0, min(cap, (min(due) - clock.now()).total_seconds() + 0.001))
 
 
+SKEW_CHECK = timedelta(hours=1)
+
+
+def warn_about_times_ahead(db, clock) -> list:
+    """Log a warning for stored times far in the future of this clock (see mail/clock_skew.py)."""
+    found = times_ahead(db, clock)
+    for item in found:
+        log.warning("%s %s lie in the future of this clock (latest %s): a clock was ahead when they were written; "
+                    "pending mails wait until then unless re-dated (koopflow mail redate)",
+                    item.rows, item.what, item.latest.isoformat())
+    return found
+
+
 def failure_pause(failures: int, cap: float) -> float:
     """After the n-th failed round in a row: 1, 2, 4 … seconds, at most ``cap``."""
     return min(cap, 2.0 ** min(failures - 1, 10))
@@ -140,9 +154,12 @@ def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, trans
     Nothing that goes wrong in a round or while computing the pause ends the loop: a database
     that is down, restarting or locked makes the round fail; the worker logs the cause, waits
     1, 2, 4 … seconds (at most ``max_sleep``) and tries again until the database answers."""
-    failures = 0
+    failures, skew_checked = 0, None
     while not stop.is_set():
         try:
+            if skew_checked is None or clock.now() - skew_checked > SKEW_CHECK or clock.now() < skew_checked:
+                skew_checked = clock.now()
+                warn_about_times_ahead(db, clock)
             result = run_once(db, clock, transport, documents_dir, stop)
             if (result.timers_fired or result.annual_opened or result.conferences_opened or result.mails_sent
                     or result.mails_failed or result.personal_data_deleted):

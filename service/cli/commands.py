@@ -175,6 +175,21 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     app.db.dispose()
 
 
+@main.group(help="Postausgang.")
+def mail() -> None:
+    pass
+
+
+@mail.command("redate", help="Mails im Postausgang, die mit vorgehender Uhr geschrieben wurden, auf jetzt datieren.")
+def mail_redate() -> None:
+    from workflows.mail.clock_skew import redate_pending_mails, times_ahead
+
+    with _database() as database:
+        for item in times_ahead(database, SystemClock()):
+            click.echo(f"In der Zukunft: {item.rows} {item.what} (spätestens {item.latest.isoformat()})")
+        click.echo(f"Neu datiert: {redate_pending_mails(database, SystemClock())} Mails")
+
+
 @main.command("mail-in", help="SMTP-Empfang für Antworten auf Genehmigungsmails (Ja/Nein).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8025, show_default=True, type=int)
