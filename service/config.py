@@ -26,6 +26,8 @@ class Settings:
     # docs/security.md); KOOPFLOW_SECURE_COOKIES=1/0 decides explicitly.
     secure_cookies: bool | None = None
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    # SQLite: seconds a command waits for another's write lock before "bitte erneut versuchen"
+    lock_timeout: float = 10.0
     oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/web/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
 
@@ -49,6 +51,7 @@ class Settings:
             base_url=(env.get("KOOPFLOW_BASE_URL") or "http://localhost:5000").rstrip("/"),
             secure_cookies=_flag(env.get("KOOPFLOW_SECURE_COOKIES")),
             trusted_proxies=int(env.get("KOOPFLOW_TRUSTED_PROXIES") or 0),
+            lock_timeout=float(env.get("KOOPFLOW_DB_LOCK_TIMEOUT") or 10.0),
             oidc={key[len(OIDC_PREFIX):].lower(): value for key, value in env.items()
                   if key.startswith(OIDC_PREFIX) and value},
         )

@@ -2,6 +2,7 @@
 one accessor through which requests reach it."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import current_app
@@ -11,7 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from service.config import Settings
 from workflows.agreements.files import AgreementData, load_agreements, store_agreement
 from workflows.errors import DefinitionError
-from workflows.processes.definitions import Definition, check_lanes_against_roles, load_definitions, register_versions
+from workflows.processes.definitions import (
+    Definition,
+    check_lanes_against_roles,
+    check_versions_in_use,
+    load_definitions,
+    register_versions,
+)
 from workflows.store.db import Database
 from workflows.store.organisation import Agency, OrgUnit
 
@@ -48,12 +55,33 @@ def boot(settings: Settings, clock) -> Koopflow:
             if key not in definitions:
                 raise DefinitionError(f"Vereinbarung {agreement.id}: Prozess {key} gibt es in bpmn/ nicht")
             check_lanes_against_roles(definitions[key], agreement.id, agreement.roles)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, lock_timeout=settings.lock_timeout)
     if not inspect(db.engine).has_table("alembic_version"):
         db.dispose()
         raise DefinitionError("Die Datenbank ist nicht eingerichtet: bitte zuerst `koopflow db upgrade` ausführen.")
     sync(db, clock, agreements, definitions)
+    report_versions_in_use(db)
     return Koopflow(settings, db, clock, definitions, agreements)
+
+
+log = logging.getLogger(__name__)
+
+
+def report_versions_in_use(db: Database) -> list:
+    """Log every diagram version running cases still use that today's rules refuse, with its
+    cases (case ids are no personal data); the app starts all the same. Those cases' next step
+    fails with the German error page, never a 500, until an operator migrates them.
+    Issue 16 (incidents): each problem becomes an incident for the operator here."""
+    try:
+        problems = check_versions_in_use(db)
+    except Exception:  # the check must never keep the app from starting
+        log.exception("checking the diagram versions in use failed")
+        return []
+    for problem in problems:
+        log.error("diagram version %s (%s, %s) used by running cases %s fails today's checks: %s",
+                  problem.definition_id, problem.process_key, problem.filename,
+                  ", ".join(map(str, problem.case_ids)), problem.reason)
+    return problems
 
 
 def sync(db: Database, clock, agreements: dict[str, AgreementData], definitions: dict[str, Definition]) -> None:

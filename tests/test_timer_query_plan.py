@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from workflows.worker import due_case_ids, seconds_until_next_timer
+from workflows.worker import due_case_ids, seconds_until_next_due
 
 # SQLite only, on purpose: these tests read SQLite's EXPLAIN QUERY PLAN output (PostgreSQL
 # plans from table statistics, so a plan on an empty test table says nothing).
@@ -42,5 +42,5 @@ def test_due_query_walks_the_timer_index_without_sorting(kf):
 
 
 def test_next_timer_query_walks_the_timer_index_without_sorting(kf):
-    [plan] = plans(kf, lambda: seconds_until_next_timer(kf.db, kf.clock, 30.0))
+    [plan] = plans(kf, lambda: seconds_until_next_due(kf.db, kf.clock, 30.0))
     assert "USING INDEX ix_cases_next_timer_due" in plan and "TEMP B-TREE" not in plan, plan

@@ -6,6 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from workflows.errors import DefinitionError
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -16,9 +18,28 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(db) -> None:
-    """Bring the schema to the newest revision (creates it on an empty database)."""
-    with db.engine.begin() as connection:
-        config = alembic_config(db.url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+def upgrade(db, revision: str = "head") -> None:
+    """Bring the schema to the newest revision (creates it on an empty database).
+
+    SQLite changes a table by rebuilding it (Alembic's batch mode: copy, DROP TABLE, rename).
+    With foreign keys enforced, dropping a table that other rows refer to fails ("FOREIGN KEY
+    constraint failed [DROP TABLE cases]") as soon as the database holds cases; so on SQLite
+    the migrations run with enforcement off (the pragma only works outside a transaction) and
+    every reference is checked with ``PRAGMA foreign_key_check`` before the upgrade commits."""
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config = alembic_config(db.url)
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DefinitionError(f"Nach dem Upgrade verweisen {len(broken)} Zeilen ins Leere "
+                                              f"(Tabellen: {sorted({row[0] for row in broken})}); nichts geändert.")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

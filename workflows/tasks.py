@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
@@ -48,7 +48,7 @@ class TaskView:
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         task = task_for(session, actor, task_id)
         case = session.get(Case, task.case_id)
         definition = session.get(ProcessDefinition, case.definition_id)
@@ -71,7 +71,7 @@ def panel_data(session, case: Case, task: HumanTask) -> dict:
 
 def task_form(db, actor: Actor, task_id: int) -> tuple[HumanTask, dict | None, dict | None]:
     """The task and its form (JSON Schema, UI schema): what checking a sent form needs, no more."""
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         task = task_for(session, actor, task_id)
         definition_id = session.scalar(select(Case.definition_id).where(Case.id == task.case_id))
         return (task, *form_of(session.get(ProcessDefinition, definition_id), task))
@@ -172,7 +172,15 @@ def claim_task(db, clock, actor: Actor, task_id: int) -> None:
             return
         if task.assignee_id is not None:
             raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
-        task.assignee_id = actor.user_id
+        # Conditional: of two colleagues claiming at once exactly one UPDATE changes the row (on
+        # PostgreSQL the second waits for the first's row lock, then finds the task taken).
+        won = session.execute(
+            update(HumanTask).where(HumanTask.id == task.id, HumanTask.assignee_id.is_(None), HumanTask.state == OPEN)
+            .values(assignee_id=actor.user_id).execution_options(synchronize_session=False)).rowcount
+        session.refresh(task)
+        if won != 1:
+            _require_open(task)
+            raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
         record(session, clock.now(), "task.claimed", case_id=task.case_id, actor_id=actor.user_id,
                task_name=task.name)
 

@@ -21,10 +21,13 @@ from workflows.bodies.conferences import open_conference_cases
 from workflows.cases.instances import load_workflow, save_workflow
 from workflows.cases.retention import delete_expired
 from workflows.engine import runtime
+from workflows.errors import known_cause
+from workflows.mail.clock_skew import times_ahead
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.outbox import next_mail_due
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -39,6 +42,7 @@ class Round:
     conferences_opened: list = field(default_factory=list)
     mails_sent: int = 0
     mails_failed: int = 0
+    mails_more_due: bool = False  # the round's sending time ran out before the outbox was empty
     personal_data_deleted: int = 0  # cases whose retention period ended
 
 
@@ -91,10 +95,10 @@ def sweep_timers(db, clock) -> int:
             return fired
 
 
-def run_once(db, clock, transport=None, documents_dir=None) -> Round:
+def run_once(db, clock, transport=None, documents_dir=None, stop=None) -> Round:
     """One round of all the worker's work; mails are sent only when a transport is given,
     personal data past retention deleted only when the documents' directory is given (the
-    worker always gives it: the files go with the rows)."""
+    worker always gives it: the files go with the rows). ``stop`` set: sending ends early."""
     result = Round()
     activate_due_versions(db, clock)  # first: this round already reads the version in effect
     end_terminated_agreements(db, clock)
@@ -103,35 +107,77 @@ def run_once(db, clock, transport=None, documents_dir=None) -> Round:
     result.timers_fired = sweep_timers(db, clock)
     send_digests(db, clock)
     if transport is not None:
-        sent = send_due(db, clock, transport)
-        result.mails_sent, result.mails_failed = sent.sent, sent.failed
+        sent = send_due(db, clock, transport, stop=stop)
+        result.mails_sent, result.mails_failed, result.mails_more_due = sent.sent, sent.failed, sent.more_due
     if documents_dir is not None:
         result.personal_data_deleted = delete_expired(db, clock, documents_dir)
     return result
 
 
-def seconds_until_next_timer(db, clock, cap: float) -> float:
+def seconds_until_next_due(db, clock, cap: float, mails: bool = False) -> float:
+    """Seconds until the next timer (and, with ``mails``, the next waiting mail) is due, at most ``cap``."""
     with db.transaction() as session:
-        due = session.scalar(select(Case.next_timer_due).where(_is_running(), Case.next_timer_due.is_not(None))
-                             .order_by(Case.next_timer_due).limit(1))
-    if due is None:
+        due = [session.scalar(select(Case.next_timer_due).where(_is_running(), Case.next_timer_due.is_not(None))
+                              .order_by(Case.next_timer_due).limit(1))]
+        if mails:
+            due.append(next_mail_due(session))
+    due = [moment for moment in due if moment is not None]
+    if not due:
         return cap
-    return max(0.0, min(cap, (due - clock.now()).total_seconds() + 0.001))
+    return max(0.0, min(cap, (min(due) - clock.now()).total_seconds() + 0.001))
+
+
+SKEW_CHECK = timedelta(hours=1)
+
+
+def warn_about_times_ahead(db, clock) -> list:
+    """Log a warning for stored times far in the future of this clock (see mail/clock_skew.py)."""
+    found = times_ahead(db, clock)
+    for item in found:
+        log.warning("%s %s lie in the future of this clock (latest %s): a clock was ahead when they were written; "
+                    "pending mails wait until then unless re-dated (koopflow mail redate)",
+                    item.rows, item.what, item.latest.isoformat())
+    return found
+
+
+def failure_pause(failures: int, cap: float) -> float:
+    """After the n-th failed round in a row: 1, 2, 4 … seconds, at most ``cap``."""
+    return min(cap, 2.0 ** min(failures - 1, 10))
 
 
 def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, transport=None,
                 documents_dir=None) -> None:
-    """Rounds until ``stop`` is set; sleeps until the next timer is due (at most ``max_sleep``,
-    so timers and years created meanwhile by web processes are noticed)."""
+    """Rounds until ``stop`` is set; sleeps until the next timer or mail is due (at most
+    ``max_sleep``, so timers and years created meanwhile by web processes are noticed), not
+    at all while the outbox holds more than a round could send.
+
+    Nothing that goes wrong in a round or while computing the pause ends the loop: a database
+    that is down, restarting or locked makes the round fail; the worker logs the cause, waits
+    1, 2, 4 … seconds (at most ``max_sleep``) and tries again until the database answers."""
+    failures, skew_checked = 0, None
     while not stop.is_set():
         try:
-            result = run_once(db, clock, transport, documents_dir)
+            if skew_checked is None or clock.now() - skew_checked > SKEW_CHECK or clock.now() < skew_checked:
+                skew_checked = clock.now()
+                warn_about_times_ahead(db, clock)
+            result = run_once(db, clock, transport, documents_dir, stop)
             if (result.timers_fired or result.annual_opened or result.conferences_opened or result.mails_sent
                     or result.mails_failed or result.personal_data_deleted):
                 log.info("worker round: %s timers fired, %s annual cases and %s meetings opened, %s mails sent, "
                          "%s failed, %s cases past retention", result.timers_fired, len(result.annual_opened),
                          len(result.conferences_opened), result.mails_sent, result.mails_failed,
                          result.personal_data_deleted)
-        except Exception:  # a failing round must not stop the worker; the next one retries
-            log.exception("worker round failed")
-        stop.wait(seconds_until_next_timer(db, clock, max_sleep))
+            pause = 0.0 if result.mails_more_due else seconds_until_next_due(db, clock, max_sleep,
+                                                                             mails=transport is not None)
+            if failures:
+                log.info("worker: the round succeeded again after %s failed rounds", failures)
+            failures = 0
+        except Exception as exc:  # a failing round must not stop the worker; the next one retries
+            failures += 1
+            pause = failure_pause(failures, max_sleep)
+            cause = known_cause(exc) or type(exc).__name__
+            if failures == 1:
+                log.exception("worker round failed (%s); next try in %.0f s", cause, pause)
+            else:
+                log.warning("worker round failed again (%s, %s in a row); next try in %.0f s", cause, failures, pause)
+        stop.wait(pause)

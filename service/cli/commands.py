@@ -50,9 +50,16 @@ def db_upgrade() -> None:
         from pathlib import Path
 
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    from service.runtime import report_versions_in_use
+
     with _database() as database:
         upgrade(database)
+        problems = report_versions_in_use(database)
     click.echo("Datenbankschema ist aktuell.")
+    for problem in problems:
+        click.echo(f"Achtung: Diagrammversion {problem.definition_id} ({problem.filename}) besteht die heutigen "
+                   f"Prüfungen nicht ({problem.reason}); laufende Vorgänge: "
+                   f"{', '.join(map(str, problem.case_ids))}", err=True)
 
 
 @main.group(help="Demodaten.")
@@ -156,10 +163,31 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
         app.db.dispose()
         return
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def _stop(*_):  # also cut short a mail exchange in progress: that mail waits for the next start
+        stop.set()
+        if transport is not None:
+            transport.abort()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     run_forever(app.db, clock, stop, max_sleep, transport, app.settings.documents_dir)
     app.db.dispose()
+
+
+@main.group(help="Postausgang.")
+def mail() -> None:
+    pass
+
+
+@mail.command("redate", help="Mails im Postausgang, die mit vorgehender Uhr geschrieben wurden, auf jetzt datieren.")
+def mail_redate() -> None:
+    from workflows.mail.clock_skew import redate_pending_mails, times_ahead
+
+    with _database() as database:
+        for item in times_ahead(database, SystemClock()):
+            click.echo(f"In der Zukunft: {item.rows} {item.what} (spätestens {item.latest.isoformat()})")
+        click.echo(f"Neu datiert: {redate_pending_mails(database, SystemClock())} Mails")
 
 
 @main.command("mail-in", help="SMTP-Empfang für Antworten auf Genehmigungsmails (Ja/Nein).")

@@ -9,6 +9,7 @@ from service.parts.record import case_record
 from service.parts.uploads import read_uploads
 from service.runtime import koopflow
 from service.web.auth import current_actor
+from service.web.errors import failure
 from workflows.agreements.view import agreement_status
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
@@ -57,6 +58,9 @@ def complete(task_id: int):
         return _render(task_id, request.form, exc.errors, status=422)
     except Conflict as exc:
         return _render(task_id, request.form, {}, status=409, conflict=exc.message)
+    except Exception as exc:  # locked, unreachable, an engine error: the form again, as typed, with why
+        status, message = failure(exc)
+        return _render(task_id, request.form, {}, status=status, conflict=message)
     flash(f"„{task.name}“ ist erledigt.", "success")
     return redirect(url_for("cases.show", case_id=case.id))
 

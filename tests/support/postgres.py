@@ -91,6 +91,17 @@ class PostgresServer:
                   "-o", f"-p {self.port} -k {self.directory} {options}")
         return self
 
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: connections are cut), keeping its data for ``resume``."""
+        self._run(str(self.bin / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data))
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port and data."""
+        options = " ".join(f"-c {key}={value}" for key, value in SETTINGS.items())
+        self._run(str(self.bin / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data),
+                  "-l", str(self.directory / "server.log"),
+                  "-o", f"-p {self.port} -k {self.directory} {options}")
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 

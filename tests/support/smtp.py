@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -29,10 +31,50 @@ class Inbox:
         return "250 OK"
 
 
+class SlowInbox(Inbox):
+    """Takes ``seconds`` to accept each of the first ``slow`` messages (a mail server under load)."""
+
+    def __init__(self, seconds: float, slow: int = 1):
+        super().__init__()
+        self.seconds, self.slow = seconds, slow
+
+    async def handle_DATA(self, server, session, envelope):
+        if len(self.messages) < self.slow:
+            time.sleep(self.seconds)  # the whole server stands still meanwhile, as an overloaded one would
+        return await super().handle_DATA(server, session, envelope)
+
+
+class SilentServer:
+    """Accepts TCP connections on loopback and never says a word (no SMTP greeting)."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def start(self) -> "SilentServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, inbox: Inbox | None = None):
         self.port = port or free_port()
-        self.inbox = Inbox()
+        self.inbox = inbox or Inbox()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> "SmtpServer":
@@ -52,8 +94,8 @@ def text_of(message: EmailMessage) -> str:
     return "\n".join(parts)
 
 
-def transport_to(app, port: int):
+def transport_to(app, port: int, timeout: float = 30.0):
     """The app's SMTP transport, pointed at a test server on loopback."""
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                      MAIL_DEFAULT_SENDER="KoopFlow <koopflow@lwv.test>")
+                      MAIL_DEFAULT_SENDER="KoopFlow <koopflow@lwv.test>", KOOPFLOW_SMTP_TIMEOUT=timeout)
     return smtp_transport(app)

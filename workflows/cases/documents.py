@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workflows.errors import KoopflowError, NotFound
+from workflows.errors import Conflict, KoopflowError, NotFound
 from workflows.forms.fields import DEFAULT_MAX_BYTES, Field, form_fields, megabytes
 from workflows.people.access import Actor, case_for
-from workflows.store.documents import Document
+from workflows.store.documents import Document, lock_storage_key
 from workflows.store.history import record
 
 MEDIA_TYPES = {
@@ -54,6 +54,7 @@ class StoredUpload:
     size: int
     sha256: str
     storage_key: str
+    path: Path | None = None  # where it was stored
 
 
 def store_upload(directory: Path, stream: BinaryIO, filename: str, allowed: set[str],
@@ -70,7 +71,7 @@ def store_upload(directory: Path, stream: BinaryIO, filename: str, allowed: set[
     sha256 = hashlib.sha256(content).hexdigest()
     key = f"{sha256[:2]}/{sha256}"
     _write_once(Path(directory) / key, content)
-    return StoredUpload(clean_filename(filename), media_type, len(content), sha256, key)
+    return StoredUpload(clean_filename(filename), media_type, len(content), sha256, key, Path(directory) / key)
 
 
 def sniff(content: bytes) -> tuple[str | None, str | None]:
@@ -162,6 +163,12 @@ def add_documents(session, now, actor_id: int | None, case_id: int, task_id: int
     """One Document row per upload; {field: document id} for the form data."""
     ids = {}
     for field_name, upload in uploads.items():
+        # the file is held until this transaction ends: retention cannot delete it between the
+        # check below and the row that keeps it
+        lock_storage_key(session, upload.storage_key)
+        if upload.path is not None and not upload.path.is_file():
+            raise Conflict("Die hochgeladene Datei wurde gerade vom Aufräumen erfasst; nichts wurde gespeichert. "
+                           "Bitte laden Sie sie erneut hoch.")
         document = Document(case_id=case_id, task_id=task_id, field_name=field_name, filename=upload.filename,
                             media_type=upload.media_type, size=upload.size, sha256=upload.sha256,
                             storage_key=upload.storage_key, uploaded_by_id=actor_id, uploaded_at=now)

@@ -55,7 +55,7 @@ def parse_cursor(cursor: str | None) -> tuple[date, int] | None:
 
 def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAGE_SIZE) -> InboxPage:
     after = parse_cursor(cursor)
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         streams = [_group_keys(session, unit, after, page_size + 1) for unit in sorted(actor.org_unit_ids)]
         streams.append(_assigned_keys(session, actor.user_id, after, page_size + 1))
         keys = _merge_unique(streams, page_size + 1)

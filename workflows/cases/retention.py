@@ -21,7 +21,7 @@ from workflows.clock import BERLIN, berlin_date
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
 from workflows.store.cases import Case, closed_before
-from workflows.store.documents import documents_of_case, storage_keys_in_use
+from workflows.store.documents import documents_of_case, lock_storage_key, storage_keys_in_use
 from workflows.store.history import forget_details
 from workflows.store.organisation import Agreement
 
@@ -89,9 +89,12 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
 
 def _remove_unreferenced_files(db, directory: Path, storage_keys: list[str]) -> None:
     """Delete each file no document row points at any more (the same content may belong to
-    another case, which keeps it)."""
-    with db.transaction() as session:
-        still_used = storage_keys_in_use(session, storage_keys)
+    another case, which keeps it). Checked and deleted under the file's lock, in one
+    transaction, so an upload of identical bytes reusing the file cannot slip in between."""
     for key in storage_keys:
-        if key not in still_used and STORAGE_KEY.fullmatch(key):
-            (directory / key).unlink(missing_ok=True)
+        if not STORAGE_KEY.fullmatch(key):
+            continue
+        with db.transaction() as session:
+            lock_storage_key(session, key)
+            if not storage_keys_in_use(session, [key]):
+                (directory / key).unlink(missing_ok=True)

@@ -30,7 +30,7 @@ class CaseView:
 
 
 def case_view(db, actor: Actor, case_id: int) -> CaseView:
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         case = case_for(session, actor, case_id)
         definition = session.get(ProcessDefinition, case.definition_id)
         agreement = session.get(Agreement, case.agreement_id)

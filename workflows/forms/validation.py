@@ -10,9 +10,10 @@ problem with a list as a whole (too few rows, an "either rows or …" rule) is a
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Callable
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from .arrays import row_fields, row_label
 from .fields import ARRAY_KINDS, Field, form_fields, walk
@@ -27,15 +28,30 @@ UNKNOWN_FIELDS_MESSAGE = "Die Angaben enthalten Felder, die dieses Formular nich
 DATE_EXAMPLE = "31.07.2025"
 
 
+# A date field's sane range: a date the agencies' work can be about (births from 1900, deadlines
+# and plans up to 2199). Outside it a typing slip such as 9999 would reach the engine, whose
+# date arithmetic overflows on it.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+FORMATS = FormatChecker()  # every format JSON Schema knows, with the date's range added
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _date_in_range(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    return FIRST_YEAR <= date.fromisoformat(value).year <= LAST_YEAR
+
+
 def validate_form(schema: dict, data: Any, ui: dict | None = None) -> dict[str, str]:
     """German messages keyed by dotted field name (first problem per field), in form order.
 
     `ui` only decides the order of the messages; the schema alone decides validity.
-    Dates (`format: date`) are checked, so 2025-02-30 is rejected.
+    Dates (`format: date`) are checked, so 2025-02-30 is rejected, and so is a year outside
+    FIRST_YEAR … LAST_YEAR.
     """
     fields = form_fields(schema, ui)
     find = finder(fields)
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, format_checker=FORMATS)
     found: dict[str, str] = {}
     for error in validator.iter_errors(data):
         for name, message in _messages(error, find):

@@ -12,7 +12,7 @@ PAGE = 50
 
 def outbox_page(db, actor: Actor, before: int | None = None) -> list[OutboxMail]:
     require_admin(actor)
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         query = select(OutboxMail).order_by(OutboxMail.id.desc()).limit(PAGE)
         if before:
             query = query.where(OutboxMail.id < before)
@@ -21,7 +21,7 @@ def outbox_page(db, actor: Actor, before: int | None = None) -> list[OutboxMail]
 
 def outbox_mail(db, actor: Actor, mail_id: int) -> OutboxMail:
     require_admin(actor)
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         mail = session.get(OutboxMail, mail_id)
         if mail is None:
             raise NotFound("Diese Mail gibt es nicht.")

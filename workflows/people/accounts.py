@@ -41,7 +41,7 @@ def authenticate(db, username: str, password: str) -> Actor | None:
 
 
 def actor_by_id(db, user_id: int) -> Actor | None:
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         user = session.get(User, user_id)
         return Actor.of(user) if user and user.active else None
 

@@ -15,12 +15,15 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
+from workflows.engine.scripting import check_source
 from workflows.errors import DefinitionError
 from workflows.processes.properties import FORM, check_properties
+from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 
 
@@ -134,3 +137,64 @@ def register_versions(session: Session, definitions: dict[str, Definition], now)
             row.is_current = True
         ids[key] = row.id
     return ids
+
+
+# Elements whose text the engine evaluates as an expression or runs as a script.
+_EVALUATED = ("script", "conditionExpression", "timeDate", "timeDuration", "timeCycle", "loopCardinality",
+              "completionCondition")
+
+
+@dataclass
+class VersionProblem:
+    """A stored diagram version that running cases still use and today's rules refuse."""
+
+    definition_id: int
+    process_key: str
+    filename: str
+    reason: str
+    case_ids: list[int]
+
+
+def check_stored_version(row: ProcessDefinition) -> str | None:
+    """Why today's definition rules or sandbox refuse a stored version; None when they accept it.
+    Runs the same checks as start-up (diagram, properties, SpiffWorkflow's parser) and hands each
+    expression and script to the engine's sandbox check, whichever sandbox is in place."""
+    xml = row.bpmn_xml.encode("utf-8")
+    try:
+        check_properties(read_diagram(xml, row.filename))
+        build_spec(xml, row.filename, row.process_key)
+    except Exception as exc:  # DefinitionError, the parser's own
+        return f"{type(exc).__name__}: {exc}"
+    for node in etree.fromstring(xml).iter():
+        if not isinstance(node.tag, str) or etree.QName(node).localname not in _EVALUATED:
+            continue
+        source = (node.text or "").strip()
+        if not source or (etree.QName(node).localname.startswith("time") and source.startswith(("P", "R"))):
+            continue  # empty, or an ISO 8601 duration or repetition rather than an expression
+        try:
+            check_source(source)
+        except Exception as exc:  # ScriptNotAllowed, or whatever the sandbox in place raises
+            owner = node
+            while owner is not None and owner.get("id") is None:
+                owner = owner.getparent()
+            element = owner.get("id") if owner is not None else "?"
+            return f"Element {element}: {type(exc).__name__}: {exc}"
+    return None
+
+
+def check_versions_in_use(db) -> list[VersionProblem]:
+    """Every diagram version a running case still uses, checked against today's rules (at boot and
+    after ``koopflow db upgrade``): the versions refused, each with its running cases."""
+    problems = []
+    with db.transaction(read_only=True) as session:
+        used = session.execute(select(Case.definition_id, Case.id).where(Case.status == RUNNING)
+                               .order_by(Case.definition_id, Case.id)).all()
+        cases: dict[int, list[int]] = {}
+        for definition_id, case_id in used:
+            cases.setdefault(definition_id, []).append(case_id)
+        for definition_id, case_ids in cases.items():
+            row = session.get(ProcessDefinition, definition_id)
+            reason = check_stored_version(row)
+            if reason is not None:
+                problems.append(VersionProblem(row.id, row.process_key, row.filename, reason, case_ids))
+    return problems

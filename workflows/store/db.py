@@ -1,13 +1,16 @@
 """The database handle and the transaction rule: one command, one transaction.
 
-On SQLite every transaction starts with ``BEGIN IMMEDIATE``, so two commands on the same
-case are serialised and the second one sees the first one's result (instead of failing
-late with "database is locked" when it tries to write a stale snapshot). On PostgreSQL the
-optimistic version column on cases does the same job across processes.
+On SQLite every writing transaction starts with ``BEGIN IMMEDIATE``, so two commands on the
+same case are serialised and the second one sees the first one's result (instead of failing
+late with "database is locked" when it tries to write a stale snapshot). A transaction that
+only reads (``transaction(read_only=True)``) starts with a plain, deferred ``BEGIN``: in WAL
+mode it reads its snapshot while another process holds the write lock, and never waits for
+it. On PostgreSQL the optimistic version column on cases does the same job across processes.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -28,31 +31,34 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+_READ_ONLY: ContextVar[bool] = ContextVar("koopflow_read_only", default=False)
+
+
+def _configure_sqlite(engine: Engine, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE")
 
 
 class Database:
     """Engine plus session factory for one database URL."""
 
-    def __init__(self, url: str, echo: bool = False):
+    def __init__(self, url: str, echo: bool = False, lock_timeout: float = 10.0):
         self.url = url
         # a server's connections can drop (restart, failover): ping before use, not fail a request
         self.engine = create_engine(url, echo=echo, future=True, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, lock_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -60,9 +66,11 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed at the end, or rolled back on any error."""
+    def transaction(self, read_only: bool = False) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on any error.
+        ``read_only``: it only reads (on SQLite: without taking the write lock)."""
         session = self._sessions()
+        marker = _READ_ONLY.set(read_only)
         try:
             yield session
             session.commit()
@@ -71,6 +79,7 @@ class Database:
             raise
         finally:
             session.close()
+            _READ_ONLY.reset(marker)
 
     def dispose(self) -> None:
         self.engine.dispose()

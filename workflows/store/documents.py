@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -36,3 +36,19 @@ def documents_of_case(session: Session, case_id: int) -> list[Document]:
 def storage_keys_in_use(session: Session, storage_keys: list[str]) -> set[str]:
     """Which of these stored files a document row still points at."""
     return set(session.scalars(select(Document.storage_key).where(Document.storage_key.in_(storage_keys))))
+
+
+def lock_storage_key(session: Session, storage_key: str) -> None:
+    """Hold the stored file ``storage_key`` for this transaction: retention deciding to delete it
+    and an upload reusing it (identical bytes) take turns. PostgreSQL: an advisory lock until
+    commit; SQLite: every writing transaction holds the database's write lock already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_number(storage_key)})
+
+
+def _lock_number(storage_key: str) -> int:
+    digest = storage_key.rsplit("/", 1)[-1]
+    try:
+        return int(digest[:15], 16)  # a content hash: its first 60 bits, a positive bigint
+    except ValueError:
+        return int.from_bytes(storage_key.encode()[:7], "big")

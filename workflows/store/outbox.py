@@ -11,8 +11,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.db import Base, UtcDateTime
 
-# pending: waiting for the worker (with no SMTP configured it stays so, readable on the Postausgang page)
-PENDING, SENT = "pending", "sent"
+# pending: waiting for the worker (with no SMTP configured it stays so, readable on the Postausgang page);
+# sending: claimed by a worker that is talking to the mail server, until ``next_attempt_at`` (its lease):
+# a worker that died meanwhile leaves it so, and once the lease has run out it is due again.
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+WAITING = (PENDING, SENDING)
 
 
 class OutboxMail(Base):
@@ -43,6 +46,13 @@ class OutboxMail(Base):
 
 
 def due_mail_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
+    """Pending mails whose time has come and mails whose sending lease ran out, oldest first."""
     return list(session.scalars(
-        select(OutboxMail.id).where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= now)
+        select(OutboxMail.id).where(OutboxMail.status.in_(WAITING), OutboxMail.next_attempt_at <= now)
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)))
+
+
+def next_mail_due(session: Session) -> datetime | None:
+    """When the next waiting mail (or lease) is due; None when the outbox holds none."""
+    return session.scalar(select(OutboxMail.next_attempt_at).where(OutboxMail.status.in_(WAITING))
+                          .order_by(OutboxMail.next_attempt_at).limit(1))
