@@ -14,7 +14,7 @@ from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User
-from workflows.tasks import ALREADY_DONE, finish_task, panel_data
+from workflows.tasks import ALREADY_DONE, finish_task, panel_data, recording_step_failures
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
     """Returns what happened: "decided", or "already" (this request was decided before),
     or "closed" (others decided the task meanwhile). Nothing is written unless "decided"."""
     try:
-        with db.transaction() as session:
+        with recording_step_failures(db, clock), db.transaction() as session:
             request: ApprovalRequest = request_by_token(session, request_id, nonce)
             task = session.get(HumanTask, request.task_id)
             if request.status == WITHDRAWN or (request.status == PENDING and task.state != OPEN):

@@ -36,3 +36,9 @@ class DefinitionError(KoopflowError):
 
 class AgreementNotActive(KoopflowError):
     """The agreement does not (or no longer) allow new cases."""
+
+
+class StepFailed(Conflict):
+    """The engine steps after a command raised (a broken script, gateway or diagram): nothing
+    was written, an incident records it for the administrators. A Conflict to every page and
+    the API: the same input may go through once the cause is fixed."""

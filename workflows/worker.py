@@ -33,7 +33,7 @@ from workflows.store.definitions import ProcessDefinition
 from workflows.store.worker_rounds import note_round
 
 log = logging.getLogger(__name__)
-round_log = logging.getLogger("koopflow.worker.round")  # one line per round, JSON if KOOPFLOW_LOG_FORMAT=json
+round_log = logging.getLogger("workflows.worker.round")  # one line per round, JSON if KOOPFLOW_LOG_FORMAT=json
 BATCH = 100
 # A case whose timer is due but did not fire is looked at again after this pause.
 STUCK_RETRY = timedelta(minutes=5)

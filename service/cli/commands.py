@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import click
 
 from service.cli.deadline import deadline
+from service.cli.incidents import incidents
 from service.config import Settings
 from workflows.clock import FixedClock, SystemClock, simulated_instant
 from workflows.errors import KoopflowError
@@ -34,6 +35,7 @@ def main() -> None:
 
 
 main.add_command(deadline)
+main.add_command(incidents)
 
 
 @main.group(help="Datenbankschema.")
