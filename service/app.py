@@ -20,6 +20,7 @@ from service.pages import (
     documents,
     figures,
     inbox,
+    incidents,
     login,
     outbox,
     processes,
@@ -34,7 +35,7 @@ from workflows.clock import SystemClock
 # What every request passes, in the order it is installed.
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
-              processes, agreements, audit_log, oidc, contacts)
+              processes, agreements, audit_log, oidc, contacts, incidents)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

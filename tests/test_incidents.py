@@ -199,3 +199,33 @@ def test_the_operator_lists_shows_and_resolves_incidents_on_the_command_line(kf,
     again = runner.invoke(main, ["incidents", "resolve", str(incident.id)], env=env)
     assert again.exit_code == 1 and "bereits erledigt" in again.output
     assert "Keine offenen Störungen" in runner.invoke(main, ["incidents", "list"], env=env).output
+
+
+def test_the_stoerungen_page_lists_the_case_and_its_actions_work(kf, as_user):
+    case_id = offered_handover(kf)
+    original = break_state(kf, case_id)
+    kf.clock.set(at("2027-03-15"))
+    run_once(kf.db, kf.clock)
+    [incident] = open_incidents(kf)
+    with kf.db.transaction() as session:
+        number = session.get(Case, case_id).case_number
+
+    admin = as_user("admin")
+    assert "1 offene Störung" in admin.get("/inbox").get_data(as_text=True)
+    admin.get("/admin/incidents")
+    assert number in admin.text and "Zeitgeber" in admin.text
+    admin.get(f"/admin/incidents/{incident.id}")
+    assert "Erneut versuchen" in admin.text and f"Seite des Vorgangs {number}" in admin.text
+
+    # retry while still broken: it stays open; fixed: it is done and the reminder fired
+    admin.submit(f"/admin/incidents/{incident.id}", f"/admin/incidents/{incident.id}/retry", status=302)
+    assert open_incidents(kf)[0].attempts == 2
+    with kf.db.transaction() as session:
+        session.get(Case, case_id).state = original
+    response = admin.submit(f"/admin/incidents/{incident.id}", f"/admin/incidents/{incident.id}/retry", status=302)
+    admin.follow(response)
+    assert "Der erneute Versuch ist gelungen" in admin.text
+    assert open_incidents(kf) == [] and reminders(kf, case_id) == 1
+
+    # a caseworker does not get the page
+    as_user("lk.sozialamt").get("/admin/incidents", status=404)

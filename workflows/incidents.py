@@ -115,3 +115,11 @@ def _case_numbers(session, case_ids: set[int]) -> dict[int, str]:
     if not case_ids:
         return {}
     return dict(session.execute(select(Case.id, Case.case_number).where(Case.id.in_(sorted(case_ids)))).all())
+
+
+def open_count(db, actor: Actor | None) -> int:
+    """Open incidents, for the administrator's start page (0 for everyone else)."""
+    if actor is not None and not actor.is_admin:
+        return 0
+    with db.transaction() as session:
+        return incidents.count_open(session)
