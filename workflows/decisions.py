@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
 from workflows.errors import Conflict
 from workflows.processes.properties import PANEL
@@ -63,6 +64,7 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
             result = record_decision(session, request, task, decision, now)
             if result is not None:
                 case = session.get(Case, task.case_id)
+                require_not_suspended(case)
                 definition = session.get(ProcessDefinition, case.definition_id)
                 finish_task(session, clock, case, definition, task, result, request.approver_id, None)
             if decision.channel == "reply":

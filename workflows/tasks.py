@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflows.agreements.effects import apply_effect
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
+from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
@@ -118,6 +119,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             if task.assignee_id not in (None, actor.user_id):
                 raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
             case = session.get(Case, task.case_id)
+            require_not_suspended(case)
             definition = session.get(ProcessDefinition, case.definition_id)
             schema, ui = form_of(definition, task)
             now = clock.now()

@@ -83,6 +83,9 @@ def wake_case(db, clock, case_id: int) -> bool:
             now = clock.now()
             if case is None or case.status != RUNNING or case.next_timer_due is None or case.next_timer_due >= now:
                 return False
+            if case.suspended_at is not None:
+                case.next_timer_due = None  # suspended: no timers until it is resumed
+                return False
             waiting = incidents.open_incident(session, subject)
             if waiting is not None and (waiting.gave_up or (waiting.next_attempt_at and waiting.next_attempt_at > now)):
                 case.next_timer_due = None if waiting.gave_up else waiting.next_attempt_at

@@ -1,4 +1,4 @@
-"""incidents (Störungen) and the worker's last round per process
+"""incidents (Störungen), the worker's last round per process, suspended cases
 
 Revision ID: 0014
 Revises: 0011
@@ -57,8 +57,13 @@ def upgrade() -> None:
     with op.batch_alter_table('worker_rounds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_worker_rounds_finished_at'), ['finished_at'], unique=False)
 
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('suspended_at', workflows.store.db.UtcDateTime(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('suspended_at')
     with op.batch_alter_table('worker_rounds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_worker_rounds_finished_at'))
     op.drop_table('worker_rounds')
