@@ -189,3 +189,35 @@ def test_a_case_that_cannot_move_stays_on_its_version_with_the_reason(kf, tmp_pa
     with kf.db.transaction() as session:
         assert session.get(Case, case_id).definition_id == before
     assert "case.migrated" not in kinds(kf, case_id)
+
+
+def test_the_lead_suspends_and_resets_on_the_page_and_the_case_page_says_so(kf, as_user):
+    case_id = offered_handover(kf)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  question("Gutachten?"))
+    lead, admin = as_user("lwv.leitung"), as_user("admin")
+    page = f"/admin/cases/{case_id}"
+
+    # without a reason: the German message next to the field, nothing done
+    lead.submit(page, page, {"action": "suspend", "reason": ""}, status=422)
+    assert "Bitte geben Sie einen Grund an" in lead.text and "Es gibt ein Problem" in lead.text
+    lead.follow(lead.submit(page, page, {"action": "suspend", "reason": "Rückfrage Datenschutz"}, status=302))
+    assert "Der Vorgang ist angehalten" in lead.text
+    caseworker = as_user("lwv.fachdienst")
+    caseworker.get(f"/cases/{case_id}")
+    assert "ist seit" in caseworker.text and "Vorgang verwalten" not in caseworker.text
+    assert "Vorgang angehalten – Grund: Rückfrage Datenschutz" in caseworker.text
+    admin.get(page)
+    assert "Vorgang fortsetzen" in admin.text
+
+    lead.follow(lead.submit(page, page, {"action": "resume", "reason": "geklärt"}, status=302))
+    lead.get(page)
+    review = next(s for s in administration_of(kf.db, actor(kf, "lwv.leitung"), case_id).steps
+                  if s.name == "Übergabe prüfen")
+    lead.follow(lead.submit(page, page, {"action": "reset", "task_id": str(review.task_id),
+                                         "reason": "Frage zurückgenommen"}, status=302))
+    assert "zurückgesetzt" in lead.text
+    assert [s for s, _ in open_steps(kf, case_id)] == ["review_handover"]
+
+    # a caseworker does not get the page
+    caseworker.get(page, status=404)
