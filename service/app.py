@@ -20,6 +20,7 @@ from service.pages import (
     deadlines,
     documents,
     figures,
+    healthz,
     inbox,
     incidents,
     login,
@@ -37,7 +38,7 @@ from workflows.clock import SystemClock
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
               processes, agreements, audit_log, oidc, contacts, incidents,
-              case_administration)
+              case_administration, healthz)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

@@ -51,6 +51,7 @@ PUBLIC = {
     "login.show": ("the login form", 200),
     "login.submit": ("checks the password (the walk sends none: refused)", 401),
     "api.openapi": ("describes the API, holds no data", 200),
+    "healthz.show": ("for load balancers: database, migrations, worker age, open-incident count; no case data", 200),
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
     "deadlines.calendar": ("the signed per-user address is the calendar app's key", 404),

@@ -22,3 +22,18 @@ def upgrade(db) -> None:
         config = alembic_config(db.url)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(db) -> str | None:
+    """The migration the database is at (None: never migrated). Raises if it is unreachable."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -122,6 +122,7 @@ def _instant(_context, _param, value: str | None):
               "lesen und zu jedem eine Runde ausführen; je Runde eine Ergebniszeile.")
 def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     import logging
+    import os
     import signal
     import threading
 
@@ -134,6 +135,11 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
         raise click.UsageError("--now gilt nur zusammen mit --once (eine Runde zu einem festen Zeitpunkt).")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change otherwise
+    if os.environ.get("KOOPFLOW_LOG_FORMAT", "").lower() == "json":  # the round line alone, as JSON
+        round_handler = logging.StreamHandler()
+        round_handler.setFormatter(logging.Formatter("%(message)s"))
+        logging.getLogger("workflows.worker.round").addHandler(round_handler)
+        logging.getLogger("workflows.worker.round").propagate = False
     log_privacy.install(logging.getLogger("workflows"))
     moments = iter([at]) if at is not None else _read_steps() if steps else iter(())
     first = next(moments, None)  # a simulated "now" (--now, or the first line read by --steps)
