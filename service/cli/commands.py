@@ -9,6 +9,7 @@ import click
 
 from service.cli.deadline import deadline
 from service.cli.incidents import incidents
+from service.cli.users import COMMANDS as USER_COMMANDS
 from service.config import Settings
 from workflows.clock import FixedClock, SystemClock, simulated_instant
 from workflows.errors import KoopflowError
@@ -63,12 +64,19 @@ def demo() -> None:
 
 
 @demo.command("load", help="Vereinbarungen und Demo-Benutzer laden (mehrfach aufrufbar).")
-def demo_load() -> None:
+@click.option("--force", is_flag=True, help="Auch in eine Datenbank mit echten (nicht Demo-)Benutzern laden.")
+def demo_load(force: bool) -> None:
     from service.runtime import boot
-    from workflows.people.accounts import load_all_demo_users
+    from workflows.people.accounts import load_all_demo_users, users_outside_demo
 
     settings, clock = _settings(), SystemClock()
     app = _or_exit(lambda: boot(settings, clock))
+    real = users_outside_demo(app.db, settings.agreements_dir)
+    if real and not force:
+        app.db.dispose()
+        click.echo(f"Fehler: Die Datenbank enthält {len(real)} Benutzer, die keine Demo-Benutzer sind. Demo-Benutzer "
+                   "(mit bekanntem Passwort) werden dort nur mit --force angelegt.", err=True)
+        sys.exit(1)
     added = load_all_demo_users(app.db, clock, settings.agreements_dir)
     app.db.dispose()
     click.echo(f"Vereinbarungen geladen: {', '.join(sorted(app.agreements))}; neue Demo-Benutzer: {added}.")
@@ -77,6 +85,10 @@ def demo_load() -> None:
 @main.group(help="Benutzer.")
 def user() -> None:
     pass
+
+
+for _command in USER_COMMANDS:
+    user.add_command(_command)
 
 
 @user.command("list", help="Alle Benutzer mit Träger und Organisationseinheiten.")
