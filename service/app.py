@@ -14,12 +14,15 @@ from service.pages import (
     agreements,
     approvals,
     audit_log,
+    case_administration,
     cases,
     contacts,
     deadlines,
     documents,
     figures,
+    healthz,
     inbox,
+    incidents,
     login,
     outbox,
     processes,
@@ -34,7 +37,8 @@ from workflows.clock import SystemClock
 # What every request passes, in the order it is installed.
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
-              processes, agreements, audit_log, oidc, contacts)
+              processes, agreements, audit_log, oidc, contacts, incidents,
+              case_administration, healthz)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

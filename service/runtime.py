@@ -19,6 +19,7 @@ from workflows.processes.definitions import (
     load_definitions,
     register_versions,
 )
+from workflows.store import incidents
 from workflows.store.db import Database
 from workflows.store.organisation import Agency, OrgUnit
 
@@ -60,18 +61,18 @@ def boot(settings: Settings, clock) -> Koopflow:
         db.dispose()
         raise DefinitionError("Die Datenbank ist nicht eingerichtet: bitte zuerst `koopflow db upgrade` ausführen.")
     sync(db, clock, agreements, definitions)
-    report_versions_in_use(db)
+    report_versions_in_use(db, clock)
     return Koopflow(settings, db, clock, definitions, agreements)
 
 
 log = logging.getLogger(__name__)
 
 
-def report_versions_in_use(db: Database) -> list:
+def report_versions_in_use(db: Database, clock=None) -> list:
     """Log every diagram version running cases still use that today's rules refuse, with its
     cases (case ids are no personal data); the app starts all the same. Those cases' next step
     fails with the German error page, never a 500, until an operator migrates them.
-    Issue 16 (incidents): each problem becomes an incident for the operator here."""
+    With a clock, each problem is also an open incident (one per version) on the Störungen page."""
     try:
         problems = check_versions_in_use(db)
     except Exception:  # the check must never keep the app from starting
@@ -81,7 +82,22 @@ def report_versions_in_use(db: Database) -> list:
         log.error("diagram version %s (%s, %s) used by running cases %s fails today's checks: %s",
                   problem.definition_id, problem.process_key, problem.filename,
                   ", ".join(map(str, problem.case_ids)), problem.reason)
+    if clock is not None and problems:
+        _record_version_incidents(db, clock, problems)
     return problems
+
+
+def _record_version_incidents(db: Database, clock, problems: list) -> None:
+    try:
+        with db.transaction() as session:
+            for problem in problems:
+                subject = f"{incidents.DIAGRAM_VERSION}:{problem.definition_id}"
+                if incidents.open_incident(session, subject) is None:  # once per version, not per boot
+                    incidents.record_incident(session, clock.now(), incidents.DIAGRAM_VERSION, subject,
+                                              DefinitionError(problem.reason), case_id=problem.case_ids[0],
+                                              max_attempts=1)
+    except Exception:  # the app starts all the same; the log line above names the problem
+        log.exception("recording the diagram version incidents failed")
 
 
 def sync(db: Database, clock, agreements: dict[str, AgreementData], definitions: dict[str, Definition]) -> None:

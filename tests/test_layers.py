@@ -23,7 +23,7 @@ WORKFLOWS_FLOORS = (
     ("agreements", "mail"),  # agreement data and life cycle; the outbox
     ("cases",),  # cases and instances, inbox, documents, approvals, retention, scheduled cases
     ("annual", "bodies"),  # § 8 b–d and § 9 requests and figures; conferences and invitations
-    ("tasks", "deadlines"),  # the doors: commands on tasks; Fristen (the deadlines of my groups)
+    ("tasks", "deadlines", "incidents"),  # the doors: commands on tasks; Fristen; commands on Störungen
     ("decisions", "worker"),  # approvals decided by page, link or mail; the worker's rounds
 )
 

@@ -31,6 +31,7 @@ from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.history import HistoryEvent
+from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask
 from workflows.worker import run_once
@@ -39,7 +40,7 @@ CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id"}
+             "agreement_id", "number", "contact_id", "incident_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -50,6 +51,7 @@ PUBLIC = {
     "login.show": ("the login form", 200),
     "login.submit": ("checks the password (the walk sends none: refused)", 401),
     "api.openapi": ("describes the API, holds no data", 200),
+    "healthz.show": ("for load balancers: database, migrations, worker age, open-incident count; no case data", 200),
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
     "deadlines.calendar": ("the signed per-user address is the calendar app's key", 404),
@@ -90,6 +92,9 @@ def state(kf, as_user):
         "csrf_token": CSRF.search(page.text).group(1), "document_id": (io.BytesIO(CSV), "daten.csv")})
     assert posted.status_code == 302
     offered, proposed = offered_handover(kf), proposed_takeover(kf)
+    with kf.db.transaction() as session:  # a Störung of the offered handover, for the Störungen pages
+        incident_id = record_incident(session, kf.clock.now(), TIMER, f"timer:{offered}", KeyError("x"),
+                                      case_id=offered).id
     comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
                              "review_handover", "Frist prüfen")
     with kf.db.transaction() as session:
@@ -102,7 +107,7 @@ def state(kf, as_user):
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
-               "contact_id": list(session.scalars(select(Contact.id)))}
+               "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -124,6 +129,7 @@ def state(kf, as_user):
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
                      "agreement_id": ["landkreis-giessen"], "number": [1], "contact_id": ids["contact_id"][:1],
+                     "incident_id": [incident_id],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),

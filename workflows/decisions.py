@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
 from workflows.errors import Conflict
 from workflows.processes.properties import PANEL
@@ -14,7 +15,7 @@ from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.tasks import OPEN, HumanTask
 from workflows.store.users import User
-from workflows.tasks import ALREADY_DONE, finish_task, panel_data
+from workflows.tasks import ALREADY_DONE, finish_task, panel_data, recording_step_failures
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
     """Returns what happened: "decided", or "already" (this request was decided before),
     or "closed" (others decided the task meanwhile). Nothing is written unless "decided"."""
     try:
-        with db.transaction() as session:
+        with recording_step_failures(db, clock), db.transaction() as session:
             request: ApprovalRequest = request_by_token(session, request_id, nonce)
             task = session.get(HumanTask, request.task_id)
             if request.status == WITHDRAWN or (request.status == PENDING and task.state != OPEN):
@@ -63,6 +64,7 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
             result = record_decision(session, request, task, decision, now)
             if result is not None:
                 case = session.get(Case, task.case_id)
+                require_not_suspended(case)
                 definition = session.get(ProcessDefinition, case.definition_id)
                 finish_task(session, clock, case, definition, task, result, request.approver_id, None)
             if decision.channel == "reply":

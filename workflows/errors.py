@@ -90,3 +90,9 @@ def known_cause(exc: BaseException | None) -> str | None:
                 return cause
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
     return None
+
+
+class StepFailed(Conflict):
+    """The engine steps after a command raised (a broken script, gateway or diagram): nothing
+    was written, an incident records it for the administrators. A Conflict to every page and
+    the API: the same input may go through once the cause is fixed."""

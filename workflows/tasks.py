@@ -6,29 +6,39 @@ history. When someone else was first, nothing is written and the caller gets Con
 """
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
+from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
 from workflows.engine import runtime
-from workflows.errors import Conflict, Forbidden, ValidationFailed
+from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, ValidationFailed
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
+from workflows.store import incidents
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.history import record
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, org_units_of_task
 from workflows.store.users import User, members_of
 
+STEP_FAILED = ("Der nächste Schritt dieses Vorgangs ist fehlgeschlagen. Ihre Eingaben wurden nicht gespeichert. "
+               "Die Störung ist unter Nr. {number} erfasst; die Administration kann sie beheben. "
+               "Bitte versuchen Sie es später noch einmal.")
+log = logging.getLogger(__name__)
 ALREADY_DONE = "Diese Aufgabe wurde inzwischen von jemand anderem erledigt. Ihre Eingaben wurden nicht gespeichert."
 TAKEN = "Diese Aufgabe bearbeitet bereits {name}."
 
@@ -103,12 +113,13 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
     the field's value. A file field takes nothing else, so a client cannot point it at some
     other document by sending a number."""
     try:
-        with db.transaction() as session:
+        with recording_step_failures(db, clock), db.transaction() as session:
             task = task_for(session, actor, task_id)
             _require_open(task)
             if task.assignee_id not in (None, actor.user_id):
                 raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
             case = session.get(Case, task.case_id)
+            require_not_suspended(case)
             definition = session.get(ProcessDefinition, case.definition_id)
             schema, ui = form_of(definition, task)
             now = clock.now()
@@ -127,9 +138,54 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
         raise Conflict(ALREADY_DONE) from exc
 
 
+class EngineStepFailed(Exception):
+    """Raised out of a command's transaction when its engine steps failed (see ``finish_task``)."""
+
+    def __init__(self, case_id: int, task_id: int, element: str | None):
+        super().__init__(f"engine step after task {task_id} failed")
+        self.case_id, self.task_id, self.element = case_id, task_id, element
+
+
+@contextmanager
+def recording_step_failures(db, clock) -> Iterator[None]:
+    """Wrap a command's transaction: when its engine steps failed the transaction is already
+    rolled back; an incident is written in a new one and the user gets StepFailed (German)."""
+    try:
+        yield
+    except EngineStepFailed as failed:
+        cause = failed.__cause__ or failed
+        with db.transaction() as session:
+            incident = incidents.record_incident(
+                session, clock.now(), incidents.TASK_COMPLETION, task_completion_subject(failed.task_id), cause,
+                case_id=failed.case_id, element=incidents.element_of(cause) or failed.element)
+            number = incident.id
+        log.warning("incident %s: engine step after task %s of case %s failed with %s", number, failed.task_id,
+                    failed.case_id, incidents.exception_class(cause))
+        raise StepFailed(STEP_FAILED.format(number=number)) from cause
+
+
+def task_completion_subject(task_id: int) -> str:
+    return f"{incidents.TASK_COMPLETION}:{task_id}"
+
+
 def finish_task(session, clock, case: Case, definition: ProcessDefinition, task: HumanTask, data: dict,
                 actor_id: int | None, schema: dict | None) -> None:
-    """Complete the instance's task with ``data`` and write everything back (inside a command)."""
+    """Complete the instance's task with ``data`` and write everything back (inside a command).
+
+    An error of the engine steps (not a German one, not the database's) leaves as
+    EngineStepFailed; ``recording_step_failures`` around the transaction turns it into an
+    incident once the transaction is rolled back."""
+    try:
+        _finish_task(session, clock, case, definition, task, data, actor_id, schema)
+    except (KoopflowError, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        raise EngineStepFailed(case.id, task.id, task.bpmn_id) from exc
+    incidents.resolve_open(session, task_completion_subject(task.id), clock.now())
+
+
+def _finish_task(session, clock, case: Case, definition: ProcessDefinition, task: HumanTask, data: dict,
+                 actor_id: int | None, schema: dict | None) -> None:
     now = clock.now()
     workflow = load_workflow(session, case, clock)
     info = definition.user_tasks.get(task.bpmn_id, {})

@@ -7,12 +7,16 @@ is still due once locked, so a timer fires exactly once however many workers run
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from workflows.agreements.termination import end_terminated_agreements
 from workflows.agreements.versions import activate_due_versions
@@ -25,11 +29,14 @@ from workflows.errors import known_cause
 from workflows.mail.clock_skew import times_ahead
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
+from workflows.store import incidents
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.outbox import next_mail_due
+from workflows.store.worker_rounds import note_round
 
 log = logging.getLogger(__name__)
+round_log = logging.getLogger("workflows.worker.round")  # one line per round, JSON if KOOPFLOW_LOG_FORMAT=json
 BATCH = 100
 # A case whose timer is due but did not fire is looked at again after this pause.
 STUCK_RETRY = timedelta(minutes=5)
@@ -44,6 +51,8 @@ class Round:
     mails_failed: int = 0
     mails_more_due: bool = False  # the round's sending time ran out before the outbox was empty
     personal_data_deleted: int = 0  # cases whose retention period ended
+    duration: float = 0.0  # seconds
+    incidents_open: int = 0  # after the round, all kinds
 
 
 def _is_running():
@@ -68,23 +77,52 @@ def due_case_ids(session, now: datetime, limit: int = BATCH) -> list[int]:
 
 
 def wake_case(db, clock, case_id: int) -> bool:
-    """Fire the due timers of one case; False when it was no longer due or another worker has it."""
-    with db.transaction() as session:
-        case = db.claim(session, Case, case_id)
-        now = clock.now()
-        if case is None or case.status != RUNNING or case.next_timer_due is None or case.next_timer_due >= now:
-            return False
-        definition = session.get(ProcessDefinition, case.definition_id)
-        workflow = load_workflow(session, case, clock)
-        notices = runtime.fire_timers(workflow, clock)
-        save_workflow(session, case, definition, workflow, now, None, notices)
-        if case.next_timer_due is not None and case.next_timer_due < now:
-            log.warning("case %s: timer due at %s did not fire; retrying later", case.id, case.next_timer_due)
-            case.next_timer_due = now + STUCK_RETRY
-        return True
+    """Fire the due timers of one case; False when it was no longer due, another worker has it,
+    or it failed (then an incident holds the case back until its next attempt)."""
+    subject = timer_subject(case_id)
+    with incidents.boundary(db, clock, incidents.TIMER, subject, case_id=case_id,
+                            on_failure=_hold_back(case_id)):
+        with db.transaction() as session:
+            case = db.claim(session, Case, case_id)
+            now = clock.now()
+            if case is None or case.status != RUNNING or case.next_timer_due is None or case.next_timer_due >= now:
+                return False
+            if case.suspended_at is not None:
+                case.next_timer_due = None  # suspended: no timers until it is resumed
+                return False
+            waiting = incidents.open_incident(session, subject)
+            if waiting is not None and (waiting.gave_up or (waiting.next_attempt_at and waiting.next_attempt_at > now)):
+                case.next_timer_due = None if waiting.gave_up else waiting.next_attempt_at
+                return False  # changed by a command since it failed: still not before its next attempt
+            definition = session.get(ProcessDefinition, case.definition_id)
+            workflow = load_workflow(session, case, clock)
+            notices = runtime.fire_timers(workflow, clock)
+            save_workflow(session, case, definition, workflow, now, None, notices)
+            if case.next_timer_due is not None and case.next_timer_due < now:
+                log.warning("case %s: timer due at %s did not fire; retrying later", case.id, case.next_timer_due)
+                case.next_timer_due = now + STUCK_RETRY
+            if waiting is not None:
+                incidents.resolve_open(session, subject, now)
+            return True
+    return False  # failed: recorded in ``outcome``'s incident
+
+
+def timer_subject(case_id: int) -> str:
+    return f"{incidents.TIMER}:{case_id}"
+
+
+def _hold_back(case_id: int):
+    """After a failure the case's timers wait for the incident's next attempt (none when given up)."""
+    def hold(session, incident) -> None:
+        session.execute(update(Case).where(Case.id == case_id)
+                        .values(next_timer_due=None if incident.gave_up else incident.next_attempt_at)
+                        .execution_options(synchronize_session=False))
+    return hold
 
 
 def sweep_timers(db, clock) -> int:
+    """Wake each due case in its own transaction and error boundary: a case that fails becomes
+    an incident and is not due again before its next attempt, so the sweep goes on and ends."""
     fired = 0
     while True:
         with db.transaction() as session:
@@ -95,23 +133,73 @@ def sweep_timers(db, clock) -> int:
             return fired
 
 
-def run_once(db, clock, transport=None, documents_dir=None, stop=None) -> Round:
+def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_name: str | None = None) -> Round:
     """One round of all the worker's work; mails are sent only when a transport is given,
     personal data past retention deleted only when the documents' directory is given (the
-    worker always gives it: the files go with the rows). ``stop`` set: sending ends early."""
+    worker always gives it: the files go with the rows). ``stop`` set: sending ends early.
+
+    Each step runs in its own error boundary, and inside the steps each case, agreement and
+    deletion in its own: what fails becomes an incident (workflows/store/incidents.py) and the
+    round goes on. The round ends with one structured log line and its row in
+    ``worker_rounds`` (what /healthz reads)."""
+    started = time.monotonic()
     result = Round()
-    activate_due_versions(db, clock)  # first: this round already reads the version in effect
-    end_terminated_agreements(db, clock)
-    result.annual_opened = open_annual_cases(db, clock)
-    result.conferences_opened = open_conference_cases(db, clock)
-    result.timers_fired = sweep_timers(db, clock)
-    send_digests(db, clock)
-    if transport is not None:
+
+    with db.transaction() as session:
+        waiting = incidents.open_subjects(session, clock.now())
+
+    def step(name: str, work) -> None:
+        incidents.run_unit(db, clock, incidents.ROUND_STEP, f"{incidents.ROUND_STEP}:{name}", waiting, work)
+
+    def annual() -> None:
+        result.annual_opened = open_annual_cases(db, clock)
+
+    def conferences() -> None:
+        result.conferences_opened = open_conference_cases(db, clock)
+
+    def timers() -> None:
+        result.timers_fired = sweep_timers(db, clock)
+
+    def outbox() -> None:
         sent = send_due(db, clock, transport, stop=stop)
         result.mails_sent, result.mails_failed, result.mails_more_due = sent.sent, sent.failed, sent.more_due
-    if documents_dir is not None:
+
+    def retention() -> None:
         result.personal_data_deleted = delete_expired(db, clock, documents_dir)
+
+    step("versions", lambda: activate_due_versions(db, clock))  # first: this round reads the version in effect
+    step("terminations", lambda: end_terminated_agreements(db, clock))
+    step("annual", annual)
+    step("meetings", conferences)
+    step("timers", timers)
+    step("digests", lambda: send_digests(db, clock))
+    if transport is not None:
+        step("outbox", outbox)
+    if documents_dir is not None:
+        step("retention", retention)
+    result.duration = time.monotonic() - started
+    _note_round(db, clock, result, worker_name or default_worker_name())
     return result
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _note_round(db, clock, result: Round, worker_name: str) -> None:
+    with db.transaction() as session:
+        result.incidents_open = incidents.count_open(session)
+        note_round(session, worker_name, clock.now(), result.duration, timers_fired=result.timers_fired,
+                   mails_sent=result.mails_sent, mails_failed=result.mails_failed)
+    fields = {"event": "worker_round", "duration_ms": round(result.duration * 1000, 1),
+              "timers_fired": result.timers_fired, "annual_opened": len(result.annual_opened),
+              "meetings_opened": len(result.conferences_opened), "mails_sent": result.mails_sent,
+              "mails_failed": result.mails_failed, "personal_data_deleted": result.personal_data_deleted,
+              "incidents_open": result.incidents_open}
+    if os.environ.get("KOOPFLOW_LOG_FORMAT", "").lower() == "json":
+        round_log.info(json.dumps(fields, sort_keys=True))
+    else:
+        round_log.info("worker round: " + " ".join(f"{key}={value}" for key, value in fields.items() if key != "event"))
 
 
 def seconds_until_next_due(db, clock, cap: float, mails: bool = False) -> float:
@@ -160,13 +248,7 @@ def run_forever(db, clock, stop: threading.Event, max_sleep: float = 30.0, trans
             if skew_checked is None or clock.now() - skew_checked > SKEW_CHECK or clock.now() < skew_checked:
                 skew_checked = clock.now()
                 warn_about_times_ahead(db, clock)
-            result = run_once(db, clock, transport, documents_dir, stop)
-            if (result.timers_fired or result.annual_opened or result.conferences_opened or result.mails_sent
-                    or result.mails_failed or result.personal_data_deleted):
-                log.info("worker round: %s timers fired, %s annual cases and %s meetings opened, %s mails sent, "
-                         "%s failed, %s cases past retention", result.timers_fired, len(result.annual_opened),
-                         len(result.conferences_opened), result.mails_sent, result.mails_failed,
-                         result.personal_data_deleted)
+            result = run_once(db, clock, transport, documents_dir, stop)  # logs its own line
             pause = 0.0 if result.mails_more_due else seconds_until_next_due(db, clock, max_sleep,
                                                                              mails=transport is not None)
             if failures:

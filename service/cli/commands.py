@@ -8,6 +8,8 @@ from contextlib import contextmanager
 import click
 
 from service.cli.deadline import deadline
+from service.cli.incidents import incidents
+from service.cli.users import COMMANDS as USER_COMMANDS
 from service.config import Settings
 from workflows.clock import FixedClock, SystemClock, simulated_instant
 from workflows.errors import KoopflowError
@@ -34,6 +36,7 @@ def main() -> None:
 
 
 main.add_command(deadline)
+main.add_command(incidents)
 
 
 @main.group(help="Datenbankschema.")
@@ -54,7 +57,7 @@ def db_upgrade() -> None:
 
     with _database() as database:
         upgrade(database)
-        problems = report_versions_in_use(database)
+        problems = report_versions_in_use(database, SystemClock())
     click.echo("Datenbankschema ist aktuell.")
     for problem in problems:
         click.echo(f"Achtung: Diagrammversion {problem.definition_id} ({problem.filename}) besteht die heutigen "
@@ -68,12 +71,19 @@ def demo() -> None:
 
 
 @demo.command("load", help="Vereinbarungen und Demo-Benutzer laden (mehrfach aufrufbar).")
-def demo_load() -> None:
+@click.option("--force", is_flag=True, help="Auch in eine Datenbank mit echten (nicht Demo-)Benutzern laden.")
+def demo_load(force: bool) -> None:
     from service.runtime import boot
-    from workflows.people.accounts import load_all_demo_users
+    from workflows.people.accounts import load_all_demo_users, users_outside_demo
 
     settings, clock = _settings(), SystemClock()
     app = _or_exit(lambda: boot(settings, clock))
+    real = users_outside_demo(app.db, settings.agreements_dir)
+    if real and not force:
+        app.db.dispose()
+        click.echo(f"Fehler: Die Datenbank enthält {len(real)} Benutzer, die keine Demo-Benutzer sind. Demo-Benutzer "
+                   "(mit bekanntem Passwort) werden dort nur mit --force angelegt.", err=True)
+        sys.exit(1)
     added = load_all_demo_users(app.db, clock, settings.agreements_dir)
     app.db.dispose()
     click.echo(f"Vereinbarungen geladen: {', '.join(sorted(app.agreements))}; neue Demo-Benutzer: {added}.")
@@ -82,6 +92,10 @@ def demo_load() -> None:
 @main.group(help="Benutzer.")
 def user() -> None:
     pass
+
+
+for _command in USER_COMMANDS:
+    user.add_command(_command)
 
 
 @user.command("list", help="Alle Benutzer mit Träger und Organisationseinheiten.")
@@ -127,6 +141,7 @@ def _instant(_context, _param, value: str | None):
               "lesen und zu jedem eine Runde ausführen; je Runde eine Ergebniszeile.")
 def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     import logging
+    import os
     import signal
     import threading
 
@@ -139,6 +154,11 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
         raise click.UsageError("--now gilt nur zusammen mit --once (eine Runde zu einem festen Zeitpunkt).")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change otherwise
+    if os.environ.get("KOOPFLOW_LOG_FORMAT", "").lower() == "json":  # the round line alone, as JSON
+        round_handler = logging.StreamHandler()
+        round_handler.setFormatter(logging.Formatter("%(message)s"))
+        logging.getLogger("workflows.worker.round").addHandler(round_handler)
+        logging.getLogger("workflows.worker.round").propagate = False
     log_privacy.install(logging.getLogger("workflows"))
     moments = iter([at]) if at is not None else _read_steps() if steps else iter(())
     first = next(moments, None)  # a simulated "now" (--now, or the first line read by --steps)

@@ -7,6 +7,7 @@ from flask_login import login_required
 from service.runtime import koopflow
 from service.web.auth import current_actor
 from workflows.cases.inbox import inbox_page
+from workflows.incidents import open_count
 
 bp = Blueprint("inbox", __name__)
 
@@ -22,4 +23,5 @@ def home():
 def inbox():
     cursor = request.args.get("after")
     page = inbox_page(koopflow().db, current_actor(), cursor)
-    return render_template("inbox.html", page=page, first_page=not cursor, me=current_actor())
+    return render_template("inbox.html", page=page, first_page=not cursor, me=current_actor(),
+                           incidents_open=open_count(koopflow().db, current_actor()))

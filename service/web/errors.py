@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from workflows.errors import AgreementNotActive, Busy, Conflict, Forbidden, NotFound, known_cause
+from workflows.store import incidents
 
 log = logging.getLogger(__name__)
 BUSY = ("Die Datenbank ist gerade belegt oder nicht erreichbar; es wurde nichts gespeichert. "
@@ -53,11 +54,23 @@ def init_app(app: Flask) -> None:
 
 
 def record_unexpected_error(exc: BaseException, cause: str | None) -> None:
-    """THE HOOK for the operations issue's incidents: an unexpected error during a request
-    (e.g. an engine error while completing a task) is to be recorded as an incident here.
-    Today it is logged (cause from the allow-list, never the message or form data)."""
+    """An unexpected error during a request (e.g. an engine error while completing a task) is
+    logged (cause from the allow-list, never the message or form data) and recorded as an
+    incident for the Störungen page, one per route: the route names no person, the text of
+    the exception is never stored."""
     log.error("unexpected error in %s %s (%s)", request.method, request.url_rule or "?", cause or type(exc).__name__,
               exc_info=exc)
+    try:
+        from service.runtime import koopflow
+
+        kf = koopflow()
+        case_id = (request.view_args or {}).get("case_id")
+        with kf.db.transaction() as session:
+            incidents.record_incident(session, kf.clock.now(), incidents.REQUEST,
+                                      f"{incidents.REQUEST}:{request.method} {request.url_rule or '?'}", exc,
+                                      case_id=case_id if isinstance(case_id, int) else None, max_attempts=1)
+    except Exception:  # the database may be what failed; the log line above stays
+        log.warning("the unexpected error could not be recorded as an incident", exc_info=True)
 
 
 def failure(exc: Exception) -> tuple[int, str]:

@@ -26,6 +26,10 @@ EVENT_LABELS = {
     "agreement.terminated": "Vereinbarung gekündigt",
     "agreement.termination_withdrawn": "Kündigung zurückgenommen",
     "agreement.amended": "Anpassung vereinbart",
+    "case.suspended": "Vorgang angehalten",
+    "case.resumed": "Vorgang fortgesetzt",
+    "case.reset": "Vorgang auf einen früheren Schritt zurückgesetzt",
+    "case.migrated": "Vorgang auf eine neuere Fassung des Ablaufs umgestellt",
 }
 
 def date_de(value) -> str:

@@ -17,6 +17,7 @@ from workflows.cases.scheduled import open_once
 from workflows.legal_dates import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.processes.properties import FIGURES
+from workflows.store import incidents
 from workflows.store.annual import AnnualCase, AnnualFigure, annual_case_of
 from workflows.store.organisation import in_force
 
@@ -86,13 +87,19 @@ def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
     opened = []
     with db.transaction() as session:
         agreements = in_force(session)
+        waiting = incidents.open_subjects(session, clock.now(), incidents.ANNUAL_OPENING)
     today = clock.today()
     for agreement_id, data, ends_on in agreements:
-        for request in enabled_requests(data):
-            for year in years_to_open(request, data, today, ends_on):
-                case_id = _open_one(db, clock, agreement_id, request, year)
-                if case_id is not None:
-                    opened.append((agreement_id, request["key"], year, case_id))
+        def open_agreements_requests(agreement_id=agreement_id, data=data, ends_on=ends_on) -> None:
+            for request in enabled_requests(data):
+                for year in years_to_open(request, data, today, ends_on):
+                    case_id = _open_one(db, clock, agreement_id, request, year)
+                    if case_id is not None:
+                        opened.append((agreement_id, request["key"], year, case_id))
+
+        # each agreement in its own error boundary: one broken agreement never stops the others
+        incidents.run_unit(db, clock, incidents.ANNUAL_OPENING, f"{incidents.ANNUAL_OPENING}:{agreement_id}",
+                           waiting, open_agreements_requests)
     return opened
 
 

@@ -20,6 +20,7 @@ from workflows.agreements.partner_roles import narrowed_roles, partner_of_units
 from workflows.cases.scheduled import open_once
 from workflows.legal_dates import add_working_days, annual_due_date
 from workflows.processes.diagram_functions import at_workday_start
+from workflows.store import incidents
 from workflows.store.conferences import ConferenceCase
 from workflows.store.organisation import in_force
 
@@ -111,15 +112,21 @@ def open_conference_cases(db, clock) -> list[tuple[str, str, int, int, int]]:
     opened = []
     with db.transaction() as session:
         agreements = in_force(session)
+        waiting = incidents.open_subjects(session, clock.now(), incidents.MEETING_OPENING)
     today = clock.today()
     for agreement_id, data, ends_on in agreements:
-        for conference in enabled_conferences(data):
-            for meeting in meetings_to_open(conference, today):
-                if ends_on is not None and meeting.opens_on > ends_on:
-                    continue  # gekündigt: no meeting after the agreement's end
-                case_id = _open_one(db, clock, agreement_id, conference, meeting)
-                if case_id is not None:
-                    opened.append((agreement_id, meeting.key, meeting.year, meeting.occurrence, case_id))
+        def open_agreements_meetings(agreement_id=agreement_id, data=data, ends_on=ends_on) -> None:
+            for conference in enabled_conferences(data):
+                for meeting in meetings_to_open(conference, today):
+                    if ends_on is not None and meeting.opens_on > ends_on:
+                        continue  # gekündigt: no meeting after the agreement's end
+                    case_id = _open_one(db, clock, agreement_id, conference, meeting)
+                    if case_id is not None:
+                        opened.append((agreement_id, meeting.key, meeting.year, meeting.occurrence, case_id))
+
+        # each agreement in its own error boundary: one broken agreement never stops the others
+        incidents.run_unit(db, clock, incidents.MEETING_OPENING, f"{incidents.MEETING_OPENING}:{agreement_id}",
+                           waiting, open_agreements_meetings)
     return opened
 
 

@@ -43,7 +43,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     """Write the instance back, sync the task rows, record notices; returns new ready tasks."""
     case.state = runtime.dump(workflow)
     case.updated_at = now
-    case.next_timer_due = runtime.next_due(workflow)
+    case.next_timer_due = None if case.suspended_at is not None else runtime.next_due(workflow)
     for notice in notices:
         units = units_for_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)

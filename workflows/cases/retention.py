@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from workflows.cases.documents import STORAGE_KEY
 from workflows.clock import BERLIN, berlin_date
+from workflows.store import incidents
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
 from workflows.store.cases import Case, closed_before
@@ -59,12 +60,19 @@ def delete_expired(db, clock, documents_dir: Path) -> int:
     """Delete the personal data of every expired case, each in its own transaction; returns how many."""
     with db.transaction() as session:
         ids = expired_case_ids(session, clock.now())
+        waiting = incidents.open_subjects(session, clock.now(), incidents.RETENTION)
     deleted = 0
     for case_id in ids:
-        expired = _delete_case_data(db, clock, case_id)
-        if expired is not None:
-            _remove_unreferenced_files(db, Path(documents_dir), expired.storage_keys)
-            deleted += 1
+        def delete_one(case_id=case_id) -> None:
+            nonlocal deleted
+            expired = _delete_case_data(db, clock, case_id)
+            if expired is not None:
+                _remove_unreferenced_files(db, Path(documents_dir), expired.storage_keys)
+                deleted += 1
+
+        # each case in its own error boundary: one failing deletion never stops the others
+        incidents.run_unit(db, clock, incidents.RETENTION, f"{incidents.RETENTION}:{case_id}", waiting, delete_one,
+                           case_id=case_id)
     return deleted
 
 

@@ -125,3 +125,11 @@ def user_listing(db) -> list[tuple[str, str, str, list[str]]]:
             agency_names = sorted({agencies.get(u.agency_id, u.agency_id) for u in unit_rows})
             listing.append((user.username, user.display_name, ", ".join(agency_names), [u.name for u in unit_rows]))
         return listing
+
+
+def users_outside_demo(db, directory: Path) -> list[str]:
+    """Usernames in the database that no demo file in ``directory`` names: real accounts."""
+    demo = {entry["username"] for path in sorted(directory.glob("*.demo-users.yaml"))
+            for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["users"]}
+    with db.transaction() as session:
+        return sorted(name for name in session.scalars(select(User.username)) if name not in demo)

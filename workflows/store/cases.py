@@ -39,6 +39,9 @@ class Case(Base):
     lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     # Set when retention deleted the case's personal data (workflows/cases/retention.py).
     personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set while an administrator or lead has suspended the case (workflows/cases/administration.py):
+    # it fires no timers and its tasks cannot be completed.
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 

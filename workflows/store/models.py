@@ -12,15 +12,17 @@ from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.history import HistoryEvent
+from workflows.store.incidents import Incident
 from workflows.store.logins import LoginFailure
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
+from workflows.store.worker_rounds import WorkerRound
 
 __all__ = [
     "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
     "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "ConferenceCase", "Contact", "Document",
-    "HumanTask", "HumanTaskGroup", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "User",
+    "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
+    "ProcessDefinition", "ReviewComment", "User", "WorkerRound",
 ]

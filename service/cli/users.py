@@ -1,0 +1,106 @@
+"""`user` commands beyond `list`: create, set-password, deactivate, add-unit, remove-unit.
+
+Each is one transaction with its entry in the audit log; the messages are German. Passwords
+are read from a prompt (hidden, asked twice) unless ``--password-stdin`` is given, so they do
+not end up in the shell's history.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from service.config import Settings
+from workflows.clock import SystemClock
+from workflows.errors import KoopflowError, ValidationFailed
+
+
+def _run(action):
+    from workflows.store.db import Database
+
+    database = Database(Settings.from_env().database_url)
+    try:
+        return action(database, SystemClock())
+    except ValidationFailed as exc:
+        for field, message in exc.errors.items():
+            click.echo(f"Fehler ({field}): {message}", err=True)
+        sys.exit(1)
+    except KoopflowError as exc:
+        click.echo(f"Fehler: {exc.message}", err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+
+
+@click.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Name, wie er in KoopFlow erscheint.")
+@click.option("--email", help="Mailadresse für Benachrichtigungen.")
+@click.option("--unit", "units", multiple=True, help="Organisationseinheit (mehrfach möglich).")
+@click.option("--lead", is_flag=True, help="Leitung dieser Organisationseinheiten.")
+@click.option("--admin", is_flag=True, help="Administrationsrechte.")
+@click.option("--no-password", is_flag=True, help="Ohne Passwort (Anmeldung nur über OpenID Connect).")
+@click.option("--password-stdin", is_flag=True, help="Passwort als erste Zeile der Standardeingabe lesen.")
+def create(username, display_name, email, units, lead, admin, no_password, password_stdin) -> None:
+    """Lokales Benutzerkonto anlegen."""
+    from workflows.people.administration import create_user
+
+    password = None if no_password else _password(password_stdin)
+    _run(lambda db, clock: create_user(db, clock, username, display_name, email, password, list(units),
+                                       lead=lead, admin=admin))
+    click.echo(f"Benutzer {username} ist angelegt.")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Passwort als erste Zeile der Standardeingabe lesen.")
+def set_password_command(username, password_stdin) -> None:
+    """Neues Passwort setzen (mindestens 12 Zeichen, kein verbreitetes Passwort)."""
+    from workflows.people.administration import set_password
+
+    password = _password(password_stdin)
+    _run(lambda db, clock: set_password(db, clock, username, password))
+    click.echo(f"Das Passwort von {username} ist geändert.")
+
+
+@click.command("deactivate")
+@click.argument("username")
+def deactivate(username) -> None:
+    """Konto deaktivieren: Anmeldungen und API-Tokens enden, übernommene Aufgaben gehen an die Gruppen zurück."""
+    from workflows.people.administration import deactivate_user
+
+    returned = _run(lambda db, clock: deactivate_user(db, clock, username))
+    click.echo(f"Benutzer {username} ist deaktiviert; {returned} übernommene Aufgabe(n) liegen wieder in den "
+               "Gruppenposteingängen.")
+
+
+@click.command("add-unit")
+@click.argument("username")
+@click.argument("unit")
+@click.option("--lead", is_flag=True, help="Als Leitung der Organisationseinheit.")
+def add_unit(username, unit, lead) -> None:
+    """Einer Organisationseinheit zuordnen."""
+    from workflows.people.administration import set_units
+
+    units = _run(lambda db, clock: set_units(db, clock, username, add=[unit], lead=lead))
+    click.echo(f"{username}: {', '.join(units) or 'keine Organisationseinheit'}")
+
+
+@click.command("remove-unit")
+@click.argument("username")
+@click.argument("unit")
+def remove_unit(username, unit) -> None:
+    """Aus einer Organisationseinheit nehmen."""
+    from workflows.people.administration import set_units
+
+    units = _run(lambda db, clock: set_units(db, clock, username, remove=[unit]))
+    click.echo(f"{username}: {', '.join(units) or 'keine Organisationseinheit'}")
+
+
+COMMANDS = (create, set_password_command, deactivate, add_unit, remove_unit)
