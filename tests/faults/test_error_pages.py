@@ -27,9 +27,9 @@ def test_an_engine_error_while_completing_gives_a_german_page_with_the_typed_inp
     monkeypatch.setattr(runtime, "complete", broken_engine)
     response = browser.client.post(f"/tasks/{task_id}", data={"csrf_token": token, "decision": "question",
                                                               "question": QUESTION})
-    assert response.status_code == 500
+    assert response.status_code == 409  # the operations issue's rule: nothing written, an incident, a German message
     page = text_of(response.text)
-    assert "unerwarteter Fehler" in page and "Internal Server Error" not in page
+    assert "fehlgeschlagen" in page and "Störung ist unter Nr." in page and "Internal Server Error" not in page
     assert QUESTION in response.text  # the form again, as typed
     assert 'value="question"' in response.text or "checked" in response.text
 
@@ -40,8 +40,8 @@ def test_an_engine_error_on_the_api_is_a_json_body(app, kf, clock, monkeypatch):
     monkeypatch.setattr(runtime, "complete", broken_engine)
     response = app.test_client().post(f"/api/v1/tasks/{task_id}/complete", headers={"Authorization": f"Bearer {token}"},
                                       json={"decision": "question", "question": QUESTION})
-    assert response.status_code == 500
-    assert "unerwarteter Fehler" in response.get_json()["error"]
+    assert response.status_code == 409
+    assert "Störung ist unter Nr." in response.get_json()["error"]
 
 
 @pytest.fixture
@@ -73,3 +73,21 @@ def test_a_write_that_cannot_get_the_sqlite_lock_says_bitte_erneut_versuchen_and
     again = browser.client.post(f"/tasks/{task_id}", data={"csrf_token": token, "decision": "question",
                                                            "question": QUESTION})
     assert again.status_code == 302
+
+
+def test_an_unforeseen_error_is_an_incident_without_the_exception_text(app, kf, as_user, monkeypatch):
+    import service.pages.inbox as inbox_page
+    from sqlalchemy import select
+
+    from workflows.store.incidents import REQUEST, Incident
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("Frau Beispiel, geboren 01.02.2010")
+
+    monkeypatch.setattr(inbox_page, "inbox_page", broken)
+    response = as_user("lwv.fachdienst").client.get("/inbox")
+    assert response.status_code == 500 and "unerwarteter Fehler" in text_of(response.text)
+    with kf.db.transaction() as session:
+        [incident] = session.scalars(select(Incident).where(Incident.kind == REQUEST)).all()
+        assert incident.exception_class == "RuntimeError" and incident.status == "open"
+        assert "Beispiel" not in f"{incident.message} {incident.subject} {incident.element}"
