@@ -76,9 +76,9 @@ def test_a_write_that_cannot_get_the_sqlite_lock_says_bitte_erneut_versuchen_and
 
 
 def test_an_unforeseen_error_is_an_incident_without_the_exception_text(app, kf, as_user, monkeypatch):
-    import service.pages.inbox as inbox_page
     from sqlalchemy import select
 
+    import service.pages.inbox as inbox_page
     from workflows.store.incidents import REQUEST, Incident
 
     def broken(*_args, **_kwargs):
