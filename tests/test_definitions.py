@@ -129,6 +129,25 @@ def test_app_refuses_to_start_with_a_broken_definition(settings, dirs, clock):
         create_app(settings, clock)
 
 
+def test_boot_stops_on_a_gateway_condition_the_sandbox_refuses(settings, dirs, clock):
+    # given a condition that reaches for a generator's frame (and from there the builtins)
+    edit(dirs["bpmn"] / DIAGRAM, '>decision == "confirm"<',
+         ">decision == \"confirm\" and (x for x in []).gi_frame.f_builtins['__import__']('os')<")
+    upgraded(settings)
+    # when / then: the boot names file and element
+    with pytest.raises(DefinitionError, match=r"handover_school_end\.bpmn, Element flow_decision_confirm "
+                                              r"\(conditionExpression\): Ausdruck nicht erlaubt"):
+        create_app(settings, clock)
+
+
+def test_script_calling_an_unknown_function_is_refused(dirs):
+    edit(dirs["bpmn"] / "annual_count_retirement_age.bpmn", "count_past_retirement_age(birth_dates",
+         "count_everything(birth_dates")
+    with pytest.raises(DefinitionError, match=r"annual_count_retirement_age\.bpmn, Element compute_count \(script\): "
+                                              r"unbekannte Funktion count_everything"):
+        load_definitions(dirs["bpmn"], dirs["forms"])
+
+
 def test_app_refuses_to_start_on_a_database_without_schema(settings, clock):
     # given a database that was never upgraded; when / then
     with pytest.raises(DefinitionError, match=r"`koopflow db upgrade`"):

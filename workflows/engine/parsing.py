@@ -45,6 +45,26 @@ class ElementProperties:
     properties: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Expression:
+    """A piece of Python a diagram carries: a condition, timer, payload or script."""
+
+    element_id: str
+    kind: str  # the XML tag it sits in, e.g. conditionExpression, script, timeDate
+    mode: str  # "eval" for an expression, "exec" for a script
+    source: str
+
+
+# Every tag whose text SpiffWorkflow evaluates (eval) or runs (exec) as Python.
+EXPRESSION_TAGS = {
+    "bpmn:conditionExpression": "eval", "bpmn:condition": "eval", "bpmn:timeDate": "eval",
+    "bpmn:timeDuration": "eval", "bpmn:timeCycle": "eval", "bpmn:loopCardinality": "eval",
+    "bpmn:completionCondition": "eval", "bpmn:messagePath": "eval", "bpmn:formalExpression": "eval",
+    "spiffworkflow:messagePayload": "eval", "bpmn:script": "exec", "spiffworkflow:preScript": "exec",
+    "spiffworkflow:postScript": "exec",
+}
+
+
 @dataclass
 class DiagramInfo:
     """What a BPMN file says, before anything runs."""
@@ -56,6 +76,7 @@ class DiagramInfo:
     lane_names: dict[str, str]  # lane id -> label
     user_tasks: list[UserTaskInfo]
     other_properties: list[ElementProperties] = field(default_factory=list)
+    expressions: list[Expression] = field(default_factory=list)
 
 
 def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
@@ -79,7 +100,20 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
                 raise DefinitionError(f"{filename}, Lane {lane.get('id')}: leerer flowNodeRef")
             lanes[ref.text.strip()] = lane.get("id")
     tasks = [_user_task(node, lanes) for tag in HUMAN_TASK_TAGS for node in root.iterfind(f".//bpmn:{tag}", NS)]
-    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, _other_properties(root))
+    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, _other_properties(root), _expressions(root))
+
+
+def _expressions(root) -> list[Expression]:
+    found = []
+    for tag, mode in EXPRESSION_TAGS.items():
+        for node in root.iterfind(f".//{tag}", NS):
+            if not (node.text or "").strip():
+                continue
+            owner = node.getparent()
+            while owner is not None and owner.get("id") is None:
+                owner = owner.getparent()
+            found.append(Expression(owner.get("id") if owner is not None else "?", tag.split(":")[1], mode, node.text))
+    return found
 
 
 def _properties(node) -> dict[str, str]:

@@ -19,7 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
+from workflows.engine.scripting import ALWAYS_DEFINED, ScriptNotAllowed, called_names, compile_source
 from workflows.errors import DefinitionError
+from workflows.processes.diagram_functions import FUNCTION_NAMES
 from workflows.processes.properties import FORM, check_properties
 from workflows.store.definitions import ProcessDefinition
 
@@ -53,6 +55,7 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
     xml = path.read_bytes()
     info = read_diagram(xml, path.name)
     check_properties(info)
+    check_expressions(info)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
         where = f"{path.name}, Element {task.id}"
@@ -65,6 +68,21 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
             forms[task.ui_form] = _read_form(forms_dir / task.ui_form, where, check_schema=False)
     build_spec(xml, path.name, info.process_key)  # let SpiffWorkflow find what it objects to
     return Definition(info, xml, forms, _content_hash(xml, forms))
+
+
+def check_expressions(info: DiagramInfo) -> None:
+    """Compile every expression and script of a diagram under the sandbox, and refuse calls of
+    functions KoopFlow does not register, so a refused one stops the start naming the element."""
+    for expression in info.expressions:
+        where = f"{info.filename}, Element {expression.element_id} ({expression.kind})"
+        try:
+            compile_source(expression.source, expression.mode)
+        except ScriptNotAllowed as exc:
+            raise DefinitionError(f"{where}: Ausdruck nicht erlaubt: {exc}") from exc
+        unknown = called_names(expression.source, expression.mode) - FUNCTION_NAMES - ALWAYS_DEFINED
+        if unknown:
+            raise DefinitionError(f"{where}: unbekannte Funktion {', '.join(sorted(unknown))} "
+                                  f"(erlaubt sind die registrierten Funktionen, siehe docs/security.md)")
 
 
 def _read_form(path: Path, where: str, check_schema: bool) -> dict:
