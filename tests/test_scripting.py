@@ -3,8 +3,6 @@ registered functions and plain data are reachable. Every known way out is refuse
 start-up (the definition check compiles every expression) and again when it runs."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from workflows.engine.scripting import RestrictedEnvironment, ScriptNotAllowed, called_names, compile_source
