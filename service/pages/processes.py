@@ -19,6 +19,7 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
+from service.web.input_guard import row_id
 from workflows.errors import ValidationFailed
 from workflows.processes.catalogue import (
     STATE_LABELS,
@@ -85,7 +86,7 @@ def comment_resolve(process_key: str, definition_id: int, comment_id: int):
 @bp.get("/processes/<process_key>/compare")
 @login_required
 def compare(process_key: str):
-    view = comparison(koopflow().db, process_key, request.args.get("a", type=int), request.args.get("b", type=int))
+    view = comparison(koopflow().db, process_key, request.args.get("a", type=row_id), request.args.get("b", type=row_id))
     return render_template("processes/compare.html", view=view)
 
 

@@ -56,6 +56,8 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
     info = read_diagram(xml, path.name)
     check_properties(info)
     check_expressions(info)
+    check_start_events(info)
+    check_service_tasks(info)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
         where = f"{path.name}, Element {task.id}"
@@ -83,6 +85,37 @@ def check_expressions(info: DiagramInfo) -> None:
         if unknown:
             raise DefinitionError(f"{where}: unbekannte Funktion {', '.join(sorted(unknown))} "
                                   f"(erlaubt sind die registrierten Funktionen, siehe docs/security.md)")
+
+
+# Service tasks call an operator KoopFlow would have to register; none is (yet).
+SERVICE_OPERATORS: frozenset[str] = frozenset()
+# Start events a case can begin with: a plain one (the user starts the case) or a message that
+# another pool of the same diagram sends.
+RUNNABLE_START_KINDS = {"none", "message"}
+START_KIND_NAMES = {"error": "Fehler", "signal": "Signal", "escalation": "Eskalation", "conditional": "Bedingung",
+                    "timer": "Zeitgeber", "message": "Nachricht"}
+
+
+def check_start_events(info: DiagramInfo) -> None:
+    """Refuse start events KoopFlow cannot begin a case with (message start events only when
+    the diagram itself sends that message)."""
+    for element_id, kind, message in info.start_events:
+        where = f"{info.filename}, Element {element_id}"
+        if kind not in RUNNABLE_START_KINDS:
+            raise DefinitionError(f"{where}: Startereignis der Art {START_KIND_NAMES.get(kind, kind)} kann KoopFlow "
+                                  f"nicht ausführen (nur ein einfaches Startereignis oder eine Nachricht aus "
+                                  f"einem anderen Pool desselben Diagramms)")
+        if kind == "message" and message not in info.thrown_messages:
+            raise DefinitionError(f"{where}: Nachrichten-Startereignis, dessen Nachricht {message or '(keine)'} "
+                                  f"kein Element dieses Diagramms sendet – so ein Vorgang könnte nie beginnen")
+
+
+def check_service_tasks(info: DiagramInfo) -> None:
+    """Refuse service tasks whose operator KoopFlow does not register."""
+    for element_id, operator in info.service_tasks:
+        if operator not in SERVICE_OPERATORS:
+            raise DefinitionError(f"{info.filename}, Element {element_id}: Dienstaufgabe mit dem Operator "
+                                  f"{operator or '(keiner)'} – KoopFlow kennt keinen solchen Operator")
 
 
 def _read_form(path: Path, where: str, check_schema: bool) -> dict:
