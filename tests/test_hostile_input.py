@@ -106,3 +106,13 @@ def test_a_failing_reply_answers_a_fixed_text_without_the_exception(app, monkeyp
                                rcpt_tos=["approval+x@demo.invalid"])
     answer = asyncio.run(handler.handle_DATA(None, SimpleNamespace(peer=None), envelope))
     assert answer == FAILED and "geheim" not in answer
+
+
+def test_kennzahlen_csv_cells_that_look_like_formulas_are_written_as_text():
+    from workflows.annual.figures import FigureSeries, figures_csv
+    series = FigureSeries("=HYPERLINK(\"http://x\")", "n", "k", "+§ 8", "@SUM(A1)", [("a", "-1+1"), ("b", "Anzahl")],
+                          {2027: {"a": -5, "b": "\t=cmd"}})
+    rows = [line.split(";") for line in figures_csv([series]).split("\r\n")[1:] if line]
+    cells = [cell.strip('"') for row in rows for cell in row]
+    assert not [cell for cell in cells if cell[:1] in "=+@\t" or (cell.startswith("-") and cell != "-5")], cells
+    assert "-5" in cells  # numbers stay numbers

@@ -37,7 +37,7 @@ bp = Blueprint("processes", __name__)
 @bp.get("/processes")
 @login_required
 def index():
-    return render_template("processes/index.html", processes=processes(koopflow().db))
+    return render_template("processes/index.html", processes=processes(koopflow().db, current_actor()))
 
 
 @bp.get("/processes/<process_key>/versions/<int:definition_id>")
@@ -48,7 +48,8 @@ def version(process_key: str, definition_id: int):
 
 def _version_page(process_key: str, definition_id: int, errors=None, form=None):
     app = koopflow()
-    view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None)
+    view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None,
+                           current_actor())
     show_resolved = request.args.get("erledigte") == "1"
     comments = comments_of(app.db, process_key, include_resolved=show_resolved)
     open_counts: dict[str, int] = {}

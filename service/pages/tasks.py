@@ -10,6 +10,7 @@ from service.parts.uploads import read_uploads
 from service.runtime import koopflow
 from service.web.auth import current_actor
 from workflows.agreements.view import agreement_status
+from workflows.cases.documents import discard_uploads
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
@@ -50,13 +51,19 @@ def complete(task_id: int):
     data, errors = check_form(schema or {}, ui, request.form)
     uploads, errors = read_uploads(app.settings.documents_dir, schema or {}, ui, request.files, errors)
     if errors:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())  # stored only when committed
         return _render(task_id, request.form, errors, status=422)
     try:
         case = complete_task(app.db, app.clock, current_actor(), task_id, data, uploads=uploads)
     except ValidationFailed as exc:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         return _render(task_id, request.form, exc.errors, status=422)
     except Conflict as exc:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         return _render(task_id, request.form, {}, status=409, conflict=exc.message)
+    except Exception:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())
+        raise
     flash(f"„{task.name}“ ist erledigt.", "success")
     return redirect(url_for("cases.show", case_id=case.id))
 

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from workflows.errors import KoopflowError, NotFound
 from workflows.forms.fields import DEFAULT_MAX_BYTES, Field, form_fields, megabytes
 from workflows.people.access import Actor, case_for
-from workflows.store.documents import Document
+from workflows.store.documents import Document, storage_keys_in_use
 from workflows.store.history import record
 
 MEDIA_TYPES = {
@@ -150,6 +150,49 @@ def clean_filename(name: str) -> str:
         extension = dot + extension if dot and len(extension) <= 10 else ""
         name = name[:MAX_FILENAME - len(extension)] + extension
     return name
+
+
+def discard_uploads(db, directory: Path, uploads) -> None:
+    """Remove the files of a command that was refused or failed (``uploads``: StoredUpload
+    values), unless a document row already points at the same content."""
+    keys = sorted({upload.storage_key for upload in uploads})
+    if not keys:
+        return
+    with db.transaction() as session:
+        still_used = storage_keys_in_use(session, keys)
+    for key in keys:
+        if key not in still_used and STORAGE_KEY.fullmatch(key):
+            (Path(directory) / key).unlink(missing_ok=True)
+
+
+# An orphan younger than this may belong to a command still running: the sweep leaves it.
+ORPHAN_GRACE_SECONDS = 24 * 3600
+
+
+def sweep_orphans(db, directory: Path, now_timestamp: float, grace: float = ORPHAN_GRACE_SECONDS) -> int:
+    """Remove every stored file (and left-over temporary file) that no document row points at
+    and that is older than ``grace`` seconds; returns how many went."""
+    root = Path(directory)
+    if not root.is_dir():
+        return 0
+    candidates = {}
+    for path in root.glob("*/*"):
+        if not path.is_file():
+            continue
+        key = f"{path.parent.name}/{path.name}"
+        if (STORAGE_KEY.fullmatch(key) or path.name.startswith(".upload-")) \
+                and now_timestamp - path.stat().st_mtime > grace:
+            candidates[key] = path
+    if not candidates:
+        return 0
+    with db.transaction() as session:
+        still_used = storage_keys_in_use(session, sorted(candidates))
+    removed = 0
+    for key, path in candidates.items():
+        if key not in still_used:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def file_fields(schema: dict, ui: dict | None) -> list[Field]:

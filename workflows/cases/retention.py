@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
+from time import time as file_system_now
 
 from sqlalchemy import select
 
-from workflows.cases.documents import STORAGE_KEY
+from workflows.cases.documents import STORAGE_KEY, sweep_orphans
 from workflows.clock import BERLIN, berlin_date
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
@@ -65,6 +66,10 @@ def delete_expired(db, clock, documents_dir: Path) -> int:
         if expired is not None:
             _remove_unreferenced_files(db, Path(documents_dir), expired.storage_keys)
             deleted += 1
+    # files no document points at (a refused or failed upload from before, a crash mid-write):
+    # retention reaches them too. Their age is the file system's (mtime against its own time,
+    # not the injectable clock): the grace protects a command still running now.
+    sweep_orphans(db, Path(documents_dir), file_system_now())
     return deleted
 
 
