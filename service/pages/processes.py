@@ -51,7 +51,7 @@ def _version_page(process_key: str, definition_id: int, errors=None, form=None):
     view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None,
                            current_actor())
     show_resolved = request.args.get("erledigte") == "1"
-    comments = comments_of(app.db, process_key, include_resolved=show_resolved)
+    comments = comments_of(app.db, process_key, include_resolved=show_resolved, actor=current_actor())
     open_counts: dict[str, int] = {}
     for comment in comments:
         if comment.resolved_at is None:
@@ -64,10 +64,11 @@ def _version_page(process_key: str, definition_id: int, errors=None, form=None):
 @login_required
 def comment_post(process_key: str, definition_id: int):
     app = koopflow()
-    view = definition_view(app.db, process_key, definition_id)
+    view = definition_view(app.db, process_key, definition_id, actor=current_actor())
     try:
         add_comment(app.db, app.clock, current_actor(), process_key, {e.id for e in view.elements},
-                    request.form.get("element_id", ""), request.form.get("body", ""))
+                    request.form.get("element_id", ""), request.form.get("body", ""),
+                    request.form.get("agreement_id") or None)
     except ValidationFailed as failed:
         return _version_page(process_key, definition_id, failed.errors, request.form), 422
     flash("Ihr Kommentar ist gespeichert.", "success")
