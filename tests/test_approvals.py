@@ -13,6 +13,7 @@ from tests.support.approvals import LINK, approval_mail, proposed_takeover, repl
 from tests.support.flows import open_task
 from tests.support.pages import CSRF, text_of
 from tests.support.smtp import free_port
+from workflows.store.approvals import ApprovalRequest
 from workflows.store.history import HistoryEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask
@@ -79,7 +80,7 @@ def test_tampered_and_expired_links_change_nothing(app, kf, smtp):
 
 def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp):
     case_id = proposed_takeover(kf)
-    answer, token = reply(approval_mail(app, kf, smtp), "Ja, genehmigt.")
+    answer, token = reply(approval_mail(app, kf, smtp), "Ja.")
 
     assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "decided"
 
@@ -89,14 +90,46 @@ def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp):
             "KoopFlow: Ihre Entscheidung ist eingegangen")
 
 
-def test_reply_nein_rejects_and_the_review_comes_back(app, kf, smtp):
+def test_reply_nein_asks_for_the_reason_and_a_second_reply_with_it_rejects(app, kf, smtp):
     case_id = proposed_takeover(kf)
-    answer, token = reply(approval_mail(app, kf, smtp), "Nein")
+    original = approval_mail(app, kf, smtp)
+    bare, token = reply(original, "Nein")
 
-    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "decided"
+    assert ReplyHandler(app).handle_reply(bare, token, "lwv.leitung@demo.invalid") == "reason-needed"
+    assert decisions(kf, case_id) == [] and "approve_takeover" in open_tasks(kf, case_id)
+    with kf.db.transaction() as session:
+        assert session.scalar(select(OutboxMail.subject).where(OutboxMail.kind == "approval.help")).startswith(
+            "KoopFlow: Begründung der Ablehnung fehlt")
 
+    with_reason, token = reply(original, "Nein.\nDie Kostenzusage des Trägers fehlt noch.")
+    assert ReplyHandler(app).handle_reply(with_reason, token, "lwv.leitung@demo.invalid") == "decided"
     assert decisions(kf, case_id) == [{"approved": False, "channel": "reply"}]
     assert "review_handover" in open_tasks(kf, case_id)
+    with kf.db.transaction() as session:
+        assert session.scalar(select(ApprovalRequest.comment)) == "Die Kostenzusage des Trägers fehlt noch."
+
+
+@pytest.mark.parametrize("first_line", [
+    "Ja, wir lehnen die Übernahme ab", "Nein, genehmigt", "Ja nein", "Ja bitte", "Nicht genehmigt",
+    "Genehmigt? Eher nicht", "jawohl", "Ja Ja", "Einverstanden, aber nur mit Auflagen",
+])
+def test_a_reply_that_is_not_exactly_one_agreed_word_decides_nothing(app, kf, smtp, first_line):
+    case_id = proposed_takeover(kf)
+    answer, token = reply(approval_mail(app, kf, smtp), first_line)
+
+    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "unclear"
+    assert decisions(kf, case_id) == []
+    with kf.db.transaction() as session:
+        assert session.scalar(select(OutboxMail.kind).where(OutboxMail.kind == "approval.help"))
+
+
+@pytest.mark.parametrize("first_line", ["Ja", "ja!", "  Genehmigt. ", "\n\nJA", "„Einverstanden“", "- Zustimmung -"])
+def test_one_agreed_word_with_trivial_punctuation_approves(app, kf, smtp, first_line):
+    case_id = proposed_takeover(kf)
+    answer, token = reply(approval_mail(app, kf, smtp), first_line)
+
+    assert ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid") == "decided"
+    assert decisions(kf, case_id) == [{"approved": True, "channel": "reply"}]
 
 
 def test_unclear_reply_gets_an_explanation_and_decides_nothing(app, kf, smtp):

@@ -129,6 +129,68 @@ def test_app_refuses_to_start_with_a_broken_definition(settings, dirs, clock):
         create_app(settings, clock)
 
 
+def test_boot_stops_on_a_gateway_condition_the_sandbox_refuses(settings, dirs, clock):
+    # given a condition that reaches for a generator's frame (and from there the builtins)
+    edit(dirs["bpmn"] / DIAGRAM, '>decision == "confirm"<',
+         ">decision == \"confirm\" and (x for x in []).gi_frame.f_builtins['__import__']('os')<")
+    upgraded(settings)
+    # when / then: the boot names file and element
+    with pytest.raises(DefinitionError, match=r"handover_school_end\.bpmn, Element flow_decision_confirm "
+                                              r"\(conditionExpression\): Ausdruck nicht erlaubt"):
+        create_app(settings, clock)
+
+
+def test_script_calling_an_unknown_function_is_refused(dirs):
+    edit(dirs["bpmn"] / "annual_count_retirement_age.bpmn", "count_past_retirement_age(birth_dates",
+         "count_everything(birth_dates")
+    with pytest.raises(DefinitionError, match=r"annual_count_retirement_age\.bpmn, Element compute_count \(script\): "
+                                              r"unbekannte Funktion count_everything"):
+        load_definitions(dirs["bpmn"], dirs["forms"])
+
+
+@pytest.mark.parametrize("definition, kind", [
+    ('<bpmn:errorEventDefinition id="start_error" />', "Fehler"),
+    ('<bpmn:signalEventDefinition id="start_signal" />', "Signal"),
+    ('<bpmn:conditionalEventDefinition id="start_condition"><bpmn:condition>True</bpmn:condition>'
+     '</bpmn:conditionalEventDefinition>', "Bedingung"),
+])
+def test_start_events_koopflow_cannot_begin_a_case_with_are_refused(dirs, definition, kind):
+    edit(dirs["bpmn"] / "amendment.bpmn", '<bpmn:outgoing>flow_start</bpmn:outgoing>\n    </bpmn:startEvent>',
+         f'<bpmn:outgoing>flow_start</bpmn:outgoing>{definition}\n    </bpmn:startEvent>')
+    with pytest.raises(DefinitionError, match=rf"^amendment\.bpmn, Element start_amendment: Startereignis der Art {kind}"):
+        load_definitions(dirs["bpmn"], dirs["forms"])
+
+
+def test_a_message_start_event_nobody_sends_to_is_refused(dirs):
+    edit(dirs["bpmn"] / DIAGRAM, 'messageRef="handover_offered">\n        <bpmn:extensionElements>\n'
+         '          <spiffworkflow:messageVariable>offer',
+         'messageRef="never_sent">\n        <bpmn:extensionElements>\n          <spiffworkflow:messageVariable>offer')
+    with pytest.raises(DefinitionError, match=r"handover_school_end\.bpmn, Element receive_offer: "
+                                              r"Nachrichten-Startereignis, dessen Nachricht never_sent"):
+        load_definitions(dirs["bpmn"], dirs["forms"])
+
+
+def test_a_service_task_without_a_registered_operator_is_refused(dirs):
+    edit(dirs["bpmn"] / "amendment.bpmn", '<bpmn:userTask id="propose_amendment"',
+         '<bpmn:serviceTask id="call_register"><bpmn:extensionElements><spiffworkflow:serviceTaskOperator '
+         'id="http/GetRequest" /></bpmn:extensionElements></bpmn:serviceTask>\n    '
+         '<bpmn:userTask id="propose_amendment"')
+    with pytest.raises(DefinitionError, match=r"^amendment\.bpmn, Element call_register: Dienstaufgabe mit dem "
+                                              r"Operator http/GetRequest"):
+        load_definitions(dirs["bpmn"], dirs["forms"])
+
+
+def test_spiffworkflows_own_validation_message_keeps_the_element(dirs):
+    # a gateway whose outgoing flow points nowhere: SpiffWorkflow's parser objects
+    edit(dirs["bpmn"] / "amendment.bpmn", '<bpmn:startEvent id="start_amendment" name="Anpassung erwogen">',
+         '<bpmn:startEvent id="start_amendment" name="Anpassung erwogen"><bpmn:outgoing>flow_nowhere</bpmn:outgoing>')
+    edit(dirs["bpmn"] / "amendment.bpmn", '<bpmn:userTask id="propose_amendment"',
+         '<bpmn:sequenceFlow id="flow_nowhere" sourceRef="start_amendment" targetRef="missing_element" />\n    '
+         '<bpmn:userTask id="propose_amendment"')
+    with pytest.raises(DefinitionError, match=r"^amendment\.bpmn, Element \w+"):
+        load_definitions(dirs["bpmn"], dirs["forms"])
+
+
 def test_app_refuses_to_start_on_a_database_without_schema(settings, clock):
     # given a database that was never upgraded; when / then
     with pytest.raises(DefinitionError, match=r"`koopflow db upgrade`"):

@@ -14,12 +14,12 @@ def test_a_year_far_outside_any_case_is_refused_next_to_the_field(app, kf, clock
     api = ApiClient(app.test_client(), create_api_token(kf.db, clock, "lwv.fachdienst"))
     for extreme in ("9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"):
         body = api.complete(task_id, {**CONFIRM_JSON, "effective_date": extreme}, status=422)
-        assert "gültiges Datum" in str(body), body
+        assert "zwischen dem 01.01.1900 und dem 31.12.2199" in str(body), body
     browser = as_user("lwv.fachdienst")
     response = browser.submit(f"/tasks/{task_id}", f"/tasks/{task_id}",
                               {"decision": "confirm", "effective_date": "31.12.9999", "vocational_participation": "true"},
                               status=422)
-    assert "gültiges Datum" in response.get_data(as_text=True)
+    assert "zwischen dem 01.01.1900 und dem 31.12.2199" in response.get_data(as_text=True)
     with kf.db.transaction() as session:
         assert session.get(HumanTask, task_id).state == OPEN
     api.complete(task_id, {**CONFIRM_JSON, "effective_date": "2199-12-31"})  # the range's last day is fine

@@ -18,7 +18,7 @@ WORKFLOWS_FLOORS = (
     ("__init__", "clock", "errors", "paths", "legal_dates"),  # the ground: imports nothing of ours
     ("store", "engine", "forms"),  # tables and their queries; the only SpiffWorkflow code; JSON Schema forms
     ("schema", "migrations"),  # Alembic: creating and upgrading the tables
-    ("people",),  # accounts, access, login guard, OIDC, the audit log (Protokoll)
+    ("people",),  # accounts, sessions, access, login guard, OIDC, the audit log (Protokoll)
     ("processes",),  # definitions, catalogue, diff, review comments, diagram functions, properties
     ("agreements", "mail"),  # agreement data and life cycle; the outbox
     ("cases",),  # cases and instances, inbox, documents, approvals, retention, scheduled cases

@@ -1,5 +1,6 @@
-"""Logins: repeated failures lock the account (and a client address) for a while, with a
-message that does not tell whether the account exists; the count lives in the database, so
+"""Logins: repeated failures slow down that name from that address (and a client address) with
+growing delays - never the owner at another address - with a message that does not tell
+whether the account exists; the count lives in the database, so
 every web process sees it. The session cookie is HttpOnly and SameSite, and Secure unless
 the app is served over plain http on this machine."""
 from __future__ import annotations
@@ -27,18 +28,40 @@ def fail(client, username: str, times: int, address: str = "10.0.0.1") -> None:
         assert attempt(client, username, "falsch", address).status_code == 401
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(app, kf):
+def test_five_failures_slow_that_name_from_that_address_with_growing_delays(app, kf):
     client = app.test_client()
     fail(client, "lk.sozialamt", 5)
     locked = attempt(client, "lk.sozialamt", "demo")
     assert locked.status_code == 429 and LOCKED in text_of(locked.text)
     assert "Es gibt ein Problem" in text_of(locked.text) and 'value="lk.sozialamt"' in locked.text
-    assert attempt(client, "lwv.fachdienst", "demo").status_code == 302  # other accounts are not locked
+    assert attempt(client, "lwv.fachdienst", "demo").status_code == 302  # other accounts are not slowed
 
-    kf.clock.advance(minutes=14)
+    kf.clock.advance(seconds=61)  # the first delay is a minute …
+    fail(client, "lk.sozialamt", 1)
+    kf.clock.advance(seconds=90)  # … the next one two
     assert attempt(client, "lk.sozialamt", "demo").status_code == 429
-    kf.clock.advance(minutes=2)
+    kf.clock.advance(seconds=31)
     assert attempt(client, "lk.sozialamt", "demo").status_code == 302
+
+
+def test_the_right_password_from_an_address_that_has_not_failed_is_accepted(app, kf):
+    """Whoever knows a name cannot lock its owner out: failures count per name *and* address."""
+    attacker = app.test_client()
+    fail(attacker, "lk.sozialamt", 5, address="203.0.113.9")
+    for wait in (1, 2, 4):  # the attacker keeps trying as soon as allowed
+        kf.clock.advance(minutes=wait, seconds=1)
+        fail(attacker, "lk.sozialamt", 1, address="203.0.113.9")
+    assert attempt(attacker, "lk.sozialamt", "demo", address="203.0.113.9").status_code == 429
+
+    assert attempt(app.test_client(), "lk.sozialamt", "demo", address="10.0.0.7").status_code == 302
+
+
+def test_a_warning_is_logged_when_x_forwarded_for_arrives_without_trusted_proxies(app, caplog):
+    client = app.test_client()
+    client.get("/login", headers={"X-Forwarded-For": "198.51.100.4"})
+    client.get("/login", headers={"X-Forwarded-For": "198.51.100.5"})
+    warnings = [r for r in caplog.records if "KOOPFLOW_TRUSTED_PROXIES" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
 
 
 def test_the_lockout_reads_the_same_for_an_account_that_does_not_exist(app):
@@ -50,7 +73,7 @@ def test_the_lockout_reads_the_same_for_an_account_that_does_not_exist(app):
     assert text_of(known.text).replace("lk.sozialamt", "") == text_of(unknown.text).replace("gibt.es.nicht", "")
 
 
-def test_a_good_password_clears_the_accounts_failures(app):
+def test_a_good_password_clears_the_failures_of_that_name_from_that_address(app):
     client = app.test_client()
     fail(client, "lk.sozialamt", 4)
     assert attempt(client, "lk.sozialamt", "demo").status_code == 302

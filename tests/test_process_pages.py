@@ -9,7 +9,7 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
 from workflows.engine import runtime
 from workflows.engine.states import element_states
-from workflows.processes.catalogue import processes
+from workflows.processes.catalogue import processes, viewer_agreements
 from workflows.store.cases import Case
 from workflows.store.definitions import current_definition
 from workflows.store.organisation import Agreement
@@ -136,7 +136,26 @@ def test_version_page_counts_the_running_cases_waiting_at_each_element(kf, as_us
                                       "review_handover")
     with kf.db.transaction() as session:
         others = session.scalars(select(Agreement.id).where(Agreement.id != agreement)).all()
-    for other in others:  # no cases under the other agreements
+    mine = {a for a, _ in agreements_of_viewer(kf, "lwv.fachdienst")}
+    for other in set(others) & mine:  # no cases under the viewer's other agreements
         assert "data-waiting" not in _row(browser.get(_version_url(kf) + f"?agreement={other}").text, "review_handover")
-    unknown = browser.get(_version_url(kf) + "?agreement=unknown").text  # an unknown one: all agreements
+    unknown = browser.get(_version_url(kf) + "?agreement=unknown").text  # an unknown one: all the viewer's
     assert 'data-waiting="3"' in _row(unknown, "review_handover")
+
+
+def agreements_of_viewer(kf, username):
+    with kf.db.transaction() as session:
+        return viewer_agreements(session, actor(kf, username))
+
+
+def test_process_pages_count_only_cases_of_the_viewers_agreements(kf, as_user):
+    with kf.db.transaction() as session:
+        agreement = session.get(Case, offered_handover(kf)).agreement_id
+    outsider = "lwvlf.fachdienst"  # works under the other agreement only
+    assert agreement not in {a for a, _ in agreements_of_viewer(kf, outsider)}
+    browser = as_user(outsider)
+    for query in ("", f"?agreement={agreement}"):
+        assert "data-waiting" not in _row(browser.get(_version_url(kf) + query).text, "review_handover")
+    assert agreement not in browser.page.text  # not even offered as a filter
+    counted = {p.key: p for p in processes(kf.db, actor(kf, outsider))}["handover_school_end"]
+    assert sum(v.case_count for v in counted.versions) == 0

@@ -72,3 +72,25 @@ def test_comment_on_the_version_page(kf, as_user):
     assert "Bitte Frist prüfen" not in html and "data-comments" not in html
     shown = reader.get(_url(kf) + "?erledigte=1").text
     assert "Bitte Frist prüfen" in shown and "erledigt von" in shown
+
+
+def test_comments_are_kept_per_agreement_and_other_agreements_see_neither_text_nor_author(kf, as_user):
+    writer = actor(kf, "lk.sozialamt")
+    ids = {"review_handover"}
+    with pytest.raises(ValidationFailed) as refused:  # not one of the writer's agreements
+        add_comment(kf.db, kf.clock, writer, KEY, ids, "review_handover", "x", agreement_id="landkreis-lahnfeld")
+    assert list(refused.value.errors) == ["agreement_id"]
+    comment_id = add_comment(kf.db, kf.clock, writer, KEY, ids, "review_handover", "Nur für Gießen")
+    author = writer.display_name
+
+    outsider = as_user("lwvlf.fachdienst")  # works under the other agreement only
+    html = outsider.get(_url(kf)).text
+    assert "Nur für Gießen" not in html and author not in html
+    token = CSRF.search(html).group(1)
+    assert outsider.client.post(f"{_url(kf)}/comments/{comment_id}/resolve",
+                                data={"csrf_token": token}).status_code == 404
+    assert comments_of(kf.db, KEY, actor=actor(kf, "lwvlf.fachdienst")) == []
+
+    insider = as_user("lwv.fachdienst")
+    html = insider.get(_url(kf)).text
+    assert "Nur für Gießen" in html and author in html

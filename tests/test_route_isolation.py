@@ -23,6 +23,7 @@ from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import CSRF
 from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
+from workflows.people.accounts import create_api_token
 from workflows.processes.review_comments import add_comment
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
@@ -34,13 +35,14 @@ from workflows.store.history import HistoryEvent
 from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask
+from workflows.store.users import ApiToken
 from workflows.worker import run_once
 
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id", "incident_id"}
+             "agreement_id", "number", "contact_id", "incident_id", "token_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -97,6 +99,7 @@ def state(kf, as_user):
                                       case_id=offered).id
     comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
                              "review_handover", "Frist prüfen")
+    create_api_token(kf.db, kf.clock, "lwv.fachdienst")  # nobody else may revoke it
     with kf.db.transaction() as session:
         request = session.scalar(select(ApprovalRequest).where(ApprovalRequest.case_id == proposed))
         request_id, nonce = request.id, request.nonce
@@ -107,7 +110,8 @@ def state(kf, as_user):
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
-               "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id]}
+               "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
+               "token_id": list(session.scalars(select(ApiToken.id)))}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))

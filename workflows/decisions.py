@@ -74,12 +74,13 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
         raise Conflict(ALREADY_DONE) from exc
 
 
-def reply_unclear(db, clock, request_id: int, nonce: str) -> None:
-    """An answer we could not read: tell the approver what to write (nothing is decided)."""
+def reply_unclear(db, clock, request_id: int, nonce: str, reason_missing: bool = False) -> None:
+    """An answer we could not read, or a rejection without its reason: tell the approver what
+    to write (nothing is decided)."""
     with db.transaction() as session:
         request = request_by_token(session, request_id, nonce)
         if request.status == PENDING:
-            explain_by_mail(session, request, clock.now())
+            explain_by_mail(session, request, clock.now(), reason_missing)
 
 
 def approver_address(db, request_id: int, nonce: str) -> str | None:

@@ -24,7 +24,7 @@ def token_required(view):
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        actor = actor_for_token(koopflow().db, token) if token else None
+        actor = actor_for_token(koopflow().db, koopflow().clock, token) if token else None
         if actor is None:
             response = jsonify({"error": "Anmeldung erforderlich: Authorization: Bearer <Token>"})
             response.headers["WWW-Authenticate"] = 'Bearer realm="koopflow"'

@@ -122,6 +122,45 @@ def token_create(username: str) -> None:
         click.echo(_or_exit(lambda: create_api_token(database, SystemClock(), username)))
 
 
+@token.command("list", help="Die API-Tokens von USERNAME: Nummer, ausgestellt, gültig bis, zuletzt benutzt, Stand.")
+@click.argument("username")
+def token_list(username: str) -> None:
+    from workflows.people.sessions import tokens_of_username
+
+    with _database() as database:
+        tokens = _or_exit(lambda: tokens_of_username(database, username))
+    now = SystemClock().now()
+    for info in tokens:
+        used = info.last_used_at.isoformat(timespec="minutes") if info.last_used_at else "nie"
+        click.echo(f"{info.id}\t{info.created_at.isoformat(timespec='minutes')}\t"
+                   f"{info.expires_at.isoformat(timespec='minutes')}\t{used}\t{info.state(now)}")
+
+
+@token.command("revoke", help="Das API-Token mit der Nummer TOKEN_ID widerrufen (Nummer aus `token list`).")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    from workflows.people.sessions import revoke_token
+
+    with _database() as database:
+        _or_exit(lambda: revoke_token(database, token_id))
+    click.echo(f"Token {token_id} widerrufen.")
+
+
+@main.group(help="Anmeldungen (Sitzungen) im Browser.")
+def sessions() -> None:
+    pass
+
+
+@sessions.command("end", help="Alle Sitzungen von USERNAME beenden (z. B. nach Verlust eines Geräts).")
+@click.argument("username")
+def sessions_end(username: str) -> None:
+    from workflows.people.sessions import end_sessions_of
+
+    with _database() as database:
+        _or_exit(lambda: end_sessions_of(database, username))
+    click.echo(f"Alle Sitzungen von {username} sind beendet.")
+
+
 def _instant(_context, _param, value: str | None):
     """An ISO 8601 instant; without a zone it is Berlin time."""
     if value is None:

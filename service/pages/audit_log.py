@@ -8,7 +8,9 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
+from service.web.input_guard import row_id
 from workflows.clock import BERLIN
+from workflows.forms.validation import FIRST_YEAR, LAST_YEAR
 from workflows.people.access import require_admin
 from workflows.people.audit_log import log_page
 from workflows.store.audit_log import PAGE, LogFilter
@@ -38,7 +40,7 @@ KIND_LABELS = {
 def search():
     require_admin(current_actor())
     form, where, errors = _filter(request.args)
-    entries = [] if errors else log_page(koopflow().db, current_actor(), where, request.args.get("before", type=int))
+    entries = [] if errors else log_page(koopflow().db, current_actor(), where, request.args.get("before", type=row_id))
     return render_template("audit_log.html", entries=entries, form=form, errors=errors, labels=KIND_LABELS,
                            more=len(entries) == PAGE), 422 if errors else 200
 
@@ -54,6 +56,10 @@ def _filter(args) -> tuple[dict, LogFilter, dict]:
                 days[name] = date.fromisoformat(form[name])
             except ValueError:
                 errors[name] = f"„{label}“ muss ein Datum sein, zum Beispiel 2027-03-01."
+            else:
+                if not FIRST_YEAR <= days[name].year <= LAST_YEAR:
+                    del days[name]
+                    errors[name] = f"„{label}“ muss zwischen 1900-01-01 und 2199-12-31 liegen."
     if form["kind"] and form["kind"] not in KIND_LABELS:
         errors["kind"] = "Bitte wählen Sie eine Art aus der Liste."
     if not errors and "since" in days and "until" in days and days["until"] < days["since"]:

@@ -8,9 +8,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
 from service.runtime import koopflow
-from service.web.auth import SessionUser
+from service.web.auth import SessionUser, current_actor
 from workflows.people.accounts import authenticate
 from workflows.people.login_guard import LOCKED, is_locked, note_failure, note_success
+from workflows.people.sessions import end_session_of_user
 
 bp = Blueprint("login", __name__)
 
@@ -38,7 +39,7 @@ def submit():
         errors["password"] = "Benutzername oder Passwort ist falsch."
     if errors:
         return render_template("login.html", errors=errors, username=username), 401
-    note_success(app.db, app.clock, username)
+    note_success(app.db, app.clock, username, address)
     login_user(SessionUser(actor))
     return redirect(_safe_next(request.args.get("next")))
 
@@ -53,5 +54,6 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required
 def logout():
+    end_session_of_user(koopflow().db, current_actor().user_id)  # a copied cookie stops working too
     logout_user()
     return redirect(url_for("login.show"))

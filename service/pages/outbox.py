@@ -7,6 +7,7 @@ from flask_login import login_required
 from service.mail.smtp_out import rendered
 from service.runtime import koopflow
 from service.web.auth import current_actor
+from service.web.input_guard import row_id
 from workflows.mail.compose import with_base_url
 from workflows.mail.outbox import outbox_mail, outbox_page
 
@@ -16,7 +17,7 @@ bp = Blueprint("outbox", __name__)
 @bp.get("/admin/outbox")
 @login_required
 def index():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=row_id)
     mails = outbox_page(koopflow().db, current_actor(), before)
     return render_template("outbox/index.html", mails=mails, more=len(mails) == 50)
 

@@ -19,6 +19,7 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
+from service.web.input_guard import row_id
 from workflows.errors import ValidationFailed
 from workflows.processes.catalogue import (
     STATE_LABELS,
@@ -36,7 +37,7 @@ bp = Blueprint("processes", __name__)
 @bp.get("/processes")
 @login_required
 def index():
-    return render_template("processes/index.html", processes=processes(koopflow().db))
+    return render_template("processes/index.html", processes=processes(koopflow().db, current_actor()))
 
 
 @bp.get("/processes/<process_key>/versions/<int:definition_id>")
@@ -47,9 +48,10 @@ def version(process_key: str, definition_id: int):
 
 def _version_page(process_key: str, definition_id: int, errors=None, form=None):
     app = koopflow()
-    view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None)
+    view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None,
+                           current_actor())
     show_resolved = request.args.get("erledigte") == "1"
-    comments = comments_of(app.db, process_key, include_resolved=show_resolved)
+    comments = comments_of(app.db, process_key, include_resolved=show_resolved, actor=current_actor())
     open_counts: dict[str, int] = {}
     for comment in comments:
         if comment.resolved_at is None:
@@ -62,10 +64,11 @@ def _version_page(process_key: str, definition_id: int, errors=None, form=None):
 @login_required
 def comment_post(process_key: str, definition_id: int):
     app = koopflow()
-    view = definition_view(app.db, process_key, definition_id)
+    view = definition_view(app.db, process_key, definition_id, actor=current_actor())
     try:
         add_comment(app.db, app.clock, current_actor(), process_key, {e.id for e in view.elements},
-                    request.form.get("element_id", ""), request.form.get("body", ""))
+                    request.form.get("element_id", ""), request.form.get("body", ""),
+                    request.form.get("agreement_id") or None)
     except ValidationFailed as failed:
         return _version_page(process_key, definition_id, failed.errors, request.form), 422
     flash("Ihr Kommentar ist gespeichert.", "success")
@@ -85,7 +88,7 @@ def comment_resolve(process_key: str, definition_id: int, comment_id: int):
 @bp.get("/processes/<process_key>/compare")
 @login_required
 def compare(process_key: str):
-    view = comparison(koopflow().db, process_key, request.args.get("a", type=int), request.args.get("b", type=int))
+    view = comparison(koopflow().db, process_key, request.args.get("a", type=row_id), request.args.get("b", type=row_id))
     return render_template("processes/compare.html", view=view)
 
 

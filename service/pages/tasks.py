@@ -11,6 +11,7 @@ from service.runtime import koopflow
 from service.web.auth import current_actor
 from service.web.errors import failure
 from workflows.agreements.view import agreement_status
+from workflows.cases.documents import discard_uploads
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
@@ -51,14 +52,18 @@ def complete(task_id: int):
     data, errors = check_form(schema or {}, ui, request.form)
     uploads, errors = read_uploads(app.settings.documents_dir, schema or {}, ui, request.files, errors)
     if errors:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())  # stored only when committed
         return _render(task_id, request.form, errors, status=422)
     try:
         case = complete_task(app.db, app.clock, current_actor(), task_id, data, uploads=uploads)
     except ValidationFailed as exc:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         return _render(task_id, request.form, exc.errors, status=422)
     except Conflict as exc:
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         return _render(task_id, request.form, {}, status=409, conflict=exc.message)
     except Exception as exc:  # locked, unreachable, an engine error: the form again, as typed, with why
+        discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         status, message = failure(exc)
         return _render(task_id, request.form, {}, status=status, conflict=message)
     flash(f"„{task.name}“ ist erledigt.", "success")

@@ -3,7 +3,9 @@ audit log (Protokoll) after the view ran, before the answer leaves: if the entry
 written, the answer is an error, not data."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+import logging
+
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -27,8 +29,24 @@ def init_app(app: Flask) -> None:
     proxies = app.extensions["koopflow"].settings.trusted_proxies
     if proxies:  # behind a reverse proxy the client address is its X-Forwarded-For entry
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    else:
+        app.before_request(_warn_of_untrusted_proxy)
     app.after_request(_record)
     log_privacy.install(app.logger)
+
+
+_warned: set[int] = set()
+
+
+def _warn_of_untrusted_proxy() -> None:
+    """Once per app: requests arrive through a proxy we were not told about, so every client
+    has the proxy's address - in the audit log and for the login throttle (one address for
+    all: a few failures would slow everyone down)."""
+    if "X-Forwarded-For" in request.headers and id(current_app._get_current_object()) not in _warned:
+        _warned.add(id(current_app._get_current_object()))
+        logging.getLogger("koopflow.security").warning(
+            "requests carry X-Forwarded-For but KOOPFLOW_TRUSTED_PROXIES is not set: client addresses are the "
+            "proxy's (login throttle and audit log); set it to the number of proxies in front (docs/security.md)")
 
 
 def _record(response):

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from service.runtime import koopflow
 from workflows.people.access import Actor
-from workflows.people.accounts import actor_by_id
+from workflows.people.sessions import actor_for_session, session_key
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -17,9 +17,12 @@ login_manager.login_message_category = "info"
 
 
 class SessionUser(UserMixin):
-    def __init__(self, actor: Actor):
+    """The logged-in user; the session keeps ``<id>:<session generation>`` (``session_key``),
+    so ending the user's sessions on the server (workflows/people/sessions.py) ends this one."""
+
+    def __init__(self, actor: Actor, key: str | None = None):
         self.actor = actor
-        self.id = str(actor.user_id)
+        self.id = key or session_key(koopflow().db, actor.user_id)
         self.display_name = actor.display_name
 
 
@@ -29,9 +32,9 @@ def init_app(app) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    actor = actor_by_id(koopflow().db, int(user_id))
-    return SessionUser(actor) if actor else None
+def _load_user(key: str):
+    actor = actor_for_session(koopflow().db, key)
+    return SessionUser(actor, key) if actor else None
 
 
 def current_actor() -> Actor:

@@ -13,7 +13,13 @@ from datetime import date, datetime
 import yaml
 from sqlalchemy import select
 
-from workflows.agreements.files import check_agreement_data, json_ready, shared_org_units
+from workflows.agreements.files import (
+    YamlRefused,
+    check_agreement_data,
+    json_ready,
+    load_limited_yaml,
+    shared_org_units,
+)
 from workflows.agreements.versions import activate, data_hash, next_number
 from workflows.clock import berlin_date
 from workflows.errors import ValidationFailed
@@ -30,7 +36,9 @@ PROPOSED, DIFF = "proposed_data", "amendment_diff"
 def parse_agreement_text(text: str, agreement_id: str) -> tuple[dict | None, str | None]:
     """(data, None) or (None, German message) for the changed agreement as typed."""
     try:
-        data = yaml.safe_load(text)
+        data = load_limited_yaml(text)
+    except YamlRefused as exc:
+        return None, str(exc)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (Zeile {mark.line + 1})" if mark else ""

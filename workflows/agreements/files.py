@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import holidays
 import yaml
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
@@ -62,10 +63,57 @@ class AgreementData:
         bodies = [c["process"] for c in self.data.get("conferences", []) if c.get("enabled")]
         return list(dict.fromkeys(self.processes + annual + bodies))
 
+# Agreement data (file or Anpassung) is small; anything beyond these is refused unread.
+MAX_YAML_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 20
+MAX_YAML_NODES = 20_000
+
+
+class YamlRefused(ValueError):
+    """YAML that is too large, too deep or uses aliases; ``str()`` is the German reason."""
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases (the way into a billion-laughs bomb) and with a
+    depth and node limit checked while composing, before any value is built."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise YamlRefused("Verweise (*Anker) sind in Vereinbarungsdaten nicht erlaubt.")
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise YamlRefused(f"Die Vereinbarungsdaten haben mehr als {MAX_YAML_NODES} Einträge.")
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise YamlRefused(f"Die Vereinbarungsdaten sind tiefer als {MAX_YAML_DEPTH} Ebenen verschachtelt.")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_limited_yaml(text: str):
+    """``yaml.safe_load`` within the limits above: YamlRefused or yaml.YAMLError if not."""
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        raise YamlRefused(f"Die Vereinbarungsdaten sind größer als {MAX_YAML_BYTES // 1024} KB.")
+    loader = _LimitedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def read_agreement_file(path: Path) -> AgreementData:
     source = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(source)
+        data = load_limited_yaml(source)
+    except YamlRefused as exc:
+        raise DefinitionError(f"{path.name}: {exc}") from exc
     except yaml.YAMLError as exc:
         raise DefinitionError(f"{path.name}: kein gültiges YAML ({exc})") from exc
     data = json_ready(data)
@@ -73,8 +121,56 @@ def read_agreement_file(path: Path) -> AgreementData:
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "(Wurzel)"
         raise DefinitionError(f"{path.name}, {where}: {errors[0].message}")
+    problems = value_problems(data)
+    if problems:
+        raise DefinitionError(f"{path.name}, {next(iter(problems.values()))}")
     _check_references(path.name, data)
     return AgreementData(data, source, hashlib.sha256(source.encode()).hexdigest())
+
+
+def value_problems(data: dict) -> dict[str, str]:
+    """Values the schema lets through but the worker could not use, by path: a holiday
+    subdivision the ``holidays`` package does not know, a month-day that is no date every
+    year, a text with a line break or control character (titles go into mail headers and
+    calendar entries)."""
+    problems: dict[str, str] = {}
+    subdivision = data.get("holiday_subdivision")
+    if isinstance(subdivision, str) and subdivision not in holidays.Germany.subdivisions:
+        problems["holiday_subdivision"] = (f"{subdivision} ist kein deutsches Bundesland, das der Feiertagskalender "
+                                           f"kennt (z. B. HE).")
+    for index, request in enumerate(data.get("annual_requests", [])):
+        for key in ("opens", "due"):
+            if not _real_month_day(request.get(key)):
+                problems[f"annual_requests/{index}/{key}"] = "ist kein Tag, den es jedes Jahr gibt (MM-TT)."
+    for index, conference in enumerate(data.get("conferences", [])):
+        for number, value in enumerate(conference.get("opens", [])):
+            if not _real_month_day(value):
+                problems[f"conferences/{index}/opens/{number}"] = "ist kein Tag, den es jedes Jahr gibt (MM-TT)."
+    for where, text in _strings(data, ""):
+        if any(ord(char) < 32 or ord(char) == 127 or char in "\u2028\u2029" for char in text):
+            problems.setdefault(where or "(Wurzel)", "darf keinen Zeilenumbruch und kein Steuerzeichen enthalten.")
+    return {where: f"{where}: {message}" for where, message in problems.items()}
+
+
+def _real_month_day(value) -> bool:
+    if not isinstance(value, str):
+        return True  # the schema reports the type
+    try:
+        date.fromisoformat(f"2023-{value}")  # not a leap year: 02-29 is no date every year
+    except ValueError:
+        return False
+    return True
+
+
+def _strings(value, where: str):
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, f"{where}/{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _strings(inner, f"{where}/{index}")
 
 
 def json_ready(value):
@@ -168,6 +264,8 @@ def check_agreement_data(data: dict) -> dict[str, str]:
     errors = {}
     for error in sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.path)):
         errors.setdefault("/".join(str(p) for p in error.path) or "(Wurzel)", german_message(error))
+    if not errors:
+        errors.update(value_problems(data))
     if not errors:
         try:
             _check_references("", data)

@@ -50,8 +50,22 @@ def figure_series(db, actor: Actor) -> list[FigureSeries]:
     return result
 
 
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @, and tab or
+# carriage return before one of them.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text that starts like a formula is written with a leading apostrophe, so Excel and
+    LibreOffice show it as text instead of running it; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def figures_csv(series: list[FigureSeries]) -> str:
-    """One row per agreement, request, year and figure; semicolons for German spreadsheets."""
+    """One row per agreement, request, year and figure; semicolons for German spreadsheets.
+    Every text cell is neutralised against formula injection (``safe_cell``)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Vereinbarung", "Paragraph", "Abfrage", "Jahr", "Kennzahl", "Wert"])
@@ -59,5 +73,6 @@ def figures_csv(series: list[FigureSeries]) -> str:
         for year, values in sorted(s.years.items()):
             for key, label in s.columns:
                 if key in values:
-                    writer.writerow([s.agreement_id, s.reference, s.title, year, label, values[key]])
+                    writer.writerow([safe_cell(cell) for cell in
+                                     (s.agreement_id, s.reference, s.title, year, label, values[key])])
     return out.getvalue()

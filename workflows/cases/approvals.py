@@ -120,9 +120,10 @@ def confirm_by_mail(session, request: ApprovalRequest, task: HumanTask, now) -> 
                      "approved": request.status == APPROVED, "still_open": task.state == OPEN})
 
 
-def explain_by_mail(session, request: ApprovalRequest, now) -> None:
+def explain_by_mail(session, request: ApprovalRequest, now, reason_missing: bool = False) -> None:
     user = session.get(User, request.approver_id)
     case = session.get(Case, request.case_id)
+    subject = "Begründung der Ablehnung fehlt" if reason_missing else "Antwort nicht verstanden"
     enqueue(session, now, kind="approval.help", recipient=user, case_id=case.id,
-            subject=f"KoopFlow: Antwort nicht verstanden – {case.case_number}", template="approval_help",
-            context={"case_number": case.case_number})
+            subject=f"KoopFlow: {subject} – {case.case_number}", template="approval_help",
+            context={"case_number": case.case_number, "reason_missing": reason_missing})

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from workflows.errors import Conflict, KoopflowError, NotFound
 from workflows.forms.fields import DEFAULT_MAX_BYTES, Field, form_fields, megabytes
 from workflows.people.access import Actor, case_for
-from workflows.store.documents import Document, lock_storage_key
+from workflows.store.documents import Document, lock_storage_key, storage_keys_in_use
 from workflows.store.history import record
 
 MEDIA_TYPES = {
@@ -151,6 +151,54 @@ def clean_filename(name: str) -> str:
         extension = dot + extension if dot and len(extension) <= 10 else ""
         name = name[:MAX_FILENAME - len(extension)] + extension
     return name
+
+
+def discard_uploads(db, directory: Path, uploads) -> None:
+    """Remove the files of a command that was refused or failed (``uploads``: StoredUpload
+    values), unless a document row already points at the same content."""
+    for key in sorted({upload.storage_key for upload in uploads}):
+        if STORAGE_KEY.fullmatch(key):
+            remove_if_unreferenced(db, Path(directory), key)
+
+
+def remove_if_unreferenced(db, directory: Path, key: str) -> bool:
+    """Delete the stored file ``key`` when no document row points at it; checked and deleted
+    under the file's lock in one transaction, so an upload of identical bytes reusing the file
+    cannot slip in between. True when it went."""
+    with db.transaction() as session:
+        lock_storage_key(session, key)
+        if storage_keys_in_use(session, [key]):
+            return False
+        (directory / key).unlink(missing_ok=True)
+        return True
+
+
+# An orphan younger than this may belong to a command still running: the sweep leaves it.
+ORPHAN_GRACE_SECONDS = 24 * 3600
+
+
+def sweep_orphans(db, directory: Path, now_timestamp: float, grace: float = ORPHAN_GRACE_SECONDS) -> int:
+    """Remove every stored file (and left-over temporary file) that no document row points at
+    and that is older than ``grace`` seconds; returns how many went."""
+    root = Path(directory)
+    if not root.is_dir():
+        return 0
+    candidates = {}
+    for path in root.glob("*/*"):
+        if not path.is_file():
+            continue
+        key = f"{path.parent.name}/{path.name}"
+        if (STORAGE_KEY.fullmatch(key) or path.name.startswith(".upload-")) \
+                and now_timestamp - path.stat().st_mtime > grace:
+            candidates[key] = path
+    removed = 0
+    for key, path in sorted(candidates.items()):
+        if path.name.startswith(".upload-"):
+            path.unlink(missing_ok=True)  # a temporary file no command finished writing
+            removed += 1
+        elif remove_if_unreferenced(db, root, key):
+            removed += 1
+    return removed
 
 
 def file_fields(schema: dict, ui: dict | None) -> list[Field]:

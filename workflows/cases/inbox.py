@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor
 from workflows.store.cases import Case
+from workflows.store.db import MAX_ROW_ID
 from workflows.store.organisation import Agency
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import User
@@ -48,6 +49,8 @@ def parse_cursor(cursor: str | None) -> tuple[date, int] | None:
         return None
     try:
         day, task_id = cursor.split(".", 1)
+        if not 0 < int(task_id) <= MAX_ROW_ID:
+            return None
         return date.fromisoformat(day), int(task_id)
     except ValueError:
         return None

@@ -13,16 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
+from time import time as file_system_now
 
 from sqlalchemy import select
 
-from workflows.cases.documents import STORAGE_KEY
+from workflows.cases.documents import STORAGE_KEY, remove_if_unreferenced, sweep_orphans
 from workflows.clock import BERLIN, berlin_date
 from workflows.store import incidents
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
 from workflows.store.cases import Case, closed_before
-from workflows.store.documents import documents_of_case, lock_storage_key, storage_keys_in_use
+from workflows.store.documents import documents_of_case
 from workflows.store.history import forget_details
 from workflows.store.organisation import Agreement
 
@@ -73,6 +74,10 @@ def delete_expired(db, clock, documents_dir: Path) -> int:
         # each case in its own error boundary: one failing deletion never stops the others
         incidents.run_unit(db, clock, incidents.RETENTION, f"{incidents.RETENTION}:{case_id}", waiting, delete_one,
                            case_id=case_id)
+    # files no document points at (a refused or failed upload from before, a crash mid-write):
+    # retention reaches them too. Their age is the file system's (mtime against its own time,
+    # not the injectable clock): the grace protects a command still running now.
+    sweep_orphans(db, Path(documents_dir), file_system_now())
     return deleted
 
 
@@ -102,7 +107,4 @@ def _remove_unreferenced_files(db, directory: Path, storage_keys: list[str]) -> 
     for key in storage_keys:
         if not STORAGE_KEY.fullmatch(key):
             continue
-        with db.transaction() as session:
-            lock_storage_key(session, key)
-            if not storage_keys_in_use(session, [key]):
-                (directory / key).unlink(missing_ok=True)
+        remove_if_unreferenced(db, directory, key)

@@ -45,6 +45,26 @@ class ElementProperties:
     properties: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Expression:
+    """A piece of Python a diagram carries: a condition, timer, payload or script."""
+
+    element_id: str
+    kind: str  # the XML tag it sits in, e.g. conditionExpression, script, timeDate
+    mode: str  # "eval" for an expression, "exec" for a script
+    source: str
+
+
+# Every tag whose text SpiffWorkflow evaluates (eval) or runs (exec) as Python.
+EXPRESSION_TAGS = {
+    "bpmn:conditionExpression": "eval", "bpmn:condition": "eval", "bpmn:timeDate": "eval",
+    "bpmn:timeDuration": "eval", "bpmn:timeCycle": "eval", "bpmn:loopCardinality": "eval",
+    "bpmn:completionCondition": "eval", "bpmn:messagePath": "eval", "bpmn:formalExpression": "eval",
+    "spiffworkflow:messagePayload": "eval", "bpmn:script": "exec", "spiffworkflow:preScript": "exec",
+    "spiffworkflow:postScript": "exec",
+}
+
+
 @dataclass
 class DiagramInfo:
     """What a BPMN file says, before anything runs."""
@@ -56,6 +76,12 @@ class DiagramInfo:
     lane_names: dict[str, str]  # lane id -> label
     user_tasks: list[UserTaskInfo]
     other_properties: list[ElementProperties] = field(default_factory=list)
+    expressions: list[Expression] = field(default_factory=list)
+    # (element id, event kind e.g. "message", messageRef or "") of every start event of a process
+    # itself (not of an event subprocess); kind "none" for a plain start event
+    start_events: list[tuple[str, str, str]] = field(default_factory=list)
+    thrown_messages: set[str] = field(default_factory=set)  # messageRefs some throw event sends
+    service_tasks: list[tuple[str, str]] = field(default_factory=list)  # (element id, operator or "")
 
 
 def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
@@ -79,7 +105,49 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
                 raise DefinitionError(f"{filename}, Lane {lane.get('id')}: leerer flowNodeRef")
             lanes[ref.text.strip()] = lane.get("id")
     tasks = [_user_task(node, lanes) for tag in HUMAN_TASK_TAGS for node in root.iterfind(f".//bpmn:{tag}", NS)]
-    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, _other_properties(root))
+    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, _other_properties(root), _expressions(root),
+                       _start_events(root), _thrown_messages(root), _service_tasks(root))
+
+
+def _start_events(root) -> list[tuple[str, str, str]]:
+    found = []
+    for process in root.findall("bpmn:process", NS):
+        for event in process.findall("bpmn:startEvent", NS):
+            definitions = [child for child in event if etree.QName(child).localname.endswith("EventDefinition")]
+            for definition in definitions or [None]:
+                if definition is None:
+                    found.append((event.get("id"), "none", ""))
+                else:
+                    kind = etree.QName(definition).localname.removesuffix("EventDefinition")
+                    found.append((event.get("id"), kind, definition.get("messageRef") or ""))
+    return found
+
+
+def _thrown_messages(root) -> set[str]:
+    return {definition.get("messageRef") for tag in ("intermediateThrowEvent", "endEvent")
+            for event in root.iterfind(f".//bpmn:{tag}", NS)
+            for definition in event.findall("bpmn:messageEventDefinition", NS) if definition.get("messageRef")}
+
+
+def _service_tasks(root) -> list[tuple[str, str]]:
+    found = []
+    for task in root.iterfind(".//bpmn:serviceTask", NS):
+        operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+        found.append((task.get("id"), operator.get("id", "") if operator is not None else ""))
+    return found
+
+
+def _expressions(root) -> list[Expression]:
+    found = []
+    for tag, mode in EXPRESSION_TAGS.items():
+        for node in root.iterfind(f".//{tag}", NS):
+            if not (node.text or "").strip():
+                continue
+            owner = node.getparent()
+            while owner is not None and owner.get("id") is None:
+                owner = owner.getparent()
+            found.append(Expression(owner.get("id") if owner is not None else "?", tag.split(":")[1], mode, node.text))
+    return found
 
 
 def _properties(node) -> dict[str, str]:
@@ -120,7 +188,8 @@ def build_spec(xml: bytes, filename: str, process_key: str):
         if process_key in parser.collaborations:
             return parser.get_collaboration(process_key)
         return parser.get_spec(process_key), parser.get_subprocess_specs(process_key)
-    except ValidationException as exc:
-        raise DefinitionError(f"{filename}: {exc}") from exc
+    except ValidationException as exc:  # keep the element SpiffWorkflow names
+        where = f"{filename}, Element {exc.id}" if getattr(exc, "id", "") else filename
+        raise DefinitionError(f"{where}: {exc}") from exc
     except Exception as exc:  # the parser raises many kinds; the operator needs the file name
         raise DefinitionError(f"{filename}: SpiffWorkflow kann das Diagramm nicht lesen ({exc!r})") from exc

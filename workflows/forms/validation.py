@@ -10,10 +10,9 @@ problem with a list as a whole (too few rows, an "either rows or …" rule) is a
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Callable
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .arrays import row_fields, row_label
 from .fields import ARRAY_KINDS, Field, form_fields, walk
@@ -28,18 +27,30 @@ UNKNOWN_FIELDS_MESSAGE = "Die Angaben enthalten Felder, die dieses Formular nich
 DATE_EXAMPLE = "31.07.2025"
 
 
-# A date field's sane range: a date the agencies' work can be about (births from 1900, deadlines
-# and plans up to 2199). Outside it a typing slip such as 9999 would reach the engine, whose
-# date arithmetic overflows on it.
+# What any form accepts, whatever its schema says: a count fits every database's integer
+# column, a date lies in years that date arithmetic (deadlines, timers, calendars) can handle.
+MAX_INTEGER = 999_999_999
 FIRST_YEAR, LAST_YEAR = 1900, 2199
-FORMATS = FormatChecker()  # every format JSON Schema knows, with the date's range added
+DATE_RANGE_MESSAGE = "{label} muss zwischen dem 01.01.1900 und dem 31.12.2199 liegen."
 
 
-@FORMATS.checks("date", raises=ValueError)
-def _date_in_range(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    return FIRST_YEAR <= date.fromisoformat(value).year <= LAST_YEAR
+def _type_within_bounds(validator, types, instance, schema):
+    yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, schema)
+    if isinstance(instance, int) and not isinstance(instance, bool) and abs(instance) > MAX_INTEGER:
+        limit = MAX_INTEGER if instance > 0 else -MAX_INTEGER
+        yield ValidationError(f"{instance} out of range", validator="maximum" if instance > 0 else "minimum",
+                              validator_value=limit)
+
+
+def _format_within_bounds(validator, format, instance, schema):
+    yield from Draft202012Validator.VALIDATORS["format"](validator, format, instance, schema)
+    if format == "date" and isinstance(instance, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", instance):
+        if not FIRST_YEAR <= int(instance[:4]) <= LAST_YEAR:
+            yield ValidationError(f"{instance} out of range", validator="dateRange", validator_value=format)
+
+
+BoundedValidator = validators.extend(Draft202012Validator, {"type": _type_within_bounds,
+                                                            "format": _format_within_bounds})
 
 
 def validate_form(schema: dict, data: Any, ui: dict | None = None) -> dict[str, str]:
@@ -51,7 +62,7 @@ def validate_form(schema: dict, data: Any, ui: dict | None = None) -> dict[str, 
     """
     fields = form_fields(schema, ui)
     find = finder(fields)
-    validator = Draft202012Validator(schema, format_checker=FORMATS)
+    validator = BoundedValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     found: dict[str, str] = {}
     for error in validator.iter_errors(data):
         for name, message in _messages(error, find):
@@ -251,6 +262,8 @@ def _message(error: ValidationError, field: Field, rest: list[str] = ()) -> str:
         return f"{label} darf höchstens {limit} Zeichen lang sein."
     if keyword == "pattern":
         return own.get("pattern") or f"{label} hat nicht das richtige Format."
+    if keyword == "dateRange":
+        return DATE_RANGE_MESSAGE.format(label=label)
     if keyword == "format":
         if limit == "email":
             return f"{label} muss eine gültige E-Mail-Adresse sein, z. B. name@beispiel.de."

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from workflows.errors import NotFound
 from workflows.people.access import Actor
+from workflows.people.sessions import TOKEN_LIFETIME, token_usable
 from workflows.store.organisation import Agency, OrgUnit
 from workflows.store.users import ApiToken, Membership, User, user_by_username
 
@@ -46,25 +48,29 @@ def actor_by_id(db, user_id: int) -> Actor | None:
         return Actor.of(user) if user and user.active else None
 
 
-def create_api_token(db, clock, username: str) -> str:
-    """A new personal token; printed once, only its hash is kept."""
+def create_api_token(db, clock, username: str, expires_at: datetime | None = None) -> str:
+    """A new personal token, valid until ``expires_at`` (default: a year); printed once,
+    only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
     with db.transaction() as session:
         user = user_by_username(session, username)
         if user is None:
             raise NotFound(f"Benutzer {username} gibt es nicht.")
-        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=clock.now()))
+        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                             expires_at=expires_at or now + TOKEN_LIFETIME))
     return token
 
 
-def actor_for_token(db, token: str) -> Actor | None:
+def actor_for_token(db, clock, token: str) -> Actor | None:
+    """The token's user, if the token is neither revoked nor expired (its use is noted)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     with db.transaction() as session:
-        row = session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked.is_(False))
-        )
-        user = session.get(User, row.user_id) if row else None
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+        if not token_usable(session, row, clock.now()):
+            return None
+        user = session.get(User, row.user_id)
         return Actor.of(user) if user and user.active else None
 
 

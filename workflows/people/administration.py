@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from workflows.errors import NotFound, ValidationFailed
 from workflows.people.accounts import hash_password
+from workflows.people.sessions import end_sessions
 from workflows.store.audit_log import append
 from workflows.store.history import record
 from workflows.store.organisation import OrgUnit
@@ -50,8 +51,9 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def password_changed(session, user: User) -> None:
-    """The one place every password change passes: sessions that depend on the old password
-    end here (the session generation is kept with the account; issue 17 adds it)."""
+    """The one place every password change passes: every session of the user ends (their
+    session generation moves on), in the command's own transaction."""
+    end_sessions(session, user)
 
 
 def _user(session, username: str) -> User:

@@ -20,7 +20,7 @@ from workflows.people.access import Actor, case_for
 from workflows.processes.properties import FORM, UI_FORM
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
-from workflows.store.organisation import Agreement
+from workflows.store.organisation import Agreement, AgreementRole
 from workflows.store.tasks import OPEN, HumanTask, open_tasks_of_case, org_units_of_task
 
 TYPE_LABELS = {
@@ -106,10 +106,25 @@ class CaseDiagram:
     open_tasks: list[tuple[HumanTask, list[str]]]  # task and the org units it waits in
 
 
-def processes(db) -> list[Process]:
-    """Every process key with all its versions, newest first, and how many cases use each."""
+def viewer_agreements(session, actor: Actor | None) -> list[tuple[str, str]]:
+    """(id, name) of the agreements in which one of the viewer's org units has a role: the only
+    ones whose case counts a process page shows them (None: every agreement, for tools)."""
+    query = select(Agreement.id, Agreement.name).order_by(Agreement.name)
+    if actor is not None:
+        units = sorted(actor.org_unit_ids)
+        query = query.where(Agreement.id.in_(
+            select(AgreementRole.agreement_id).where(AgreementRole.org_unit_id.in_(units))))
+    return [(agreement_id, name) for agreement_id, name in session.execute(query)]
+
+
+def processes(db, actor: Actor | None = None) -> list[Process]:
+    """Every process key with all its versions, newest first, and how many cases use each
+    (counting only cases of the viewer's agreements)."""
     with db.transaction() as session:
-        counts = dict(session.execute(select(Case.definition_id, func.count()).group_by(Case.definition_id)).all())
+        query = select(Case.definition_id, func.count()).group_by(Case.definition_id)
+        if actor is not None:
+            query = query.where(Case.agreement_id.in_([a for a, _ in viewer_agreements(session, actor)]))
+        counts = dict(session.execute(query).all())
         rows = session.scalars(
             select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.first_seen_at.desc(),
                                                ProcessDefinition.id.desc()))
@@ -123,28 +138,35 @@ def processes(db) -> list[Process]:
         return list(result.values())
 
 
-def definition_view(db, process_key: str, definition_id: int, agreement_id: str | None = None) -> DefinitionView:
-    """The version's elements, each with how many running cases wait there (of one agreement)."""
+def definition_view(db, process_key: str, definition_id: int, agreement_id: str | None = None,
+                    actor: Actor | None = None) -> DefinitionView:
+    """The version's elements, each with how many running cases wait there - of one agreement,
+    or of all the viewer's agreements; never of an agreement the viewer takes no part in."""
     with db.transaction() as session:
         definition = _definition(session, process_key, definition_id)
-        agreements = [(i, n) for i, n in session.execute(select(Agreement.id, Agreement.name).order_by(Agreement.name))]
+        agreements = viewer_agreements(session, actor)
         if agreement_id not in {a for a, _ in agreements}:
             agreement_id = None
-        counts = waiting_counts(session, definition.id, agreement_id)
+        counts = waiting_counts(session, definition.id, agreement_id,
+                                None if actor is None or agreement_id else [a for a, _ in agreements])
         elements = elements_of(definition)
         for element in elements:
             element.waiting = counts.get(element.id, 0)
         return DefinitionView(definition, elements, agreements, agreement_id)
 
 
-def waiting_counts(session, definition_id: int, agreement_id: str | None = None) -> dict[str, int]:
-    """{bpmn id: running cases with an open human task there}: one grouped query, no deserialising."""
+def waiting_counts(session, definition_id: int, agreement_id: str | None = None,
+                   among: list[str] | None = None) -> dict[str, int]:
+    """{bpmn id: running cases with an open human task there}: one grouped query, no deserialising.
+    ``among``: only cases of these agreements."""
     query = (select(HumanTask.bpmn_id, func.count(func.distinct(HumanTask.case_id)))
              .join(Case, Case.id == HumanTask.case_id)
              .where(Case.definition_id == definition_id, Case.status == RUNNING, HumanTask.state == OPEN)
              .group_by(HumanTask.bpmn_id))
     if agreement_id:
         query = query.where(Case.agreement_id == agreement_id)
+    if among is not None:
+        query = query.where(Case.agreement_id.in_(among))
     return {bpmn_id: count for bpmn_id, count in session.execute(query)}
 
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
-from workflows.engine.scripting import check_source
+from workflows.engine.scripting import ALWAYS_DEFINED, ScriptNotAllowed, called_names, compile_source
 from workflows.errors import DefinitionError
+from workflows.processes.diagram_functions import FUNCTION_NAMES
 from workflows.processes.properties import FORM, check_properties
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
@@ -56,6 +56,9 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
     xml = path.read_bytes()
     info = read_diagram(xml, path.name)
     check_properties(info)
+    check_expressions(info)
+    check_start_events(info)
+    check_service_tasks(info)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
         where = f"{path.name}, Element {task.id}"
@@ -68,6 +71,52 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
             forms[task.ui_form] = _read_form(forms_dir / task.ui_form, where, check_schema=False)
     build_spec(xml, path.name, info.process_key)  # let SpiffWorkflow find what it objects to
     return Definition(info, xml, forms, _content_hash(xml, forms))
+
+
+def check_expressions(info: DiagramInfo) -> None:
+    """Compile every expression and script of a diagram under the sandbox, and refuse calls of
+    functions KoopFlow does not register, so a refused one stops the start naming the element."""
+    for expression in info.expressions:
+        where = f"{info.filename}, Element {expression.element_id} ({expression.kind})"
+        try:
+            compile_source(expression.source, expression.mode)
+        except ScriptNotAllowed as exc:
+            raise DefinitionError(f"{where}: Ausdruck nicht erlaubt: {exc}") from exc
+        unknown = called_names(expression.source, expression.mode) - FUNCTION_NAMES - ALWAYS_DEFINED
+        if unknown:
+            raise DefinitionError(f"{where}: unbekannte Funktion {', '.join(sorted(unknown))} "
+                                  f"(erlaubt sind die registrierten Funktionen, siehe docs/security.md)")
+
+
+# Service tasks call an operator KoopFlow would have to register; none is (yet).
+SERVICE_OPERATORS: frozenset[str] = frozenset()
+# Start events a case can begin with: a plain one (the user starts the case) or a message that
+# another pool of the same diagram sends.
+RUNNABLE_START_KINDS = {"none", "message"}
+START_KIND_NAMES = {"error": "Fehler", "signal": "Signal", "escalation": "Eskalation", "conditional": "Bedingung",
+                    "timer": "Zeitgeber", "message": "Nachricht"}
+
+
+def check_start_events(info: DiagramInfo) -> None:
+    """Refuse start events KoopFlow cannot begin a case with (message start events only when
+    the diagram itself sends that message)."""
+    for element_id, kind, message in info.start_events:
+        where = f"{info.filename}, Element {element_id}"
+        if kind not in RUNNABLE_START_KINDS:
+            raise DefinitionError(f"{where}: Startereignis der Art {START_KIND_NAMES.get(kind, kind)} kann KoopFlow "
+                                  f"nicht ausführen (nur ein einfaches Startereignis oder eine Nachricht aus "
+                                  f"einem anderen Pool desselben Diagramms)")
+        if kind == "message" and message not in info.thrown_messages:
+            raise DefinitionError(f"{where}: Nachrichten-Startereignis, dessen Nachricht {message or '(keine)'} "
+                                  f"kein Element dieses Diagramms sendet – so ein Vorgang könnte nie beginnen")
+
+
+def check_service_tasks(info: DiagramInfo) -> None:
+    """Refuse service tasks whose operator KoopFlow does not register."""
+    for element_id, operator in info.service_tasks:
+        if operator not in SERVICE_OPERATORS:
+            raise DefinitionError(f"{info.filename}, Element {element_id}: Dienstaufgabe mit dem Operator "
+                                  f"{operator or '(keiner)'} – KoopFlow kennt keinen solchen Operator")
 
 
 def _read_form(path: Path, where: str, check_schema: bool) -> dict:
@@ -139,11 +188,6 @@ def register_versions(session: Session, definitions: dict[str, Definition], now)
     return ids
 
 
-# Elements whose text the engine evaluates as an expression or runs as a script.
-_EVALUATED = ("script", "conditionExpression", "timeDate", "timeDuration", "timeCycle", "loopCardinality",
-              "completionCondition")
-
-
 @dataclass
 class VersionProblem:
     """A stored diagram version that running cases still use and today's rules refuse."""
@@ -157,28 +201,18 @@ class VersionProblem:
 
 def check_stored_version(row: ProcessDefinition) -> str | None:
     """Why today's definition rules or sandbox refuse a stored version; None when they accept it.
-    Runs the same checks as start-up (diagram, properties, SpiffWorkflow's parser) and hands each
-    expression and script to the engine's sandbox check, whichever sandbox is in place."""
+    Runs the same checks as start-up on the stored diagram: properties, every expression and
+    script under the sandbox, start events, service tasks and SpiffWorkflow's parser."""
     xml = row.bpmn_xml.encode("utf-8")
     try:
-        check_properties(read_diagram(xml, row.filename))
+        info = read_diagram(xml, row.filename)
+        check_properties(info)
+        check_expressions(info)
+        check_start_events(info)
+        check_service_tasks(info)
         build_spec(xml, row.filename, row.process_key)
     except Exception as exc:  # DefinitionError, the parser's own
         return f"{type(exc).__name__}: {exc}"
-    for node in etree.fromstring(xml).iter():
-        if not isinstance(node.tag, str) or etree.QName(node).localname not in _EVALUATED:
-            continue
-        source = (node.text or "").strip()
-        if not source or (etree.QName(node).localname.startswith("time") and source.startswith(("P", "R"))):
-            continue  # empty, or an ISO 8601 duration or repetition rather than an expression
-        try:
-            check_source(source)
-        except Exception as exc:  # ScriptNotAllowed, or whatever the sandbox in place raises
-            owner = node
-            while owner is not None and owner.get("id") is None:
-                owner = owner.getparent()
-            element = owner.get("id") if owner is not None else "?"
-            return f"Element {element}: {type(exc).__name__}: {exc}"
     return None
 
 

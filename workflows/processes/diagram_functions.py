@@ -34,6 +34,10 @@ def count_past_retirement_age(birth_dates: list[str], reference_date: str) -> in
     return sum(1 for born in birth_dates if past_retirement_age(date.fromisoformat(born), reference))
 
 
+# The names functions_for registers: a diagram calling anything else is refused at start-up.
+FUNCTION_NAMES = frozenset({"working_days_later", "at_workday_start", "count_past_retirement_age"})
+
+
 def functions_for(agreement: dict, clock) -> dict[str, Callable]:
     subdivision = agreement.get("holiday_subdivision", "HE")
     deadlines = agreement.get("task_deadlines", {})

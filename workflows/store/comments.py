@@ -24,3 +24,6 @@ class ReviewComment(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The agreement whose users read it (and see who wrote it); None: written before comments
+    # were kept per agreement (shown to everyone, without author names).
+    agreement_id: Mapped[str | None] = mapped_column(String(100))

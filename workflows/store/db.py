@@ -18,6 +18,10 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+# The largest row id every database we run on can hold in an id column (PostgreSQL's INTEGER;
+# SQLite's go to 2**63 - 1). A number beyond it names no row: callers answer "not found".
+MAX_ROW_ID = 2**31 - 1
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

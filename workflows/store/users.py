@@ -23,6 +23,8 @@ class User(Base):
     # New tasks in my inboxes by mail: immediate | digest (daily) | none
     mail_preference: Mapped[str] = mapped_column(String(20), default="immediate", server_default="immediate")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Part of every login session of the user; raising it ends them all (logout, password change).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # "<issuer> <sub>" of an account that logs in through OpenID Connect (service/web/oidc.py).
     oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True)
     memberships: Mapped[list["Membership"]] = relationship(
@@ -54,6 +56,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None (older tokens): created_at + 1 year
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 def user_by_username(session: Session, username: str) -> User | None:
