@@ -11,6 +11,9 @@ from workflows.clock import BERLIN
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
     "case.completed": "Vorgang abgeschlossen",
+    "case.declined": "Übernahme abgelehnt",
+    "case.withdrawn": "Übergabe zurückgezogen",
+    "case.cancelled": "Vorgang abgebrochen",
     "task.created": "Aufgabe bereitgestellt",
     "task.completed": "Aufgabe erledigt",
     "task.claimed": "Aufgabe übernommen",

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
+from workflows.engine.parsing import NS, DiagramInfo, build_spec, read_diagram
 from workflows.errors import DefinitionError
 from workflows.processes.properties import FORM, check_properties
 from workflows.store.definitions import ProcessDefinition
@@ -53,6 +54,7 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
     xml = path.read_bytes()
     info = read_diagram(xml, path.name)
     check_properties(info)
+    check_gateway_defaults(xml, path.name)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
         where = f"{path.name}, Element {task.id}"
@@ -65,6 +67,21 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
             forms[task.ui_form] = _read_form(forms_dir / task.ui_form, where, check_schema=False)
     build_spec(xml, path.name, info.process_key)  # let SpiffWorkflow find what it objects to
     return Definition(info, xml, forms, _content_hash(xml, forms))
+
+
+def check_gateway_defaults(xml: bytes, filename: str) -> None:
+    """Every diverging exclusive gateway names a default flow, so an unexpected value takes the
+    path the modeller chose as the cautious one (ask back, never confirm) instead of stopping
+    the case with an engine error."""
+    root = etree.fromstring(xml)
+    for gateway in root.iterfind(".//bpmn:exclusiveGateway", NS):
+        outgoing = [o.text.strip() for o in gateway.findall("bpmn:outgoing", NS) if o.text]
+        if len(outgoing) > 1 and gateway.get("default") not in outgoing:
+            name = gateway.get("name")
+            raise DefinitionError(
+                f"{filename}, Element {gateway.get('id')}" + (f' ("{name}")' if name else "")
+                + ": verzweigendes exklusives Gateway ohne Standardfluss (default) – geben Sie den "
+                  "vorsichtigen Weg als Standard an (z. B. Rückfrage statt Bestätigung)")
 
 
 def _read_form(path: Path, where: str, check_schema: bool) -> dict:

@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from workflows.store.db import Base, UtcDateTime
 
 RUNNING, COMPLETED, CANCELLED = "running", "completed", "cancelled"
-STATUS_LABELS = {RUNNING: "In Bearbeitung", COMPLETED: "Abgeschlossen", CANCELLED: "Abgebrochen"}
+DECLINED, WITHDRAWN = "declined", "withdrawn"  # a handover the receiving side declined / the sender withdrew
+ENDED = (COMPLETED, CANCELLED, DECLINED, WITHDRAWN)
+STATUS_LABELS = {RUNNING: "In Bearbeitung", COMPLETED: "Abgeschlossen", CANCELLED: "Abgebrochen",
+                 DECLINED: "Abgelehnt", WITHDRAWN: "Zurückgezogen"}
 
 
 class Case(Base):
@@ -78,5 +81,5 @@ def next_case_number(session: Session, prefix: str, year: int) -> str:
 def closed_before(session: Session, agreement_id: str, moment: datetime) -> list[int]:
     """Cases of the agreement closed before ``moment`` whose personal data are still there."""
     return list(session.scalars(select(Case.id).where(
-        Case.agreement_id == agreement_id, Case.status.in_((COMPLETED, CANCELLED)), Case.completed_at < moment,
+        Case.agreement_id == agreement_id, Case.status.in_(ENDED), Case.completed_at < moment,
         Case.personal_data_deleted_at.is_(None))))

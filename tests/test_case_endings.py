@@ -1,0 +1,201 @@
+"""Every case can end: the receiving side declines a handover, the handing side withdraws it,
+a lead or an administrator cancels any running case — through the pages and the API, on both
+databases — and nothing (no task, no timer, no message) survives the end of a case."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.api import api_client
+from tests.support.flows import actor, offered_handover, open_task
+from tests.support.handover import CONFIRM_JSON, PREPARE_FORM, question
+from tests.support.pages import complete, inbox_tasks, task_in_inbox
+from tests.test_handover_pages import start_handover
+from tests.test_partner_processes import CARE
+from workflows.agreements.files import load_agreement
+from workflows.cases.instances import load_workflow
+from workflows.cases.starting import start_case
+from workflows.clock import BERLIN, FixedClock
+from workflows.engine import runtime
+from workflows.errors import DefinitionError
+from workflows.processes.definitions import load_definition
+from workflows.processes.diagram_functions import functions_for
+from workflows.store.cases import Case
+from workflows.store.tasks import OPEN, HumanTask
+from workflows.tasks import complete_task
+from workflows.worker import run_once
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def case_state(kf, case_id: int) -> tuple[str, list[str], list[str], object]:
+    """(status, open task rows, open work in the instance, next timer due) of a case."""
+    with kf.db.transaction() as session:
+        case = session.get(Case, case_id)
+        rows = [t.bpmn_id for t in session.query(HumanTask).filter_by(case_id=case_id, state=OPEN)]
+        return case.status, rows, runtime.open_work(load_workflow(session, case, kf.clock)), case.next_timer_due
+
+
+def assert_nothing_survives(kf, case_id: int, status: str) -> None:
+    assert case_state(kf, case_id) == (status, [], [], None)
+
+
+def case_id_of(kf, number: str) -> int:
+    with kf.db.transaction() as session:
+        return session.query(Case).filter_by(case_number=number).one().id
+
+
+def test_the_lwv_declines_a_handover_with_a_reason_both_sides_see(as_user, kf):
+    sozialamt, fachdienst = as_user("lk.sozialamt"), as_user("lwv.fachdienst")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, PREPARE_FORM)
+    review = task_in_inbox(fachdienst, "Übergabe prüfen", number)
+    # a decline without a reason is refused next to the field
+    fachdienst.submit(f"/tasks/{review}", f"/tasks/{review}", {"decision": "decline"}, status=422)
+    assert "Bitte wählen Sie den Grund der Ablehnung." in fachdienst.text
+    complete(fachdienst, review, {"decision": "decline", "decline_reason": "moved_away",
+                                  "decline_note": "Umzug nach Thüringen zum 01.05."})
+    case_id = case_id_of(kf, number)
+    assert_nothing_survives(kf, case_id, "declined")
+    for side in (sozialamt, fachdienst):
+        side.get(f"/cases/{case_id}")
+        assert "Status Abgelehnt" in side.text
+        assert "Person ist verzogen: ein anderer Träger ist zuständig" in side.text
+        assert "Umzug nach Thüringen zum 01.05." in side.text
+        assert "Lea Fachdienst am" in side.text
+        assert number not in [c for _, _, c in inbox_tasks(side)]
+
+
+def test_the_landkreis_withdraws_while_the_lwv_reviews_after_the_escalation(as_user, kf, clock):
+    sozialamt, fachdienst, leitung = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lwv.leitung")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, PREPARE_FORM)
+    case_id = case_id_of(kf, number)
+    clock.advance(days=40)  # past the reminder and the escalation of the review
+    run_once(kf.db, kf.clock)
+    assert "escalated_review" in case_state(kf, case_id)[1]
+    # the receiving side has no withdraw button, and the command refuses it
+    fachdienst.get(f"/cases/{case_id}")
+    assert "Übergabe zurückziehen" not in fachdienst.text
+    fachdienst.submit(f"/cases/{case_id}", f"/cases/{case_id}/withdraw", {"withdraw_reason": "moved_away"}, status=403)
+    # the handing side must give a reason
+    sozialamt.get(f"/cases/{case_id}")
+    assert "Übergabe zurückziehen" in sozialamt.text
+    sozialamt.submit(f"/cases/{case_id}", f"/cases/{case_id}/withdraw", {"withdraw_reason": "other"}, status=422)
+    assert "Bitte erläutern Sie den Grund." in sozialamt.text
+    sozialamt.submit(f"/cases/{case_id}", f"/cases/{case_id}/withdraw",
+                     {"withdraw_reason": "stays_at_school", "withdraw_note": "Verlängerung um ein Schuljahr"}, status=302)
+    assert_nothing_survives(kf, case_id, "withdrawn")  # the escalation follow-up ended too
+    assert number not in [c for _, _, c in inbox_tasks(leitung)]
+    fachdienst.get(f"/cases/{case_id}")
+    assert "Status Zurückgezogen" in fachdienst.text
+    assert "Die Person bleibt an der Schule (Schulzeit verlängert)" in fachdienst.text
+    assert "Verlängerung um ein Schuljahr" in fachdienst.text
+
+
+def test_a_lead_cancels_a_running_case_on_a_confirmation_page(as_user, kf):
+    sozialamt, fachdienst, leitung = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lwv.leitung")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, PREPARE_FORM)
+    case_id = case_id_of(kf, number)
+    complete(fachdienst, task_in_inbox(fachdienst, "Übergabe prüfen", number),
+             {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "false"})
+    complete(leitung, task_in_inbox(leitung, "Übernahme genehmigen", number), {"decision": "approve"})
+    # a caseworker who is no lead is not offered the cancel and is refused
+    sozialamt.get(f"/cases/{case_id}")
+    assert "Vorgang abbrechen" not in sozialamt.text
+    sozialamt.get(f"/cases/{case_id}/cancel", status=403)
+    # step one: the page says what will be closed; nothing changes yet
+    leitung.get(f"/cases/{case_id}")
+    assert "Vorgang abbrechen" in leitung.text
+    leitung.get(f"/cases/{case_id}/cancel")
+    assert "Offene Aufgabe „Übergabe abschließen (Landkreis)“" in leitung.text
+    assert "Offene Aufgabe „Übergabe abschließen (LWV)“" in leitung.text
+    assert case_state(kf, case_id)[0] == "running"
+    leitung.submit(f"/cases/{case_id}/cancel", f"/cases/{case_id}/cancel", {"reason": "  "}, status=422)
+    assert "Bitte geben Sie an, warum der Vorgang abgebrochen wird." in leitung.text
+    # step two: confirmed with a reason
+    leitung.submit(f"/cases/{case_id}/cancel", f"/cases/{case_id}/cancel", {"reason": "Irrtümlich doppelt begonnen"},
+                   status=302)
+    assert_nothing_survives(kf, case_id, "cancelled")
+    assert number not in [c for _, _, c in inbox_tasks(sozialamt)]
+    assert number not in [c for _, _, c in inbox_tasks(fachdienst)]
+    sozialamt.get(f"/cases/{case_id}")  # still readable, with who, when, why
+    assert "Status Abgebrochen" in sozialamt.text
+    assert "Irrtümlich doppelt begonnen" in sozialamt.text
+    assert "Leonie Leitung am" in sozialamt.text
+    leitung.get(f"/cases/{case_id}/cancel", status=409)  # not twice
+
+
+def test_through_the_api_decline_withdraw_and_cancel(app, kf, clock):
+    lk = api_client(app, kf, clock, "lk.sozialamt")
+    lwv = api_client(app, kf, clock, "lwv.fachdienst")
+    admin = api_client(app, kf, clock, "admin")
+    # care need: the LWV hands over, the Landkreis declines through the task API
+    started = start_case(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), "handover_care_need", "landkreis-giessen")
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), started.my_task_id, CARE)
+    review = open_task(kf, started.case_id, "review_handover")
+    assert lk.complete(review, {"decision": "decline"}, status=422)["errors"]
+    lk.complete(review, {"decision": "decline", "decline_reason": "not_responsible"})
+    declined = lwv.get(f"/api/v1/cases/{started.case_id}")
+    assert declined["status"] == "declined"
+    assert declined["history"][-1]["reason"] == "Nicht zuständig: der Pflegebedarf überwiegt nicht"
+    # school end: withdrawn while the LWV asks back and the Landkreis answers
+    case_id = offered_handover(kf)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  question("Welche Werkstatt?"))
+    lwv.post(f"/api/v1/cases/{case_id}/withdraw", {"reason": "moved_away"}, status=403)
+    lk.post(f"/api/v1/cases/{case_id}/withdraw", {"reason": "nonsense"}, status=422)
+    assert lk.post(f"/api/v1/cases/{case_id}/withdraw", {"reason": "consent_withdrawn"})["status"] == "withdrawn"
+    assert_nothing_survives(kf, case_id, "withdrawn")
+    # too late once the takeover is approved and confirmed
+    case_id = offered_handover(kf)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"), CONFIRM_JSON)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.leitung"), open_task(kf, case_id, "approve_takeover"),
+                  {"decision": "approve"})
+    lk.post(f"/api/v1/cases/{case_id}/withdraw", {"reason": "moved_away"}, status=409)
+    # the administrator cancels it instead
+    lk.post(f"/api/v1/cases/{case_id}/cancel", {"reason": "x"}, status=403)
+    admin.post(f"/api/v1/cases/{case_id}/cancel", {"reason": ""}, status=422)
+    assert admin.post(f"/api/v1/cases/{case_id}/cancel", {"reason": "Person verstorben"})["status"] == "cancelled"
+    assert_nothing_survives(kf, case_id, "cancelled")
+
+
+def test_the_confirmed_school_end_handover_leaves_no_escalation_open(kf, clock):
+    case_id = offered_handover(kf)
+    clock.advance(days=40)
+    run_once(kf.db, kf.clock)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  {**CONFIRM_JSON, "vocational_participation": False})
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.leitung"), open_task(kf, case_id, "approve_takeover"),
+                  {"decision": "approve"})
+    complete_task(kf.db, kf.clock, actor(kf, "lk.sozialamt"), open_task(kf, case_id, "close_local"),
+                  {"files_transferred_on": "2027-07-15", "benefits_ended_on": "2027-07-31"})
+    assert "escalated_review" in case_state(kf, case_id)[1]
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "close_supra_local"),
+                  {"benefit_notice_issued": True, "benefit_notice_date": "2027-07-20"})
+    assert_nothing_survives(kf, case_id, "completed")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bpmn").glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_diagram_cancelled_where_it_first_waits_keeps_nothing_open(path):
+    clock = FixedClock(datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN))
+    definition = load_definition(path, ROOT / "forms")
+    at = "2027-04-01T08:00:00+02:00"  # the moments timers of annual cases and meetings start with
+    data = {"due_date": "2027-03-31", "year": 2027, "reference_date": "2027-01-01", "body": "x", "lead_side": "local",
+            "reminder_at": at, "escalation_at": at, "date_reminder_at": at, "end_timer": at}
+    workflow, _ = runtime.start(definition.xml, path.name, definition.process_key,
+                                functions_for(load_agreement("landkreis-giessen").data, clock), clock, data)
+    runtime.cancel(workflow)
+    assert runtime.open_work(workflow) == []
+    assert runtime.next_due(workflow) is None
+
+
+def test_a_diverging_gateway_without_default_is_refused_naming_file_and_element(tmp_path):
+    xml = (ROOT / "bpmn" / "handover_care_need.bpmn").read_text(encoding="utf-8")
+    broken = tmp_path / "broken_handover.bpmn"
+    broken.write_text(xml.replace(' default="flow_decision_question"', ""), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"broken_handover\.bpmn, Element decide .*ohne Standardfluss"):
+        load_definition(broken, ROOT / "forms")
