@@ -10,10 +10,8 @@ import pytest
 
 from tests.support.api import api_client
 from tests.support.flows import actor, offered_handover, open_task
-from tests.support.handover import CONFIRM_JSON, PREPARE_FORM, question
-from tests.support.pages import complete, inbox_tasks, task_in_inbox
-from tests.test_handover_pages import start_handover
-from tests.test_partner_processes import CARE
+from tests.support.handover import CARE, CONFIRM_JSON, PREPARE_FORM, question
+from tests.support.pages import complete, inbox_tasks, start_handover, task_in_inbox
 from workflows.agreements.files import load_agreement
 from workflows.cases.instances import load_workflow
 from workflows.cases.starting import start_case
