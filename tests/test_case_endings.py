@@ -3,6 +3,7 @@ a lead or an administrator cancels any running case — through the pages and th
 databases — and nothing (no task, no timer, no message) survives the end of a case."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -197,3 +198,28 @@ def test_a_diverging_gateway_without_default_is_refused_naming_file_and_element(
     broken.write_text(xml.replace(' default="flow_decision_question"', ""), encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"broken_handover\.bpmn, Element decide .*ohne Standardfluss"):
         load_definition(broken, ROOT / "forms")
+
+
+def test_sending_the_start_form_twice_lands_on_the_case_already_started(as_user, kf):
+    sozialamt = as_user("lk.sozialamt")
+    page = sozialamt.client.get("/cases/new").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="start_token" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf, "start_token": token, "choice": "landkreis-giessen/handover_school_end"}
+    first = sozialamt.client.post("/cases", data=form)
+    second = sozialamt.client.post("/cases", data=form)  # Back, then "Vorgang beginnen" again
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with kf.db.transaction() as session:
+        assert session.query(Case).count() == 1
+    # once the first task is done, the same form leads to the case page
+    task_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    complete(sozialamt, task_id, PREPARE_FORM)
+    third = sozialamt.client.post("/cases", data=form)
+    with kf.db.transaction() as session:
+        case = session.query(Case).one()
+    assert third.headers["Location"].endswith(f"/cases/{case.id}")
+    # a fresh form starts a new case
+    sozialamt.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/handover_school_end"}, status=302)
+    with kf.db.transaction() as session:
+        assert session.query(Case).count() == 2

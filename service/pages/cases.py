@@ -1,6 +1,8 @@
 """Vorgänge: list my cases, start a new one, read one with its history."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
@@ -29,7 +31,8 @@ def index():
 @login_required
 def new():
     choices = startable_processes(koopflow().db, current_actor())
-    return render_template("cases/new.html", choices=choices, error=None, closed=_closed(koopflow().db))
+    return render_template("cases/new.html", choices=choices, error=None, closed=_closed(koopflow().db),
+                           start_token=secrets.token_urlsafe(24))
 
 
 @bp.post("")
@@ -43,10 +46,21 @@ def create():
         closed = _closed(app.db)
         refused = [s.refusal for s in closed if s.id == choice.split("/", 1)[0]]
         error = refused[0] if refused else "Bitte wählen Sie aus, welchen Vorgang Sie beginnen möchten."
-        return render_template("cases/new.html", choices=choices, error=error, closed=closed), 422
+        return render_template("cases/new.html", choices=choices, error=error, closed=closed,
+                               start_token=_token(request.form.get("start_token"))), 422
     agreement_id, process_key = choice.split("/", 1)
-    started = start_case(app.db, app.clock, current_actor(), process_key, agreement_id)
+    started = start_case(app.db, app.clock, current_actor(), process_key, agreement_id,
+                         start_token=_token(request.form.get("start_token")))
+    if started.my_task_id is None:
+        return redirect(url_for("cases.show", case_id=started.case_id))
     return redirect(url_for("tasks.show", task_id=started.my_task_id))
+
+
+def _token(sent: str | None) -> str:
+    """The start form's one-time token as sent, if it looks like one; else a fresh one."""
+    if sent and 16 <= len(sent) <= 64 and all(c.isalnum() or c in "-_" for c in sent):
+        return sent
+    return secrets.token_urlsafe(24)
 
 
 def _closed(db) -> list:

@@ -42,6 +42,9 @@ class Case(Base):
     lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     # Set when retention deleted the case's personal data (workflows/cases/retention.py).
     personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The one-time token of the start form it was started from: a second submit of the same
+    # form (Back, then send again) finds this case instead of starting another.
+    start_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __mapper_args__ = {"version_id_col": version}
 
