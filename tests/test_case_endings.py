@@ -223,3 +223,24 @@ def test_sending_the_start_form_twice_lands_on_the_case_already_started(as_user,
     sozialamt.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/handover_school_end"}, status=302)
     with kf.db.transaction() as session:
         assert session.query(Case).count() == 2
+
+
+def test_a_refused_takeover_comes_back_with_the_reason_and_the_record_says_who_decided(as_user, kf):
+    sozialamt, fachdienst, leitung = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lwv.leitung")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, PREPARE_FORM)
+    confirm = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "false"}
+    complete(fachdienst, task_in_inbox(fachdienst, "Übergabe prüfen", number), confirm)
+    complete(leitung, task_in_inbox(leitung, "Übernahme genehmigen", number),
+             {"decision": "reject", "comment": "Gesamtplan fehlt; bitte beim Landkreis anfordern."})
+    review = task_in_inbox(fachdienst, "Übergabe prüfen", number)
+    fachdienst.get(f"/tasks/{review}")
+    assert "Zurück nach „Übernahme genehmigen“" in fachdienst.text
+    assert "Entscheidung abgelehnt von Leonie Leitung am 01.03.2027" in fachdienst.text
+    assert "Begründung Gesamtplan fehlt; bitte beim Landkreis anfordern." in fachdienst.text
+    assert "Keine Angaben." not in fachdienst.text
+    complete(fachdienst, review, confirm)
+    complete(leitung, task_in_inbox(leitung, "Übernahme genehmigen", number), {"decision": "approve"})
+    sozialamt.get(f"/cases/{case_id_of(kf, number)}")
+    assert "Entscheidung abgelehnt von Leonie Leitung am 01.03.2027" in sozialamt.text
+    assert "Entscheidung genehmigt von Leonie Leitung am 01.03.2027" in sozialamt.text
