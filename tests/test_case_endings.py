@@ -18,7 +18,7 @@ from workflows.cases.instances import load_workflow
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock
 from workflows.engine import runtime
-from workflows.errors import DefinitionError
+from workflows.errors import DefinitionError, ValidationFailed
 from workflows.processes.definitions import load_definition
 from workflows.processes.diagram_functions import functions_for
 from workflows.store.cases import Case
@@ -244,3 +244,27 @@ def test_a_refused_takeover_comes_back_with_the_reason_and_the_record_says_who_d
     sozialamt.get(f"/cases/{case_id_of(kf, number)}")
     assert "Entscheidung abgelehnt von Leonie Leitung am 01.03.2027" in sozialamt.text
     assert "Entscheidung genehmigt von Leonie Leitung am 01.03.2027" in sozialamt.text
+
+
+def test_the_lwv_cannot_close_while_the_benefit_notice_is_open_it_comes_back_on_the_follow_up_day(kf, clock):
+    case_id = offered_handover(kf)
+    fachdienst = actor(kf, "lwv.fachdienst")
+    complete_task(kf.db, kf.clock, fachdienst, open_task(kf, case_id, "review_handover"),
+                  {**CONFIRM_JSON, "vocational_participation": False})
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.leitung"), open_task(kf, case_id, "approve_takeover"),
+                  {"decision": "approve"})
+    complete_task(kf.db, kf.clock, actor(kf, "lk.sozialamt"), open_task(kf, case_id, "close_local"),
+                  {"files_transferred_on": "2027-07-15", "benefits_ended_on": "2027-07-31"})
+    close = open_task(kf, case_id, "close_supra_local")
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(kf.db, kf.clock, fachdienst, close, {"benefit_notice_issued": False})
+    assert refused.value.errors == {"follow_up_on": "Bitte geben Sie an, wann die Aufgabe wieder vorgelegt werden soll."}
+    complete_task(kf.db, kf.clock, fachdienst, close, {"benefit_notice_issued": False, "follow_up_on": "2027-03-23"})
+    status, rows, _, due = case_state(kf, case_id)
+    assert (status, rows) == ("running", []) and due is not None  # not closed: waiting for the follow-up
+    clock.advance(days=23)  # the worker's first round after the follow-up day
+    run_once(kf.db, kf.clock)
+    assert case_state(kf, case_id)[1] == ["close_supra_local"]
+    complete_task(kf.db, kf.clock, fachdienst, open_task(kf, case_id, "close_supra_local"),
+                  {"benefit_notice_issued": True, "benefit_notice_date": "2027-03-19"})
+    assert_nothing_survives(kf, case_id, "completed")

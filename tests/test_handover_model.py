@@ -185,8 +185,20 @@ def test_path_without_vocational_participation_skips_participation_planning(run)
     run.complete("prepare_handover", {**PREPARE, "note": "Bitte zügig prüfen."})
     run.confirm_and_approve(False)
     assert run.ready_with_lanes() == {("close_local", LOCAL), ("close_supra_local", SUPRA)}
-    run.complete("close_supra_local", {"benefit_notice_issued": False, "closing_note": "Bescheid folgt."})
+    # the notice is still open: the LWV cannot close, the task comes back on the follow-up day
+    run.complete("close_supra_local", {"benefit_notice_issued": False, "follow_up_on": "2026-03-16",
+                                       "closing_note": "Bescheid folgt."})
     run.complete("close_local", CLOSE_LOCAL)
+    assert not run.wf.is_completed()
+    assert run.ready_with_lanes() == set()
+    waiting = {t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.WAITING)}
+    assert "benefit_notice_follow_up" in waiting
+    later = FixedClock(datetime(2026, 3, 16, 7, 1, tzinfo=BERLIN))
+    with engine_clock(later):
+        run.wf.refresh_timers()
+        run.wf.do_engine_steps()
+    assert run.ready_with_lanes() == {("close_supra_local", SUPRA)}
+    run.complete("close_supra_local", CLOSE_SUPRA)
     assert run.wf.is_completed()
     assert "join_participation_planning" not in run.done
     planning = [t for t in run.wf.get_tasks() if t.task_spec.bpmn_id == "join_participation_planning"]
@@ -268,7 +280,8 @@ def test_every_user_task_has_lane_documentation_and_valid_forms(xml, lane_of):
     ("handover_close_local", {"files_transferred_on": "2026-08-03"}, False),
     ("handover_close_supra_local", CLOSE_SUPRA, True),
     ("handover_close_supra_local", {"benefit_notice_issued": True}, False),
-    ("handover_close_supra_local", {"benefit_notice_issued": False}, True),
+    ("handover_close_supra_local", {"benefit_notice_issued": False}, False),  # open: needs a follow-up day
+    ("handover_close_supra_local", {"benefit_notice_issued": False, "follow_up_on": "2026-09-01"}, True),
     ("approval_decision", {"decision": "approve"}, True),
     ("approval_decision", {"decision": "approve", "comment": "Einverstanden."}, True),
     ("approval_decision", {"decision": "reject", "comment": "Übernahmedatum abstimmen."}, True),
@@ -290,7 +303,7 @@ def test_every_element_has_diagram_interchange(xml):
     shapes = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)}
     edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
     nodes = [n.get("id") for tag in FLOW_NODES for n in xml.iterfind(f".//bpmn:process/bpmn:{tag}", NS)]
-    assert len(nodes) == 48
+    assert len(nodes) == 50
     for kind in ("participant", "lane"):
         assert {e.get("id") for e in xml.iterfind(f".//bpmn:{kind}", NS)} <= shapes
     assert set(nodes) <= shapes
