@@ -22,7 +22,9 @@ from workflows.errors import DefinitionError, ValidationFailed
 from workflows.processes.definitions import load_definition
 from workflows.processes.diagram_functions import functions_for
 from workflows.store.cases import Case
+from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask
+from workflows.store.users import User
 from workflows.tasks import complete_task
 from workflows.worker import run_once
 
@@ -268,3 +270,33 @@ def test_the_lwv_cannot_close_while_the_benefit_notice_is_open_it_comes_back_on_
     complete_task(kf.db, kf.clock, fachdienst, open_task(kf, case_id, "close_supra_local"),
                   {"benefit_notice_issued": True, "benefit_notice_date": "2027-03-19"})
     assert_nothing_survives(kf, case_id, "completed")
+
+
+def test_weeks_before_the_school_end_without_takeover_both_leads_are_warned_and_the_pages_say_so(as_user, kf, clock):
+    sozialamt, fachdienst = as_user("lk.sozialamt"), as_user("lwv.fachdienst")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, {**PREPARE_FORM, "expected_school_end": "2027-07-31"})
+    case_id = case_id_of(kf, number)
+    run_once(kf.db, kf.clock)
+    assert "Übernahme noch offen" not in sozialamt.get(f"/cases/{case_id}").text  # 21 weeks ahead: quiet
+    clock.set(datetime(2027, 6, 26, 9, 0, tzinfo=BERLIN))  # 5 weeks before, 12 weeks in the agreement
+    run_once(kf.db, kf.clock)
+    run_once(kf.db, kf.clock)  # warned once, not every round
+    with kf.db.transaction() as session:
+        warned = session.query(OutboxMail).filter(OutboxMail.case_id == case_id,
+                                                   OutboxMail.subject.like("%Erinnerung%")).all()
+        recipients = {session.get(User, m.recipient_user_id).username for m in warned}
+        assert {"lk.kreisbeigeordnete", "lwv.leitung"} <= recipients
+        assert sum(1 for m in warned if session.get(User, m.recipient_user_id).username == "lwv.leitung") == 1
+    sozialamt.get(f"/cases/{case_id}")
+    assert "Schulende in 5 Wochen, Übernahme noch offen" in sozialamt.text
+    assert "Warnung an die Leitungen: Schulende naht, Übernahme noch offen" in sozialamt.text
+    fachdienst.get("/inbox")
+    assert "Schulende in 5 Wochen, Übernahme noch offen" in fachdienst.text
+    # once the takeover is confirmed, the hint is gone
+    complete(fachdienst, task_in_inbox(fachdienst, "Übergabe prüfen", number),
+             {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "false"})
+    complete(as_user("lwv.leitung"), task_in_inbox(as_user("lwv.leitung"), "Übernahme genehmigen", number),
+             {"decision": "approve"})
+    sozialamt.get(f"/cases/{case_id}")
+    assert "Übernahme noch offen" not in sozialamt.text.replace("Warnung an die Leitungen: Schulende naht, Übernahme noch offen", "")

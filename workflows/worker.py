@@ -20,6 +20,7 @@ from workflows.annual.requests import open_annual_cases
 from workflows.bodies.conferences import open_conference_cases
 from workflows.cases.instances import load_workflow, save_workflow
 from workflows.cases.retention import delete_expired
+from workflows.cases.school_end import warn_school_ends
 from workflows.engine import runtime
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
@@ -40,6 +41,7 @@ class Round:
     mails_sent: int = 0
     mails_failed: int = 0
     personal_data_deleted: int = 0  # cases whose retention period ended
+    school_ends_warned: int = 0  # handovers whose takeover is still open weeks before the school ends
 
 
 def _is_running():
@@ -101,6 +103,7 @@ def run_once(db, clock, transport=None, documents_dir=None) -> Round:
     result.annual_opened = open_annual_cases(db, clock)
     result.conferences_opened = open_conference_cases(db, clock)
     result.timers_fired = sweep_timers(db, clock)
+    result.school_ends_warned = warn_school_ends(db, clock)
     send_digests(db, clock)
     if transport is not None:
         sent = send_due(db, clock, transport)

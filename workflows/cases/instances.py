@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflows.agreements.partner_roles import units_for_role
 from workflows.agreements.versions import data_of_case
 from workflows.cases.approvals import is_approval, open_requests
+from workflows.cases.school_end import track_school_end
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.legal_dates import add_working_days
@@ -53,6 +54,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
         task_created(session, task, actor_id, now)
     if runtime.is_completed(workflow) and case.status == RUNNING:
         end_case(session, case, definition, workflow, now, actor_id)
+    track_school_end(session, case, workflow)
     session.flush()  # the optimistic version check on the case happens here
     return created
 

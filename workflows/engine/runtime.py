@@ -30,7 +30,7 @@ CASE_OUTCOME_PROPERTY = "caseOutcome"  # on an end event: how the case ended if 
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "complete", "fire_timers",
            "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget",
-           "Outcome", "outcome", "waiting_for_message", "deliver_message", "cancel", "open_work"]
+           "Outcome", "outcome", "message_passed", "last_value", "waiting_for_message", "deliver_message", "cancel", "open_work"]
 
 
 @dataclass(frozen=True)
@@ -194,3 +194,20 @@ def open_work(workflow: BpmnWorkflow) -> list[str]:
     """What still waits in the instance (bpmn ids of ready or waiting tasks): nothing, once it ended."""
     return sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
                    if getattr(t.task_spec, "bpmn_id", None)})
+
+
+def message_passed(workflow: BpmnWorkflow, name: str) -> bool:
+    """Whether an element of the instance has thrown or caught message ``name``."""
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            return True
+    return False
+
+
+def last_value(workflow: BpmnWorkflow, key: str):
+    """The value ``key`` has in the instance's data (the newest task that carries it), or None."""
+    for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change, reverse=True):
+        if key in task.data:
+            return task.data[key]
+    return workflow.data.get(key)

@@ -1,9 +1,9 @@
 """Cases (Vorgänge): one running process instance each, its state in one column."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -45,6 +45,12 @@ class Case(Base):
     # The one-time token of the start form it was started from: a second submit of the same
     # form (Back, then send again) finds this case instead of starting another.
     start_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A school-end handover whose takeover is not confirmed yet: the expected end of school,
+    # the day from which both leads are warned (agreement: school_end_warning_weeks), and when
+    # they were (workflows/cases/school_end.py). All empty once the takeover is confirmed.
+    school_end: Mapped[date | None] = mapped_column(Date)
+    school_end_warn_on: Mapped[date | None] = mapped_column(Date, index=True)
+    school_end_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 
