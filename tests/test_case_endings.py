@@ -300,3 +300,11 @@ def test_weeks_before_the_school_end_without_takeover_both_leads_are_warned_and_
              {"decision": "approve"})
     sozialamt.get(f"/cases/{case_id}")
     assert "Übernahme noch offen" not in sozialamt.text.replace("Warnung an die Leitungen: Schulende naht, Übernahme noch offen", "")
+
+
+def test_the_approval_of_a_takeover_has_its_own_due_date_from_the_agreement(kf):
+    case_id = offered_handover(kf)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"), CONFIRM_JSON)
+    with kf.db.transaction() as session:
+        approval = session.get(HumanTask, open_task(kf, case_id, "approve_takeover"))
+        assert approval.due_on.isoformat() == "2027-03-08"  # 5 working days after Monday 01.03.2027

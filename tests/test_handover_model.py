@@ -237,7 +237,8 @@ def test_takeover_approval_is_asked_of_the_lwv_lead_by_the_approval_machinery(xm
     props = {p.get("name"): p.get("value") for p in task.iterfind(".//{*}property")}
     assert props == {"formJsonSchemaFilename": "approval_decision.schema.json",
                      "formUiSchemaFilename": "approval_decision.ui.json",
-                     "approval": "role:supra_local_lead", "approvalQuorum": "one"}
+                     "approval": "role:supra_local_lead", "approvalQuorum": "one",
+                     "deadline": "handover_approval"}
     [gateway] = xml.findall(".//bpmn:exclusiveGateway[@id='check_approval']", NS)
     flows = {f.get("id"): f for f in xml.iterfind(".//bpmn:sequenceFlow[@sourceRef='check_approval']", NS)}
     assert {f.get("targetRef") for f in flows.values()} == {"send_confirmation", "merge_supra_rounds"}
