@@ -107,7 +107,9 @@ def test_a_lead_cancels_a_running_case_on_a_confirmation_page(as_user, kf):
     # a caseworker who is no lead is not offered the cancel and is refused
     sozialamt.get(f"/cases/{case_id}")
     assert "Vorgang abbrechen" not in sozialamt.text
-    sozialamt.get(f"/cases/{case_id}/cancel", status=403)
+    sozialamt.get(f"/cases/{case_id}/cancel")
+    assert "Einen Vorgang abbrechen kann nur die Leitung" in sozialamt.text and "endgültig" not in sozialamt.text
+    sozialamt.submit(f"/cases/{case_id}", f"/cases/{case_id}/cancel", {"reason": "x"}, status=403)
     # step one: the page says what will be closed; nothing changes yet
     leitung.get(f"/cases/{case_id}")
     assert "Vorgang abbrechen" in leitung.text
@@ -127,7 +129,9 @@ def test_a_lead_cancels_a_running_case_on_a_confirmation_page(as_user, kf):
     assert "Status Abgebrochen" in sozialamt.text
     assert "Irrtümlich doppelt begonnen" in sozialamt.text
     assert "Leonie Leitung am" in sozialamt.text
-    leitung.get(f"/cases/{case_id}/cancel", status=409)  # not twice
+    leitung.get(f"/cases/{case_id}/cancel")  # not twice
+    assert "Dieser Vorgang läuft nicht mehr" in leitung.text and "endgültig" not in leitung.text
+    leitung.submit(f"/cases/{case_id}", f"/cases/{case_id}/cancel", {"reason": "nochmal"}, status=409)
 
 
 def test_through_the_api_decline_withdraw_and_cancel(app, kf, clock):

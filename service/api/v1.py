@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from service.api.openapi import OPENAPI
 from service.runtime import koopflow
 from service.web.auth import csrf
-from workflows.cases.cancellation import cancel_case
+from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.inbox import inbox_page
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view
@@ -89,9 +89,10 @@ def get_case(case_id: int):
 @token_required
 def cancel(case_id: int):
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
-        return jsonify({"error": "Erwartet: {\"reason\": \"…\"}"}), 400
     app = koopflow()
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        cancellation_preview(app.db, g.actor, case_id)  # a foreign id is 404, not 400
+        return jsonify({"error": "Erwartet: {\"reason\": \"…\"}"}), 400
     try:
         case = cancel_case(app.db, app.clock, g.actor, case_id, body["reason"])
     except ValidationFailed as exc:
@@ -103,10 +104,11 @@ def cancel(case_id: int):
 @token_required
 def withdraw(case_id: int):
     body = request.get_json(silent=True)
+    app = koopflow()
     if (not isinstance(body, dict) or not isinstance(body.get("reason"), str)
             or not isinstance(body.get("note", ""), (str, type(None)))):
+        case_view(app.db, g.actor, case_id)  # a foreign id is 404, not 400
         return jsonify({"error": "Erwartet: {\"reason\": \"…\", \"note\": \"…\"}"}), 400
-    app = koopflow()
     try:
         case = withdraw_handover(app.db, app.clock, g.actor, case_id, body["reason"], body.get("note"))
     except ValidationFailed as exc:

@@ -38,6 +38,7 @@ class CancellationPreview:
     case: Case
     open_tasks: list[HumanTask]  # the tasks that will be closed
     waiting: list[str]  # diagram elements still waiting (timers, messages), by bpmn id
+    refusal: str | None = None  # why this actor cannot cancel it (the page says so, offers no form)
 
 
 def may_cancel(session: Session, actor: Actor, case: Case) -> bool:
@@ -52,8 +53,12 @@ def may_cancel(session: Session, actor: Actor, case: Case) -> bool:
 
 
 def cancellation_preview(db, actor: Actor, case_id: int) -> CancellationPreview:
+    """What cancelling would close; for a case the actor may see but not cancel, why not."""
     with db.transaction() as session:
-        case = _cancellable(session, actor, case_id)
+        case = _visible(session, actor, case_id)
+        refusal = NOT_ALLOWED if not may_cancel(session, actor, case) else NOT_RUNNING if case.status != RUNNING else None
+        if refusal:
+            return CancellationPreview(case, [], [], refusal)
         workflow = load_workflow(session, case, clock=None)  # only read
         open_tasks = open_tasks_of_case(session, case.id)
         ready = {t.bpmn_id for t in open_tasks}
@@ -64,12 +69,12 @@ def cancel_case(db, clock, actor: Actor, case_id: int, reason: str) -> Case:
     """Cancel the running case with ``reason``; one transaction. Raises ValidationFailed,
     Conflict (not running any more), Forbidden, NotFound (a case the actor may not see)."""
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": REASON_MISSING})
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": REASON_TOO_LONG})
     with db.transaction() as session:
-        case = _cancellable(session, actor, case_id)
+        case = _cancellable(session, actor, case_id)  # a foreign id is 404 whatever was sent
+        if not reason:
+            raise ValidationFailed({"reason": REASON_MISSING})
+        if len(reason) > REASON_MAX:
+            raise ValidationFailed({"reason": REASON_TOO_LONG})
         definition = session.get(ProcessDefinition, case.definition_id)
         now = clock.now()
         workflow = load_workflow(session, case, clock)
@@ -83,12 +88,17 @@ def cancel_case(db, clock, actor: Actor, case_id: int, reason: str) -> Case:
         return case
 
 
-def _cancellable(session: Session, actor: Actor, case_id: int) -> Case:
+def _visible(session: Session, actor: Actor, case_id: int) -> Case:
     # An administrator acts on any case by its id (the operator's incident page does too);
     # everyone else only on a case they may see.
     case = session.get(Case, case_id) if actor.is_admin else case_for(session, actor, case_id)
     if case is None:
         raise NotFound(CASE_NOT_FOUND)
+    return case
+
+
+def _cancellable(session: Session, actor: Actor, case_id: int) -> Case:
+    case = _visible(session, actor, case_id)
     if not may_cancel(session, actor, case):
         raise Forbidden(NOT_ALLOWED)
     if case.status != RUNNING:

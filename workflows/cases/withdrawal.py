@@ -45,6 +45,8 @@ def withdrawal_possible(session: Session, actor: Actor, case: Case) -> bool:
 def withdraw_handover(db, clock, actor: Actor, case_id: int, reason: str, note: str | None) -> Case:
     """Deliver the withdrawal with its reason; one transaction. Raises ValidationFailed,
     Conflict (too late), Forbidden (not the handing side), NotFound."""
+    with db.transaction() as session:
+        case_for(session, actor, case_id)  # a foreign id is 404 whatever was sent
     errors = {}
     if reason not in REASONS:
         errors["withdraw_reason"] = "Bitte wählen Sie den Grund, aus dem Sie die Übergabe zurückziehen."
