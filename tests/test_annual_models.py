@@ -254,9 +254,12 @@ def test_diagram_conventions_and_complete_diagram_interchange(key):
     edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
     for flow in xml.findall(".//bpmn:sequenceFlow", NS) + xml.findall(".//bpmn:messageFlow", NS):
         assert len(edges[flow.get("id")].findall("di:waypoint", NS)) >= 2
-    for timer in xml.iterfind(".//bpmn:boundaryEvent", NS):
-        assert timer.get("cancelActivity") == "false"
-        assert timer.findtext("bpmn:timerEventDefinition/bpmn:timeDate", namespaces=NS).strip()
+    for boundary in xml.iterfind(".//bpmn:boundaryEvent", NS):
+        # reminders and escalations never take the work away; a withdrawal (message) does
+        is_timer = boundary.find("bpmn:timerEventDefinition", NS) is not None
+        assert boundary.get("cancelActivity") == ("false" if is_timer else None), boundary.get("id")
+        if is_timer:
+            assert boundary.findtext("bpmn:timerEventDefinition/bpmn:timeDate", namespaces=NS).strip()
     for task in definition.info.user_tasks:
         assert task.documentation and task.ui_form
         schema, ui = definition.forms[task.form], definition.forms[task.ui_form]
@@ -291,7 +294,7 @@ def test_handover_review_is_reminded_after_10_and_escalated_after_20_working_day
     with engine_clock(clock):
         run.ready()["approve_takeover"].run()
     run.settle()
-    run.complete("close_supra_local", {"benefit_notice_issued": False})
+    run.complete("close_supra_local", {"benefit_notice_issued": True, "benefit_notice_date": "2027-07-20"})
     run.complete("close_local", {"files_transferred_on": "2027-07-15", "benefits_ended_on": "2027-07-31"})
     assert run.wf.is_completed()
     assert len(run.notices) == 2

@@ -17,6 +17,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from lxml import etree
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -176,15 +177,28 @@ def test_full_path_with_two_question_rounds_and_vocational_participation(run):
     assert run.ready_with_lanes() == {("close_supra_local", SUPRA)}
     run.complete("close_supra_local", CLOSE_SUPRA)
     assert run.wf.is_completed()
-    assert run.wf.get_events() == []  # no message was thrown into the void
+    # no message was thrown into the void (a terminate end event is offered to the whole instance)
+    assert [e for e in run.wf.get_events() if not isinstance(e.event_definition, TerminateEventDefinition)] == []
 
 
 def test_path_without_vocational_participation_skips_participation_planning(run):
     run.complete("prepare_handover", {**PREPARE, "note": "Bitte zügig prüfen."})
     run.confirm_and_approve(False)
     assert run.ready_with_lanes() == {("close_local", LOCAL), ("close_supra_local", SUPRA)}
-    run.complete("close_supra_local", {"benefit_notice_issued": False, "closing_note": "Bescheid folgt."})
+    # the notice is still open: the LWV cannot close, the task comes back on the follow-up day
+    run.complete("close_supra_local", {"benefit_notice_issued": False, "follow_up_on": "2026-03-16",
+                                       "closing_note": "Bescheid folgt."})
     run.complete("close_local", CLOSE_LOCAL)
+    assert not run.wf.is_completed()
+    assert run.ready_with_lanes() == set()
+    waiting = {t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.WAITING)}
+    assert "benefit_notice_follow_up" in waiting
+    later = FixedClock(datetime(2026, 3, 16, 7, 1, tzinfo=BERLIN))
+    with engine_clock(later):
+        run.wf.refresh_timers()
+        run.wf.do_engine_steps()
+    assert run.ready_with_lanes() == {("close_supra_local", SUPRA)}
+    run.complete("close_supra_local", CLOSE_SUPRA)
     assert run.wf.is_completed()
     assert "join_participation_planning" not in run.done
     planning = [t for t in run.wf.get_tasks() if t.task_spec.bpmn_id == "join_participation_planning"]
@@ -202,7 +216,7 @@ def test_rejected_takeover_goes_back_to_the_review_and_the_landkreis_keeps_waiti
     review = run.ready()["review_handover"]
     assert review.data["approval_comment"] == "Übernahmedatum mit dem Landkreis abstimmen."  # the reason is there
     assert "wait_for_response" in {t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.WAITING)}
-    assert run.wf.get_events() == []  # nothing was confirmed to the Landkreis
+    assert [e for e in run.wf.get_events() if not isinstance(e.event_definition, TerminateEventDefinition)] == []  # nothing confirmed
     # the Fachdienst asks the Landkreis once more, then proposes again, and this time the lead approves
     run.complete("review_handover", question("Ab wann genau?"))
     run.complete("answer_question", {"answer": "Ab 01.09.2026."})
@@ -223,7 +237,8 @@ def test_takeover_approval_is_asked_of_the_lwv_lead_by_the_approval_machinery(xm
     props = {p.get("name"): p.get("value") for p in task.iterfind(".//{*}property")}
     assert props == {"formJsonSchemaFilename": "approval_decision.schema.json",
                      "formUiSchemaFilename": "approval_decision.ui.json",
-                     "approval": "role:supra_local_lead", "approvalQuorum": "one"}
+                     "approval": "role:supra_local_lead", "approvalQuorum": "one",
+                     "deadline": "handover_approval"}
     [gateway] = xml.findall(".//bpmn:exclusiveGateway[@id='check_approval']", NS)
     flows = {f.get("id"): f for f in xml.iterfind(".//bpmn:sequenceFlow[@sourceRef='check_approval']", NS)}
     assert {f.get("targetRef") for f in flows.values()} == {"send_confirmation", "merge_supra_rounds"}
@@ -266,7 +281,8 @@ def test_every_user_task_has_lane_documentation_and_valid_forms(xml, lane_of):
     ("handover_close_local", {"files_transferred_on": "2026-08-03"}, False),
     ("handover_close_supra_local", CLOSE_SUPRA, True),
     ("handover_close_supra_local", {"benefit_notice_issued": True}, False),
-    ("handover_close_supra_local", {"benefit_notice_issued": False}, True),
+    ("handover_close_supra_local", {"benefit_notice_issued": False}, False),  # open: needs a follow-up day
+    ("handover_close_supra_local", {"benefit_notice_issued": False, "follow_up_on": "2026-09-01"}, True),
     ("approval_decision", {"decision": "approve"}, True),
     ("approval_decision", {"decision": "approve", "comment": "Einverstanden."}, True),
     ("approval_decision", {"decision": "reject", "comment": "Übernahmedatum abstimmen."}, True),
@@ -288,7 +304,7 @@ def test_every_element_has_diagram_interchange(xml):
     shapes = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)}
     edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
     nodes = [n.get("id") for tag in FLOW_NODES for n in xml.iterfind(f".//bpmn:process/bpmn:{tag}", NS)]
-    assert len(nodes) == 32
+    assert len(nodes) == 50
     for kind in ("participant", "lane"):
         assert {e.get("id") for e in xml.iterfind(f".//bpmn:{kind}", NS)} <= shapes
     assert set(nodes) <= shapes
@@ -304,8 +320,11 @@ def test_every_message_is_drawn_as_a_message_flow_between_the_pools(xml):
     messages = {m.get("id") for m in xml.iterfind("bpmn:message", NS)}
     flows = {f.get("messageRef") for f in xml.iterfind(".//bpmn:messageFlow", NS)}
     used = {d.get("messageRef") for d in xml.iterfind(".//bpmn:messageEventDefinition", NS)}
-    assert messages == flows == used == {
-        "handover_offered", "handover_question", "handover_answer", "handover_confirmed"}
+    between_pools = {"handover_offered", "handover_question", "handover_answer", "handover_confirmed",
+                     "handover_declined", "handover_withdrawn"}
+    assert flows == between_pools
+    # the Landkreis declares a withdrawal on the case page: that message comes from outside the pools
+    assert messages == used == between_pools | {"withdrawal_requested"}
 
 
 def test_serialization_round_trip_mid_run_still_completes(run):

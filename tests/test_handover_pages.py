@@ -1,21 +1,8 @@
 """The whole school-end handover through the web pages, two question rounds included."""
 from __future__ import annotations
 
-import re
-
 from tests.support.handover import PREPARE_FORM
-from tests.support.pages import complete, inbox_tasks, task_in_inbox
-
-CASE_NUMBER = re.compile(r"Vorgang (GI-\d{4}-\d{5})")
-
-
-def start_handover(sozialamt) -> tuple[str, int]:
-    response = sozialamt.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/handover_school_end"}, status=302)
-    task_url = response.headers["Location"]
-    sozialamt.get(task_url)
-    assert "Übergabe vorbereiten" in sozialamt.text
-    case_number = CASE_NUMBER.search(sozialamt.text).group(1)
-    return case_number, int(task_url.rsplit("/", 1)[1])
+from tests.support.pages import complete, inbox_tasks, start_handover, task_in_inbox
 
 
 def test_handover_with_two_question_rounds_runs_to_the_end(as_user):

@@ -229,3 +229,30 @@ def test_the_stoerungen_page_lists_the_case_and_its_actions_work(kf, as_user):
 
     # a caseworker does not get the page
     as_user("lk.sozialamt").get("/admin/incidents", status=404)
+
+
+def test_an_administrator_cancels_a_broken_case_from_its_incident(kf, as_user):
+    # Given a handover whose stored state cannot be loaded, an incident after the worker's round
+    poisoned = offered_handover(kf)
+    break_state(kf, poisoned)
+    kf.clock.set(at("2027-03-15"))
+    run_once(kf.db, kf.clock)
+    [incident] = open_incidents(kf)
+    admin = as_user("admin")
+    page = admin.get(f"/admin/incidents/{incident.id}").text
+    assert f"/cases/{poisoned}/cancel" in page
+
+    # When the administrator cancels the case with a reason
+    admin.submit(f"/cases/{poisoned}/cancel", f"/cases/{poisoned}/cancel", {"reason": "Zustand beschädigt"},
+                 status=302)
+
+    # Then the case is cancelled, its tasks closed, no timer waits and the incident is closed
+    with kf.db.transaction() as session:
+        case = session.get(Case, poisoned)
+        assert (case.status, case.next_timer_due) == ("cancelled", None)
+        assert session.scalar(select(func.count(HumanTask.id)).where(
+            HumanTask.case_id == poisoned, HumanTask.state == OPEN)) == 0
+    assert open_incidents(kf) == []
+    kf.clock.set(at("2027-06-01"))
+    run_once(kf.db, kf.clock)
+    assert open_incidents(kf) == []

@@ -8,16 +8,12 @@ from datetime import date
 import pytest
 
 from tests.support.flows import actor, open_task
-from tests.support.handover import PERSON
+from tests.support.handover import CARE
 from workflows.cases.starting import start_case
 from workflows.errors import NotFound, ValidationFailed
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.tasks import HumanTask, org_units_of_task
 from workflows.tasks import complete_task
-
-CARE = {"person": PERSON, "care_grade": 4,
-        "care_need": "Pflege überwiegt seit dem Schlaganfall.", "expected_switch": "2027-06-01",
-        "current_benefits": "Assistenz im eigenen Wohnraum", "consent_on_file": True}
 
 
 def inbox_of(kf, case_id: int, bpmn_id: str) -> list[str]:

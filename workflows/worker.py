@@ -24,6 +24,7 @@ from workflows.annual.requests import open_annual_cases
 from workflows.bodies.conferences import open_conference_cases
 from workflows.cases.instances import load_workflow, save_workflow
 from workflows.cases.retention import delete_expired
+from workflows.cases.school_end import warn_school_ends
 from workflows.engine import runtime
 from workflows.errors import known_cause
 from workflows.mail.clock_skew import times_ahead
@@ -53,6 +54,7 @@ class Round:
     personal_data_deleted: int = 0  # cases whose retention period ended
     duration: float = 0.0  # seconds
     incidents_open: int = 0  # after the round, all kinds
+    school_ends_warned: int = 0  # handovers whose takeover is still open weeks before the school ends
 
 
 def _is_running():
@@ -164,6 +166,9 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
         sent = send_due(db, clock, transport, stop=stop)
         result.mails_sent, result.mails_failed, result.mails_more_due = sent.sent, sent.failed, sent.more_due
 
+    def school_ends() -> None:
+        result.school_ends_warned = warn_school_ends(db, clock)
+
     def retention() -> None:
         result.personal_data_deleted = delete_expired(db, clock, documents_dir)
 
@@ -172,6 +177,7 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
     step("annual", annual)
     step("meetings", conferences)
     step("timers", timers)
+    step("school_ends", school_ends)
     step("digests", lambda: send_digests(db, clock))
     if transport is not None:
         step("outbox", outbox)

@@ -65,6 +65,26 @@ OPENAPI = {
         "/api/v1/cases/{case_id}": {"get": {
             "summary": "A case: status, open tasks, history", "parameters": _CASE_ID,
             "responses": {"200": _response("The case"), **_errors(401, 404)}}},
+        "/api/v1/cases/{case_id}/cancel": {"post": {
+            "summary": "Cancel a running case (lead of a partner's org unit, or administrator): every task "
+                       "and waiting step closes, status cancelled",
+            "parameters": _CASE_ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 2000}}}}}},
+            "responses": {"200": _response("Cancelled"), "422": _response("Field errors"),
+                          **_errors(400, 401, 403, 404, 409)}}},
+        "/api/v1/cases/{case_id}/withdraw": {"post": {
+            "summary": "Withdraw a handover (the handing side, before the takeover is confirmed); status withdrawn",
+            "description": "Declining is a decision of the review task: complete it with "
+                           "`{\"decision\": \"decline\", \"decline_reason\": …}`.",
+            "parameters": _CASE_ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {
+                    "reason": {"type": "string", "enum": ["stays_at_school", "moved_away", "consent_withdrawn",
+                                                          "offered_in_error", "other"]},
+                    "note": {"type": "string", "maxLength": 4000}}}}}},
+            "responses": {"200": _response("Withdrawn"), "422": _response("Field errors"),
+                          **_errors(400, 401, 403, 404, 409)}}},
         "/api/v1/tasks": {"get": {
             "summary": "My open tasks (my group inboxes and assigned to me), by due date",
             "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "string"},

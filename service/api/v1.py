@@ -8,9 +8,11 @@ from flask import Blueprint, g, jsonify, request, url_for
 from service.api.openapi import OPENAPI
 from service.runtime import koopflow
 from service.web.auth import csrf
+from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.inbox import inbox_page
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view
+from workflows.cases.withdrawal import withdraw_handover
 from workflows.errors import Conflict, ValidationFailed
 from workflows.people.accounts import actor_for_token
 from workflows.tasks import claim_task, complete_task, task_view
@@ -77,10 +79,41 @@ def get_case(case_id: int):
         "open_tasks": [_task_summary(task, groups) for task, groups in view.open_tasks],
         "history": [
             {"at": e.at.isoformat(), "event": e.kind, "actor": actor, "task": e.task_name,
-             "data": e.details.get("data")}
+             "data": e.details.get("data"), "reason": e.details.get("reason"), "note": e.details.get("note")}
             for e, actor in view.history
         ],
     })
+
+
+@bp.post("/cases/<int:case_id>/cancel")
+@token_required
+def cancel(case_id: int):
+    body = request.get_json(silent=True)
+    app = koopflow()
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        cancellation_preview(app.db, g.actor, case_id)  # a foreign id is 404, not 400
+        return jsonify({"error": "Erwartet: {\"reason\": \"…\"}"}), 400
+    try:
+        case = cancel_case(app.db, app.clock, g.actor, case_id, body["reason"])
+    except ValidationFailed as exc:
+        return jsonify({"error": exc.message, "errors": exc.errors}), 422
+    return jsonify({"id": case.id, "status": case.status})
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@token_required
+def withdraw(case_id: int):
+    body = request.get_json(silent=True)
+    app = koopflow()
+    if (not isinstance(body, dict) or not isinstance(body.get("reason"), str)
+            or not isinstance(body.get("note", ""), (str, type(None)))):
+        case_view(app.db, g.actor, case_id)  # a foreign id is 404, not 400
+        return jsonify({"error": "Erwartet: {\"reason\": \"…\", \"note\": \"…\"}"}), 400
+    try:
+        case = withdraw_handover(app.db, app.clock, g.actor, case_id, body["reason"], body.get("note"))
+    except ValidationFailed as exc:
+        return jsonify({"error": exc.message, "errors": exc.errors}), 422
+    return jsonify({"id": case.id, "status": case.status})
 
 
 @bp.get("/tasks")

@@ -1,6 +1,8 @@
 """Vorgänge: list my cases, start a new one, read one with its history."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
@@ -9,8 +11,12 @@ from service.runtime import koopflow
 from service.web.auth import current_actor
 from workflows.agreements.view import agreement_status, my_agreements
 from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
+from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view, cases_of
+from workflows.cases.withdrawal import REASONS as WITHDRAW_REASONS
+from workflows.cases.withdrawal import withdraw_handover
+from workflows.errors import ValidationFailed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -25,7 +31,8 @@ def index():
 @login_required
 def new():
     choices = startable_processes(koopflow().db, current_actor())
-    return render_template("cases/new.html", choices=choices, error=None, closed=_closed(koopflow().db))
+    return render_template("cases/new.html", choices=choices, error=None, closed=_closed(koopflow().db),
+                           start_token=secrets.token_urlsafe(24))
 
 
 @bp.post("")
@@ -39,10 +46,21 @@ def create():
         closed = _closed(app.db)
         refused = [s.refusal for s in closed if s.id == choice.split("/", 1)[0]]
         error = refused[0] if refused else "Bitte wählen Sie aus, welchen Vorgang Sie beginnen möchten."
-        return render_template("cases/new.html", choices=choices, error=error, closed=closed), 422
+        return render_template("cases/new.html", choices=choices, error=error, closed=closed,
+                               start_token=_token(request.form.get("start_token"))), 422
     agreement_id, process_key = choice.split("/", 1)
-    started = start_case(app.db, app.clock, current_actor(), process_key, agreement_id)
+    started = start_case(app.db, app.clock, current_actor(), process_key, agreement_id,
+                         start_token=_token(request.form.get("start_token")))
+    if started.my_task_id is None:
+        return redirect(url_for("cases.show", case_id=started.case_id))
     return redirect(url_for("tasks.show", task_id=started.my_task_id))
+
+
+def _token(sent: str | None) -> str:
+    """The start form's one-time token as sent, if it looks like one; else a fresh one."""
+    if sent and 16 <= len(sent) <= 64 and all(c.isalnum() or c in "-_" for c in sent):
+        return sent
+    return secrets.token_urlsafe(24)
 
 
 def _closed(db) -> list:
@@ -58,8 +76,51 @@ def show(case_id: int):
     rows = list_rows(app.db, current_actor(), case_id)
     can_hand_over = any(c["process_key"] == HANDOVER_PROCESS and c["agreement_id"] == view.case.agreement_id
                         for c in startable_processes(app.db, current_actor())) if rows else False
+    return _show(view, rows, can_hand_over, {}, {}, 200)
+
+
+def _show(view, rows, can_hand_over, errors: dict, typed: dict, status: int):
+    app = koopflow()
     return render_template("cases/show.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over,
-                           agreement=agreement_status(app.db, view.case.agreement_id))
+                           agreement=agreement_status(app.db, view.case.agreement_id),
+                           withdraw_reasons=WITHDRAW_REASONS, errors=errors, typed=typed), status
+
+
+@bp.post("/<int:case_id>/withdraw")
+@login_required
+def withdraw(case_id: int):
+    """The handing side takes its handover back, with a reason (the diagram ends the case)."""
+    app = koopflow()
+    typed = {"withdraw_reason": request.form.get("withdraw_reason", ""), "withdraw_note": request.form.get("withdraw_note", "")}
+    try:
+        withdraw_handover(app.db, app.clock, current_actor(), case_id, typed["withdraw_reason"], typed["withdraw_note"])
+    except ValidationFailed as exc:
+        view = case_view(app.db, current_actor(), case_id)
+        return _show(view, list_rows(app.db, current_actor(), case_id), False, exc.errors, typed, 422)
+    flash("Die Übergabe ist zurückgezogen; der Vorgang ist auf beiden Seiten beendet.", "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.get("/<int:case_id>/cancel")
+@login_required
+def cancel_confirm(case_id: int):
+    """Step one of cancelling: what will be closed, and the reason."""
+    preview = cancellation_preview(koopflow().db, current_actor(), case_id)
+    return render_template("cases/cancel.html", preview=preview, errors={}, reason="")
+
+
+@bp.post("/<int:case_id>/cancel")
+@login_required
+def cancel(case_id: int):
+    app = koopflow()
+    reason = request.form.get("reason", "")
+    try:
+        cancel_case(app.db, app.clock, current_actor(), case_id, reason)
+    except ValidationFailed as exc:
+        preview = cancellation_preview(app.db, current_actor(), case_id)
+        return render_template("cases/cancel.html", preview=preview, errors=exc.errors, reason=reason), 422
+    flash("Der Vorgang ist abgebrochen. Alle offenen Aufgaben sind geschlossen.", "success")
+    return redirect(url_for("cases.show", case_id=case_id))
 
 
 @bp.post("/<int:case_id>/rows/<int:row>/handover")

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from service.parts.panels import task_panel
-from service.parts.record import case_record
+from service.parts.record import case_record, returned_with
 from service.parts.uploads import read_uploads
 from service.runtime import koopflow
 from service.web.auth import current_actor
@@ -37,6 +37,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
     record = case_record(case)
     return render_template(
         "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
+        returned=returned_with(record, view.task.created_at) if view.task.state == OPEN else None,
         me=current_actor(), conflict=conflict, panel=task_panel(app, view) if view.task.state == OPEN else None,
         agreement=agreement_status(app.db, view.case.agreement_id),
     ), status

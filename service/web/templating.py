@@ -6,11 +6,16 @@ from datetime import date, datetime
 from flask import Flask
 
 from workflows.cases.approvals import CHANNELS
-from workflows.clock import BERLIN
+from workflows.cases.school_end import school_end_hint
+from workflows.clock import BERLIN, berlin_date
 
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
     "case.completed": "Vorgang abgeschlossen",
+    "case.declined": "Übernahme abgelehnt",
+    "case.withdrawn": "Übergabe zurückgezogen",
+    "case.cancelled": "Vorgang abgebrochen",
+    "case.school_end_warning": "Warnung an die Leitungen: Schulende naht, Übernahme noch offen",
     "task.created": "Aufgabe bereitgestellt",
     "task.completed": "Aufgabe erledigt",
     "task.claimed": "Aufgabe übernommen",
@@ -52,3 +57,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(EVENT_LABELS, "EVENT_LABELS")
     app.add_template_global(CHANNELS, "APPROVAL_CHANNELS")
     app.add_template_filter(lambda unit_id: app.extensions["koopflow"].org_unit_name(unit_id), "org_unit_name")
+    # "Schulende in 5 Wochen, Übernahme noch offen" for a case or an inbox row, on the app's clock
+    app.add_template_global(lambda row: school_end_hint(row.school_end, row.school_end_warn_on,
+                                                        berlin_date(app.extensions["koopflow"].clock.now())),
+                            "school_end_hint")

@@ -34,3 +34,7 @@ CONFIRM_JSON = {"decision": "confirm", "effective_date": "2027-08-01", "vocation
 PLANNING_JSON = {"procedure_date": "2027-05-10", "outcome": "Eingangsverfahren in der WfbM ab 01.08.2027."}
 CLOSE_LOCAL_JSON = {"files_transferred_on": "2027-07-15", "benefits_ended_on": "2027-07-31"}
 CLOSE_SUPRA_JSON = {"benefit_notice_issued": True, "benefit_notice_date": "2027-07-20"}
+
+CARE = {"person": PERSON, "care_grade": 4,
+        "care_need": "Pflege überwiegt seit dem Schlaganfall.", "expected_switch": "2027-06-01",
+        "current_benefits": "Assistenz im eigenen Wohnraum", "consent_on_file": True}

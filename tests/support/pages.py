@@ -72,3 +72,15 @@ def task_in_inbox(browser: Browser, task_name: str, case_number: str) -> int:
         if name == task_name and number == case_number:
             return task_id
     raise AssertionError(f"{task_name} ({case_number}) not in the inbox: {inbox_tasks(browser)}")
+
+
+CASE_NUMBER = re.compile(r"Vorgang (GI-\d{4}-\d{5})")
+
+
+def start_handover(sozialamt) -> tuple[str, int]:
+    response = sozialamt.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/handover_school_end"}, status=302)
+    task_url = response.headers["Location"]
+    sozialamt.get(task_url)
+    assert "Übergabe vorbereiten" in sozialamt.text
+    case_number = CASE_NUMBER.search(sozialamt.text).group(1)
+    return case_number, int(task_url.rsplit("/", 1)[1])

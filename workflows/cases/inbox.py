@@ -35,6 +35,8 @@ class InboxRow:
     since: datetime
     assignee_id: int | None
     assignee_name: str | None
+    school_end: date | None = None  # a handover's end of school while its takeover is open …
+    school_end_warn_on: date | None = None  # … and from when it is shown (workflows/cases/school_end.py)
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,17 @@ def _rows(session: Session, task_ids: list[int]) -> list[InboxRow]:
     if not task_ids:
         return []
     query = (
-        select(HumanTask, Case.case_number, Agency.short_name, User.display_name)
+        select(HumanTask, Case.case_number, Agency.short_name, User.display_name, Case.school_end,
+               Case.school_end_warn_on)
         .join(Case, Case.id == HumanTask.case_id)
         .join(Agency, Agency.id == HumanTask.agency_id, isouter=True)
         .join(User, User.id == HumanTask.assignee_id, isouter=True)
         .where(HumanTask.id.in_(task_ids))
     )
     by_id = {}
-    for task, case_number, agency, assignee in session.execute(query):
+    for task, case_number, agency, assignee, school_end, warn_on in session.execute(query):
         by_id[task.id] = InboxRow(
             task.id, task.case_id, case_number, task.name, agency or "", task.due_on,
-            task.created_at, task.assignee_id, assignee,
+            task.created_at, task.assignee_id, assignee, school_end, warn_on,
         )
     return [by_id[i] for i in task_ids]

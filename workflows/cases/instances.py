@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from workflows.agreements.partner_roles import units_for_role
 from workflows.agreements.versions import data_of_case
 from workflows.cases.approvals import is_approval, open_requests
+from workflows.cases.school_end import track_school_end
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.legal_dates import add_working_days
 from workflows.mail.notifications import notice_raised, task_created
 from workflows.processes.diagram_functions import functions_for
 from workflows.processes.properties import DEADLINE, DUE_DATE
-from workflows.store.cases import COMPLETED, Case
+from workflows.store.cases import COMPLETED, DECLINED, RUNNING, WITHDRAWN, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.history import record
 from workflows.store.organisation import Agreement, OrgUnit
@@ -51,12 +52,43 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     created = sync_human_tasks(session, case, definition, workflow, now)
     for task in created:
         task_created(session, task, actor_id, now)
-    if runtime.is_completed(workflow) and case.status != COMPLETED:
-        case.status = COMPLETED
-        case.completed_at = now
-        record(session, now, "case.completed", case_id=case.id, actor_id=actor_id)
+    if runtime.is_completed(workflow) and case.status == RUNNING:
+        end_case(session, case, definition, workflow, now, actor_id)
+    track_school_end(session, case, workflow)
     session.flush()  # the optimistic version check on the case happens here
     return created
+
+
+OUTCOME_STATUS = {"declined": DECLINED, "withdrawn": WITHDRAWN}
+# Where the reason of an outcome travels in the end event's data: the form fields of the
+# declining review, or the withdrawal the case page sent (workflows/cases/withdrawal.py).
+OUTCOME_REASON = {DECLINED: ("decline", "decline_reason", "decline_note"),
+                  WITHDRAWN: ("withdrawal", "withdraw_reason", "withdraw_note")}
+
+
+def end_case(session: Session, case: Case, definition: ProcessDefinition, workflow, now: datetime,
+             actor_id: int | None) -> None:
+    """The instance ended: the case is Abgeschlossen, or Abgelehnt / Zurückgezogen with the reason
+    when it passed an end event carrying ``caseOutcome``."""
+    ended = runtime.outcome(workflow)
+    case.status = OUTCOME_STATUS.get(ended.kind, COMPLETED) if ended else COMPLETED
+    case.completed_at = now
+    if case.status == COMPLETED:
+        record(session, now, "case.completed", case_id=case.id, actor_id=actor_id)
+        return
+    nested, reason_key, note_key = OUTCOME_REASON[case.status]
+    data = {**ended.data, **(ended.data.get(nested) or {})}
+    record(session, now, f"case.{case.status}", case_id=case.id, actor_id=actor_id,
+           reason=reason_label(definition, reason_key, data.get(reason_key)), note=data.get(note_key))
+
+
+def reason_label(definition: ProcessDefinition, field_name: str, code: str | None) -> str | None:
+    """The words a form's list gives a reason code (e.g. "Person ist verzogen …"), else the code."""
+    for schema in definition.forms.values():
+        for choice in (schema.get("properties", {}).get(field_name) or {}).get("oneOf", []):
+            if isinstance(choice, dict) and choice.get("const") == code:
+                return choice.get("title", code)
+    return code
 
 
 def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition, workflow,

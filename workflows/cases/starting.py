@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows.agreements.partner_roles import lead_side, narrowed_roles, starter_partner
@@ -18,7 +19,7 @@ from workflows.store.cases import RUNNING, Case, next_case_number
 from workflows.store.definitions import ProcessDefinition, current_definition
 from workflows.store.history import record
 from workflows.store.organisation import ACTIVE, ENDED, TERMINATED, Agreement, no_new_cases_message
-from workflows.store.tasks import HumanTask, org_units_of_task
+from workflows.store.tasks import OPEN, HumanTask, org_units_of_task
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,40 @@ class Started:
     my_task_id: int | None  # the first task, when it is the starter's to do
 
 
-def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, data: dict | None = None) -> Started:
-    """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter."""
+def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, data: dict | None = None,
+               start_token: str | None = None) -> Started:
+    """Start a case of ``process_key`` under ``agreement_id``; its first task goes to the starter.
+
+    ``start_token`` (the start form's one-time token): if this actor already started a case with
+    it, that case is returned and nothing new starts; two submits at once meet at the column's
+    unique key, and the loser finds the winner's case."""
+    if start_token:
+        found = started_with(db, actor, start_token)
+        if found:
+            return found
+    try:
+        return _start(db, clock, actor, process_key, agreement_id, data, start_token)
+    except IntegrityError:
+        found = started_with(db, actor, start_token) if start_token else None
+        if found is None:
+            raise
+        return found
+
+
+def started_with(db, actor: Actor, start_token: str) -> Started | None:
+    """The case this actor started with ``start_token``, with their open first task if any."""
+    with db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.start_token == start_token))
+        if case is None or case.created_by_id != actor.user_id:
+            return None
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.case_id == case.id, HumanTask.assignee_id == actor.user_id, HumanTask.state == OPEN)
+            .order_by(HumanTask.id))
+        return Started(case.id, case.case_number, task_id)
+
+
+def _start(db, clock, actor: Actor, process_key: str, agreement_id: str, data: dict | None,
+           start_token: str | None) -> Started:
     with db.transaction() as session:
         agreement, definition = require_starter(session, actor, process_key, agreement_id)
         roles = agreement.data.get("roles", {})
@@ -38,6 +71,7 @@ def start_case(db, clock, actor: Actor, process_key: str, agreement_id: str, dat
         if narrowed:  # a process that runs in either direction: its diagram may ask which side leads
             data = {**(data or {}), "lead_side": lead_side(agreement.data, lead)}
         case, created = begin_case(session, clock, agreement, definition, actor.user_id, data, narrowed, lead)
+        case.start_token = start_token
         mine = [t for t in created if actor.org_unit_ids.intersection(org_units_of_task(session, t.id))]
         if mine:
             mine[0].assignee_id = actor.user_id

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.cases.cancellation import may_cancel
+from workflows.cases.withdrawal import withdrawal_possible
 from workflows.people.access import Actor, case_for
 from workflows.store.annual import figures_of_case
-from workflows.store.cases import Case
+from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document, documents_of_case
 from workflows.store.history import HistoryEvent, history_of
@@ -27,6 +29,12 @@ class CaseView:
     history: list[tuple[HistoryEvent, str | None]]  # event and the actor's display name
     documents: list[tuple[Document, str | None]] = field(default_factory=list)  # and the uploader's name
     figures: list[tuple[str, int]] = field(default_factory=list)  # an annual request's delivered figures
+    ending: tuple[HistoryEvent, str | None] | None = None  # declined / withdrawn / cancelled: why, by whom
+    can_cancel: bool = False
+    can_withdraw: bool = False
+
+
+ENDING_KINDS = ("case.declined", "case.withdrawn", "case.cancelled")
 
 
 def case_view(db, actor: Actor, case_id: int) -> CaseView:
@@ -40,8 +48,12 @@ def case_view(db, actor: Actor, case_id: int) -> CaseView:
         names = display_names(session, {e.actor_id for e in events if e.actor_id}
                               | {d.uploaded_by_id for d in documents if d.uploaded_by_id})
         history = [(e, names.get(e.actor_id)) for e in events]
+        ending = next(((e, n) for e, n in reversed(history) if e.kind in ENDING_KINDS), None)
+        running = case.status == RUNNING
         return CaseView(case, agreement.name, definition.name, definition, open_tasks, history,
-                        [(d, names.get(d.uploaded_by_id)) for d in documents], figures_of_case(session, case.id))
+                        [(d, names.get(d.uploaded_by_id)) for d in documents], figures_of_case(session, case.id),
+                        ending, running and may_cancel(session, actor, case),
+                        running and withdrawal_possible(session, actor, case))
 
 
 def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:

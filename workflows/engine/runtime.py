@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -23,9 +26,11 @@ _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
     {**SPIFF_CONFIG, BpmnWorkflow: SharedSpecWorkflowConverter}))
 NOTIFY_PROPERTY = "notify"
 NOTIFY_ROLE_PROPERTY = "notifyRole"
+CASE_OUTCOME_PROPERTY = "caseOutcome"  # on an end event: how the case ended if it ends there
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "complete", "fire_timers",
-           "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget"]
+           "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget",
+           "Outcome", "outcome", "message_passed", "last_value", "waiting_for_message", "deliver_message", "cancel", "open_work"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,10 @@ def _settle(workflow: BpmnWorkflow, clock) -> list[Notice]:
         # A timer found due at the end of one pass becomes READY but runs only in the next.
         while any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
             workflow.do_engine_steps(did_complete_task=collect)
+    # A terminate end event ends its own pool and is then also offered to the whole instance,
+    # where nothing catches it; it is no message to anyone outside, so it is not kept.
+    workflow.bpmn_events = [e for e in workflow.bpmn_events
+                            if not isinstance(e.event_definition, TerminateEventDefinition)]
     return notices
 
 
@@ -134,3 +143,71 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
 
 def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an instance ended, read from the end events it reached that carry ``caseOutcome``."""
+
+    kind: str  # e.g. declined, withdrawn
+    data: dict  # the data the end event held (the reason travels in it)
+
+
+def outcome(workflow: BpmnWorkflow) -> Outcome | None:
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        properties = getattr(task.task_spec, "extensions", {}).get("properties", {})
+        if properties.get(CASE_OUTCOME_PROPERTY):
+            return Outcome(properties[CASE_OUTCOME_PROPERTY], dict(task.data))
+    return None
+
+
+def waiting_for_message(workflow: BpmnWorkflow, name: str) -> list[str]:
+    """The bpmn ids of the elements that would catch message ``name`` now (empty: none waits)."""
+    return [bpmn_id for bpmn_id, _ in _message_catchers(workflow, name)]
+
+
+def _message_catchers(workflow: BpmnWorkflow, name: str):
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        # an event-based gateway waits for its branches' events at once
+        for candidate in getattr(definition, "event_definitions", None) or [definition]:
+            if isinstance(candidate, MessageEventDefinition) and candidate.name == name:
+                yield task.task_spec.bpmn_id, candidate
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict, clock) -> list[Notice]:
+    """Hand the instance message ``name`` from outside (a person's command on the case page)."""
+    catchers = list(_message_catchers(workflow, name))
+    if not catchers:
+        raise LookupError(name)
+    with engine_clock(clock):
+        workflow.send_event(BpmnEvent(catchers[0][1], payload))
+    return _settle(workflow, clock)
+
+
+def cancel(workflow: BpmnWorkflow) -> None:
+    """End the instance where it stands: every task, every waiting timer and message."""
+    workflow.cancel()
+
+
+def open_work(workflow: BpmnWorkflow) -> list[str]:
+    """What still waits in the instance (bpmn ids of ready or waiting tasks): nothing, once it ended."""
+    return sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+                   if getattr(t.task_spec, "bpmn_id", None)})
+
+
+def message_passed(workflow: BpmnWorkflow, name: str) -> bool:
+    """Whether an element of the instance has thrown or caught message ``name``."""
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            return True
+    return False
+
+
+def last_value(workflow: BpmnWorkflow, key: str):
+    """The value ``key`` has in the instance's data (the newest task that carries it), or None."""
+    for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change, reverse=True):
+        if key in task.data:
+            return task.data[key]
+    return workflow.data.get(key)

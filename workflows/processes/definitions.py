@@ -15,10 +15,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from workflows.engine.parsing import DiagramInfo, build_spec, read_diagram
+from workflows.engine.parsing import NS, DiagramInfo, build_spec, read_diagram
 from workflows.engine.scripting import ALWAYS_DEFINED, ScriptNotAllowed, called_names, compile_source
 from workflows.errors import DefinitionError
 from workflows.processes.diagram_functions import FUNCTION_NAMES
@@ -59,6 +60,7 @@ def load_definition(path: Path, forms_dir: Path) -> Definition:
     check_expressions(info)
     check_start_events(info)
     check_service_tasks(info)
+    check_gateway_defaults(xml, path.name)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
         where = f"{path.name}, Element {task.id}"
@@ -117,6 +119,21 @@ def check_service_tasks(info: DiagramInfo) -> None:
         if operator not in SERVICE_OPERATORS:
             raise DefinitionError(f"{info.filename}, Element {element_id}: Dienstaufgabe mit dem Operator "
                                   f"{operator or '(keiner)'} – KoopFlow kennt keinen solchen Operator")
+
+
+def check_gateway_defaults(xml: bytes, filename: str) -> None:
+    """Every diverging exclusive gateway names a default flow, so an unexpected value takes the
+    path the modeller chose as the cautious one (ask back, never confirm) instead of stopping
+    the case with an engine error."""
+    root = etree.fromstring(xml)
+    for gateway in root.iterfind(".//bpmn:exclusiveGateway", NS):
+        outgoing = [o.text.strip() for o in gateway.findall("bpmn:outgoing", NS) if o.text]
+        if len(outgoing) > 1 and gateway.get("default") not in outgoing:
+            name = gateway.get("name")
+            raise DefinitionError(
+                f"{filename}, Element {gateway.get('id')}" + (f' ("{name}")' if name else "")
+                + ": verzweigendes exklusives Gateway ohne Standardfluss (default) – geben Sie den "
+                  "vorsichtigen Weg als Standard an (z. B. Rückfrage statt Bestätigung)")
 
 
 def _read_form(path: Path, where: str, check_schema: bool) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 
 from workflows.engine.parsing import FORM_PROPERTY, UI_PROPERTY, DiagramInfo
-from workflows.engine.runtime import NOTIFY_PROPERTY, NOTIFY_ROLE_PROPERTY
+from workflows.engine.runtime import CASE_OUTCOME_PROPERTY, NOTIFY_PROPERTY, NOTIFY_ROLE_PROPERTY
 from workflows.errors import DefinitionError
 
 USER_TASK = "user task"  # a bpmn:userTask (or manualTask): the human tasks of DiagramInfo.user_tasks
@@ -49,10 +49,13 @@ NOTIFY = Property(NOTIFY_PROPERTY, '"reminder" or "escalation": passing the elem
                   goes_on=ENGINE_ELEMENT)
 NOTIFY_ROLE = Property(NOTIFY_ROLE_PROPERTY, "the lane role whose org units the notice is mailed to",
                        goes_on=ENGINE_ELEMENT)
+CASE_OUTCOME = Property(CASE_OUTCOME_PROPERTY, '"declined" or "withdrawn" on an end event: a case that ends '
+                        "there ends with that status (Abgelehnt, Zurückgezogen), not Abgeschlossen",
+                        goes_on=ENGINE_ELEMENT)
 
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
     FORM, UI_FORM, PREFILL, DEADLINE, DUE_DATE, APPROVAL, APPROVAL_QUORUM, AGREEMENT_EFFECT, FIGURES,
-    INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE)}
+    INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE, CASE_OUTCOME)}
 ON_USER_TASKS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == USER_TASK)
 ON_ENGINE_ELEMENTS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == ENGINE_ELEMENT)
 

@@ -1,9 +1,9 @@
 """Cases (Vorgänge): one running process instance each, its state in one column."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from workflows.store.db import Base, UtcDateTime
 
 RUNNING, COMPLETED, CANCELLED = "running", "completed", "cancelled"
-STATUS_LABELS = {RUNNING: "In Bearbeitung", COMPLETED: "Abgeschlossen", CANCELLED: "Abgebrochen"}
+DECLINED, WITHDRAWN = "declined", "withdrawn"  # a handover the receiving side declined / the sender withdrew
+ENDED = (COMPLETED, CANCELLED, DECLINED, WITHDRAWN)
+STATUS_LABELS = {RUNNING: "In Bearbeitung", COMPLETED: "Abgeschlossen", CANCELLED: "Abgebrochen",
+                 DECLINED: "Abgelehnt", WITHDRAWN: "Zurückgezogen"}
 
 
 class Case(Base):
@@ -42,6 +45,15 @@ class Case(Base):
     # Set while an administrator or lead has suspended the case (workflows/cases/administration.py):
     # it fires no timers and its tasks cannot be completed.
     suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The one-time token of the start form it was started from: a second submit of the same
+    # form (Back, then send again) finds this case instead of starting another.
+    start_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A school-end handover whose takeover is not confirmed yet: the expected end of school,
+    # the day from which both leads are warned (agreement: school_end_warning_weeks), and when
+    # they were (workflows/cases/school_end.py). All empty once the takeover is confirmed.
+    school_end: Mapped[date | None] = mapped_column(Date)
+    school_end_warn_on: Mapped[date | None] = mapped_column(Date, index=True)
+    school_end_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -81,5 +93,5 @@ def next_case_number(session: Session, prefix: str, year: int) -> str:
 def closed_before(session: Session, agreement_id: str, moment: datetime) -> list[int]:
     """Cases of the agreement closed before ``moment`` whose personal data are still there."""
     return list(session.scalars(select(Case.id).where(
-        Case.agreement_id == agreement_id, Case.status.in_((COMPLETED, CANCELLED)), Case.completed_at < moment,
+        Case.agreement_id == agreement_id, Case.status.in_(ENDED), Case.completed_at < moment,
         Case.personal_data_deleted_at.is_(None))))

@@ -60,7 +60,7 @@ MESSAGES = {
                      "nicht; ihre Vorgänge können nicht weiterlaufen, bis sie migriert werden.",
 }
 RESOLUTION_LABELS = {"succeeded": "beim nächsten Versuch gelungen", "resolved": "als erledigt markiert",
-                     "skipped": "übersprungen"}
+                     "skipped": "übersprungen", "cancelled": "Vorgang abgebrochen"}
 
 MAX_ATTEMPTS = 5
 FIRST_PAUSE = timedelta(minutes=5)
@@ -140,6 +140,15 @@ def record_incident(session: Session, now: datetime, kind: str, subject: str, ex
     incident.next_attempt_at = None if incident.gave_up else now + pause_after(incident.attempts)
     session.flush()
     return incident
+
+
+def resolve_case(session: Session, case_id: int, now: datetime, resolution: str = "cancelled",
+                 actor_id: int | None = None) -> int:
+    """Close every open incident of the case (it was cancelled: nothing is left to retry)."""
+    result = session.execute(update(Incident).where(Incident.case_id == case_id, Incident.status == OPEN)
+                             .values(status=RESOLVED, resolved_at=now, resolution=resolution,
+                                     resolved_by_id=actor_id))
+    return result.rowcount or 0
 
 
 def resolve_open(session: Session, subject: str, now: datetime, resolution: str = "succeeded",
