@@ -22,6 +22,8 @@ from tests.support.handover import CONFIRM_JSON, PERSON
 from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import CSRF
 from workflows.clock import BERLIN
+from workflows.cases.case_list import CaseFilter
+from workflows.cases.saved_filters import save_filter
 from workflows.deadlines import calendar_key
 from workflows.processes.review_comments import add_comment
 from workflows.store.annual import AnnualCase
@@ -32,6 +34,7 @@ from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.history import HistoryEvent
 from workflows.store.outbox import OutboxMail
+from workflows.store.saved_filters import SavedFilter
 from workflows.store.tasks import HumanTask
 from workflows.worker import run_once
 
@@ -39,10 +42,12 @@ CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id"}
+             "agreement_id", "number", "contact_id", "filter_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
-        "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
+        "colleague": "lwv.fachdienst2", "comment": "x",
+        # a search would find the person (any case): lower case, so the form echoing it is no leak
+        "q": PERSON["first_name"].lower()}  # a plausible attempt, not an empty one
 
 # Public by design, with why, and what they answer to a forged token or an unknown path.
 PUBLIC = {
@@ -90,6 +95,7 @@ def state(kf, as_user):
         "csrf_token": CSRF.search(page.text).group(1), "document_id": (io.BytesIO(CSV), "daten.csv")})
     assert posted.status_code == 302
     offered, proposed = offered_handover(kf), proposed_takeover(kf)
+    saved = save_filter(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), "Gesucht", CaseFilter(q=PERSON["last_name"]))
     comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
                              "review_handover", "Frist prüfen")
     with kf.db.transaction() as session:
@@ -102,7 +108,7 @@ def state(kf, as_user):
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
-               "contact_id": list(session.scalars(select(Contact.id)))}
+               "contact_id": list(session.scalars(select(Contact.id))), "filter_id": [saved.id]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -160,6 +166,7 @@ def snapshot(kf) -> dict:
                        if e.kind.startswith(WRITING_KINDS)],
             "documents": sorted(session.scalars(select(Document.id))),
             "contacts": sorted(session.scalars(select(Contact.id))),
+            "saved_filters": sorted(session.scalars(select(SavedFilter.id).where(SavedFilter.name == "Gesucht"))),
             "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
         }
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflows.agreements.partner_roles import units_for_role
 from workflows.agreements.versions import data_of_case
 from workflows.cases.approvals import is_approval, open_requests
+from workflows.cases.subject import update_subject
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.legal_dates import add_working_days
@@ -44,6 +45,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     case.state = runtime.dump(workflow)
     case.updated_at = now
     case.next_timer_due = runtime.next_due(workflow)
+    update_subject(session, case, definition, runtime.current_data(workflow))
     for notice in notices:
         units = units_for_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
@@ -89,7 +91,8 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     session.add(row)
     session.flush()
     for unit in org_units:
-        session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort))
+        session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort,
+                                   created_at=now, case_number=case.case_number))
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
     if is_approval(info.get("properties", {})):
         open_requests(session, case, row, info["properties"], now)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from workflows.cases.documents import STORAGE_KEY
+from workflows.cases.subject import forget_subject
 from workflows.clock import BERLIN, berlin_date
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
@@ -80,6 +81,7 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
             session.delete(document)
         forget_details(session, case.id)
         forget_comments(session, case.id)
+        forget_subject(session, case)
         case.state = b""
         case.personal_data_deleted_at = now
         append(session, now, DELETED_KIND, case_id=case.id, case_number=case.case_number,

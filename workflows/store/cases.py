@@ -1,9 +1,9 @@
 """Cases (Vorgänge): one running process instance each, its state in one column."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -39,6 +39,12 @@ class Case(Base):
     lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     # Set when retention deleted the case's personal data (workflows/cases/retention.py).
     personal_data_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Whom or what the case is about, as its process declares it (``subject`` property, e.g.
+    # "Schneider, Lena, 03.05.2009"): shown after login to those who may see the case, never
+    # mailed, logged or put in a URL; emptied by retention (workflows/cases/subject.py).
+    subject: Mapped[str | None] = mapped_column(String(400))
+    # The expected end of school, where the process declares one (``schoolEnd`` property).
+    school_end_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -4,6 +4,7 @@ from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.case_roles import CaseRole
+from workflows.store.case_search import CaseSearchTerm
 from workflows.store.cases import Case, CaseNumberCounter
 from workflows.store.comments import ReviewComment
 from workflows.store.conferences import ConferenceCase
@@ -15,12 +16,13 @@ from workflows.store.history import HistoryEvent
 from workflows.store.logins import LoginFailure
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
 from workflows.store.outbox import OutboxMail
+from workflows.store.saved_filters import SavedFilter
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
     "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "ConferenceCase", "Contact", "Document",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "User",
+    "ProcessDefinition", "ReviewComment", "SavedFilter", "User",
 ]

@@ -46,11 +46,17 @@ class HumanTaskGroup(Base):
     __tablename__ = "human_task_groups"
     __table_args__ = (
         Index("ix_human_task_groups_inbox", "org_unit_id", "is_open", "due_sort", "task_id"),
+        Index("ix_human_task_groups_inbox_since", "org_unit_id", "is_open", "created_at", "task_id"),
+        Index("ix_human_task_groups_inbox_case", "org_unit_id", "is_open", "case_number", "task_id"),
     )
     task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), primary_key=True)
     org_unit_id: Mapped[str] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
     is_open: Mapped[bool] = mapped_column(Boolean)
     due_sort: Mapped[date] = mapped_column(Date)
+    # copies of the task's created_at and its case's number, so the Posteingang can also be read
+    # "by since" and "by case number" straight off an index (see the indexes above)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    case_number: Mapped[str | None] = mapped_column(String(40))
 
 
 def org_units_of_task(session: Session, task_id: int) -> list[str]:
