@@ -21,9 +21,9 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON, PERSON
 from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import CSRF
-from workflows.clock import BERLIN
 from workflows.cases.case_list import CaseFilter
 from workflows.cases.saved_filters import save_filter
+from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
 from workflows.processes.review_comments import add_comment
 from workflows.store.annual import AnnualCase
