@@ -69,8 +69,9 @@ def test_handover_with_two_question_rounds_and_vocational_participation_runs_to_
                                                   "case_status": "running"}
     assert (REVIEW, number) in lwv.inbox() and (REVIEW, number) not in lk.inbox()
 
-    # And the LWV claims it and asks twice; each time someone of the Sozialamt answers
-    rounds = [("Welche Werkstatt ist angefragt?", lk), ("Liegt das Gutachten vor?", lk2)]
+    # And the LWV claims it and asks twice; each answer goes to Sina, who prepared the handover
+    # (continuity), and Sven of her group cannot answer it for her
+    rounds = [("Welche Werkstatt ist angefragt?", lk), ("Liegt das Gutachten vor?", lk)]
     for round_no, (text, answerer) in enumerate(rounds, 1):
         review = lwv.task_in_inbox(REVIEW, number)
         assert lwv.claim(review) == {"id": review, "assignee": "Lea Fachdienst"}
@@ -78,6 +79,7 @@ def test_handover_with_two_question_rounds_and_vocational_participation_runs_to_
         lwv.complete(review, question(text))
         assert open_task_names(lk, case_id) == [ANSWER]
         assert (REVIEW, number) not in lwv.inbox() and (ANSWER, number) not in lwv.inbox()
+        assert lk2.get(f"/api/v1/tasks/{answerer.task_in_inbox(ANSWER, number)}")["assignee"] == "Sina Sozial"
         answerer.complete(answerer.task_in_inbox(ANSWER, number), {"answer": f"Antwort {round_no}"})
         assert open_task_names(lwv, case_id) == [REVIEW]
 

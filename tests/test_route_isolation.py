@@ -7,7 +7,7 @@ URL parameters the walk cannot fill makes it fail."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from itertools import product
 
 import pytest
@@ -25,7 +25,9 @@ from workflows.cases.case_list import CaseFilter
 from workflows.cases.saved_filters import save_filter
 from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
+from workflows.people.absences import record_absence
 from workflows.processes.review_comments import add_comment
+from workflows.store.absences import Absence
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.cases import Case
@@ -42,7 +44,7 @@ CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id", "filter_id"}
+             "agreement_id", "number", "contact_id", "filter_id", "absence_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x",
@@ -95,6 +97,8 @@ def state(kf, as_user):
         "csrf_token": CSRF.search(page.text).group(1), "document_id": (io.BytesIO(CSV), "daten.csv")})
     assert posted.status_code == 302
     offered, proposed = offered_handover(kf), proposed_takeover(kf)
+    absence = record_absence(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), date(2027, 7, 10), date(2027, 7, 20),
+                             "lwv.fachdienst2")
     saved = save_filter(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), "Gesucht", CaseFilter(q=PERSON["last_name"]))
     comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
                              "review_handover", "Frist prüfen")
@@ -108,7 +112,8 @@ def state(kf, as_user):
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
-               "contact_id": list(session.scalars(select(Contact.id))), "filter_id": [saved.id]}
+               "contact_id": list(session.scalars(select(Contact.id))), "filter_id": [saved.id],
+               "absence_id": [absence.id]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -166,6 +171,7 @@ def snapshot(kf) -> dict:
                        if e.kind.startswith(WRITING_KINDS)],
             "documents": sorted(session.scalars(select(Document.id))),
             "contacts": sorted(session.scalars(select(Contact.id))),
+            "absences": sorted(session.scalars(select(Absence.id))),
             "saved_filters": sorted(session.scalars(select(SavedFilter.id).where(SavedFilter.name == "Gesucht"))),
             "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
         }

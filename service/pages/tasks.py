@@ -14,7 +14,16 @@ from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
 from workflows.store.tasks import OPEN
-from workflows.tasks import claim_task, complete_task, hand_over_task, task_form, task_view, unclaim_task
+from workflows.tasks import (
+    claim_task,
+    complete_task,
+    hand_over_task,
+    may_take_over,
+    take_over_task,
+    task_form,
+    task_view,
+    unclaim_task,
+)
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -30,13 +39,16 @@ def show(task_id: int):
 def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None, view=None):
     app = koopflow()
     view = view or task_view(app.db, current_actor(), task_id)
-    fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN else []
+    # a task someone else has claimed shows no form: it is theirs until given back or taken over
+    others = view.task.assignee_id not in (None, current_actor().user_id)
+    fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN and not others else []
     case = case_view(app.db, current_actor(), view.case.id)
     record = case_record(case)
     return render_template(
         "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
         me=current_actor(), conflict=conflict, panel=task_panel(app, view) if view.task.state == OPEN else None,
-        agreement=agreement_status(app.db, view.case.agreement_id),
+        agreement=agreement_status(app.db, view.case.agreement_id), claimed_by_other=others,
+        can_take_over=view.task.state == OPEN and may_take_over(app.db, app.clock, current_actor(), view.task),
     ), status
 
 
@@ -90,11 +102,29 @@ def unclaim(task_id: int):
 def hand_over(task_id: int):
     app = koopflow()
     try:
-        hand_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("colleague", ""))
+        hand_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("colleague", ""),
+                       request.form.get("reason", ""))
         flash("Die Aufgabe wurde übergeben.", "success")
     except (Conflict, Forbidden) as exc:
         flash(exc.message, "error")
+    except ValidationFailed as exc:
+        flash(" ".join(exc.errors.values()), "error")
     return redirect(_back(task_id))
+
+
+@bp.post("/<int:task_id>/take-over")
+@login_required
+def take_over(task_id: int):
+    """A deputy or the group's lead takes a task someone else claimed."""
+    app = koopflow()
+    try:
+        take_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("reason", ""))
+        flash("Sie bearbeiten diese Aufgabe jetzt.", "success")
+    except (Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+    except ValidationFailed as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _back(task_id: int) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor
+from workflows.store.absences import absent_covered_by
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agency
@@ -122,7 +123,10 @@ def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAG
             streams += [_group_keys(session, unit, after, page_size + 1, filters, today)
                         for unit in sorted(actor.org_unit_ids)]
         if filters.scope != "unassigned":
-            streams.append(_assigned_keys(session, actor.user_id, after, page_size + 1, filters, today))
+            # mine, and those of colleagues away today for whom I stand in (Vertretung)
+            covered = absent_covered_by(session, actor.user_id, today) if today else []
+            streams += [_assigned_keys(session, user_id, after, page_size + 1, filters, today)
+                        for user_id in [actor.user_id, *covered]]
         keys = _merge_unique(streams, page_size + 1)
         more = len(keys) > page_size
         keys = keys[:page_size]

@@ -1,4 +1,5 @@
 """Every model, imported once so the metadata is complete (for Alembic and tests)."""
+from workflows.store.absences import Absence
 from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
@@ -21,7 +22,7 @@ from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
 
 __all__ = [
-    "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
+    "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
     "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ReviewComment", "SavedFilter", "User",

@@ -98,3 +98,18 @@ def org_unit_took_part(session: Session, case_id: int, org_unit_ids: list[str]) 
         .limit(1)
     )
     return found is not None
+
+
+def last_worker(session: Session, case_id: int, org_unit_ids: list[str]) -> int | None:
+    """Who of these groups last completed a task of the case (continuity: a case's next task
+    goes to the person who worked on it), or None when none of them has yet."""
+    if not org_unit_ids:
+        return None
+    return session.scalar(
+        select(HumanTask.completed_by_id)
+        .join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
+        .where(HumanTask.case_id == case_id, HumanTask.state == COMPLETED, HumanTask.completed_by_id.is_not(None),
+               HumanTaskGroup.org_unit_id.in_(org_unit_ids))
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+    )

@@ -1,4 +1,4 @@
-"""case subjects, search terms, inbox sort keys and saved filters
+"""case subjects, search terms, inbox sort keys, saved filters and absences
 
 Revision ID: 0013
 Revises: 0011
@@ -55,8 +55,28 @@ def upgrade() -> None:
     with op.batch_alter_table('saved_filters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_saved_filters_user_id'), ['user_id'], unique=False)
 
+    op.create_table('absences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('deputy_id', sa.Integer(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('created_at', workflows.store.db.UtcDateTime(), nullable=False),
+    sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_absences_period')),
+    sa.ForeignKeyConstraint(['deputy_id'], ['users.id'], name=op.f('fk_absences_deputy_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_absences_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_absences'))
+    )
+    with op.batch_alter_table('absences', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_absences_deputy_id'), ['deputy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_absences_user_id'), ['user_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('absences', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_absences_user_id'))
+        batch_op.drop_index(batch_op.f('ix_absences_deputy_id'))
+    op.drop_table('absences')
     with op.batch_alter_table('saved_filters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_saved_filters_user_id'))
     op.drop_table('saved_filters')
