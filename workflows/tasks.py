@@ -27,6 +27,7 @@ from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.drafts import TaskDraft, draft_of, forget_drafts_of_task
 from workflows.store.history import record
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, org_units_of_task
 from workflows.store.users import User, members_of
@@ -51,6 +52,7 @@ class TaskView:
     prefill: dict  # data the form starts with (tasks marked prefill="true"), else {}
     properties: dict = field(default_factory=dict)  # the user task's properties in its diagram
     case_data: dict = field(default_factory=dict)  # the case's data, for a task page's panel only
+    draft: TaskDraft | None = None  # the actor's own saved draft of this task's form
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
@@ -65,8 +67,9 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         prefill = _prefill(session, case, definition, task, schema)
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
         case_data = panel_data(session, case, task) if properties.get(PANEL.name) else {}
+        draft = draft_of(session, task.id, actor.user_id) if task.state == OPEN else None
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
-                        colleagues, prefill, properties, case_data)
+                        colleagues, prefill, properties, case_data, draft)
 
 
 def panel_data(session, case: Case, task: HumanTask) -> dict:
@@ -150,6 +153,7 @@ def finish_task(session, clock, case: Case, definition: ProcessDefinition, task:
     if actor_id is not None:
         task.assignee_id = actor_id
     close_task(session, task, COMPLETED, now, actor_id)
+    forget_drafts_of_task(session, task.id)
     record(session, now, "task.completed", case_id=case.id, actor_id=actor_id,
            task_name=task.name, form_name=task.form_name,
            data={k: v for k, v in data.items() if k not in transient},
@@ -252,6 +256,28 @@ def _reason_for(session, actor: Actor, task: HumanTask, reason: str) -> str:
     if len(reason) > REASON_LENGTH:
         raise ValidationFailed({"reason": f"Der Grund darf höchstens {REASON_LENGTH} Zeichen lang sein."})
     return reason
+
+
+DRAFT_LIMIT = 200_000  # characters of typed values a draft keeps (the request limit is 2 MB)
+
+
+def save_draft(db, clock, actor: Actor, task_id: int, values: dict[str, list[str]]) -> None:
+    """Keep the typed values of the task's form for the actor, without checking or completing
+    anything. Files are not kept in a draft. Raises Conflict when the task is done or someone
+    else's."""
+    values = {k: [str(v) for v in vs] for k, vs in values.items() if k != "csrf_token"}
+    if sum(len(k) + sum(len(v) for v in vs) for k, vs in values.items()) > DRAFT_LIMIT:
+        raise ValidationFailed({"": "Der Entwurf ist zu lang, um ihn zu speichern."})
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        _require_open(task)
+        if task.assignee_id not in (None, actor.user_id):
+            raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
+        draft = draft_of(session, task.id, actor.user_id)
+        if draft is None:
+            session.add(TaskDraft(task_id=task.id, user_id=actor.user_id, values=values, saved_at=clock.now()))
+        else:
+            draft.values, draft.saved_at = values, clock.now()
 
 
 def transient_fields(schema: dict) -> set[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from werkzeug.datastructures import MultiDict
 
 from service.parts.panels import task_panel
 from service.parts.record import case_record
@@ -19,6 +20,7 @@ from workflows.tasks import (
     complete_task,
     hand_over_task,
     may_take_over,
+    save_draft,
     take_over_task,
     task_form,
     task_view,
@@ -26,6 +28,7 @@ from workflows.tasks import (
 )
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+DRAFT_BUTTON = "save_draft"
 
 
 @bp.get("/<int:task_id>")
@@ -33,6 +36,8 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 def show(task_id: int):
     view = task_view(koopflow().db, current_actor(), task_id)
     values = form_values(view.schema or {}, view.ui, view.prefill) if view.prefill else None
+    if view.draft is not None:  # the user's own draft wins over what the case already holds
+        values = MultiDict([(k, v) for k, vs in view.draft.values.items() for v in vs])
     return _render(task_id, values=values, errors={}, view=view)
 
 
@@ -42,11 +47,13 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
     # a task someone else has claimed shows no form: it is theirs until given back or taken over
     others = view.task.assignee_id not in (None, current_actor().user_id)
     fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN and not others else []
+    if conflict and not fields and values:  # someone else was first: the typed values stay to be copied
+        fields = form_fields(view.schema or {}, view.ui)
     case = case_view(app.db, current_actor(), view.case.id)
     record = case_record(case)
     return render_template(
         "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
-        me=current_actor(), conflict=conflict, panel=task_panel(app, view) if view.task.state == OPEN else None,
+        me=current_actor(), conflict=conflict, typed_only=bool(conflict and fields and view.task.state != OPEN), panel=task_panel(app, view) if view.task.state == OPEN else None,
         agreement=agreement_status(app.db, view.case.agreement_id), claimed_by_other=others,
         can_take_over=view.task.state == OPEN and may_take_over(app.db, app.clock, current_actor(), view.task),
     ), status
@@ -57,6 +64,13 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
 def complete(task_id: int):
     app = koopflow()
     task, schema, ui = task_form(app.db, current_actor(), task_id)
+    if request.form.get(DRAFT_BUTTON):  # "Als Entwurf speichern": kept for me, nothing checked or done
+        try:
+            save_draft(app.db, app.clock, current_actor(), task_id, request.form.to_dict(flat=False))
+        except (Conflict, ValidationFailed) as exc:
+            return _render(task_id, request.form, {}, status=409, conflict=getattr(exc, "message", str(exc)))
+        flash("Ihr Entwurf ist gespeichert. Die Aufgabe ist noch nicht erledigt.", "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
     if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
         return _render(task_id, apply_form_action(schema or {}, ui, request.form), {})
     data, errors = check_form(schema or {}, ui, request.form)

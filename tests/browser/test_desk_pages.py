@@ -85,3 +85,19 @@ def test_every_main_page_reflows_at_320_px_without_sideways_scrolling(page_as, s
             assert box["x"] + box["width"] <= 320, f"{path}: the menu runs off the screen"
         no_violations(page)
         assert page.console_errors == []
+
+
+def test_a_draft_is_saved_and_resumed(page_as, server):
+    case_id = offered_handover(server.kf)
+    review = open_task(server.kf, case_id, "review_handover")
+    page = page_as("lwv.fachdienst")
+    page.goto(f"{server.url}/tasks/{review}")
+    page.check("input[name=decision][value=question]")
+    page.fill("textarea[name=question]", "Bitte den Gesamtplan nachreichen.")
+    page.click("main button:has-text('Als Entwurf speichern')")
+    page.goto(f"{server.url}/inbox")
+    page.goto(f"{server.url}/tasks/{review}")
+    assert "Entwurf vom" in page.inner_text("main")
+    assert page.input_value("textarea[name=question]") == "Bitte den Gesamtplan nachreichen."
+    no_violations(page)
+    assert page.console_errors == []

@@ -109,10 +109,13 @@ def filter_from_params(params: dict) -> CaseFilter:
 
 
 def may_see(actor: Actor):
-    """A condition on Case: the actor's org units had a task in it, or the actor started it."""
-    took_part = exists(select(HumanTask.id).join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
-                       .where(HumanTask.case_id == Case.id,
-                              HumanTaskGroup.org_unit_id.in_(sorted(actor.org_unit_ids))))
+    """A condition on Case: the actor's org units had a task in it, or the actor started it.
+
+    Nested EXISTS on purpose: from the case to its tasks (index on case_id), from each task to
+    its groups (primary key), so no planner walks a whole group inbox for every case."""
+    in_my_groups = exists(select(HumanTaskGroup.task_id).where(
+        HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.org_unit_id.in_(sorted(actor.org_unit_ids))))
+    took_part = exists(select(HumanTask.id).where(HumanTask.case_id == Case.id, in_my_groups))
     return or_(took_part, Case.created_by_id == actor.user_id)
 
 

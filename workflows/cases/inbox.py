@@ -13,7 +13,7 @@ import heapq
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor
@@ -144,8 +144,8 @@ def _narrowed(query, task, due_sort, filters: InboxFilter, today: date | None):
         query = query.where(due_sort < today)
     if filters.due_by:
         query = query.where(due_sort <= filters.due_by)
-    if filters.process:
-        query = query.where(task.case_id.in_(select(Case.id).where(Case.process_key == filters.process)))
+    if filters.process:  # correlated: one primary-key look-up per task read, never all cases
+        query = query.where(exists(select(Case.id).where(Case.id == task.case_id, Case.process_key == filters.process)))
     return query
 
 

@@ -23,6 +23,7 @@ from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
 from workflows.store.cases import Case, closed_before
 from workflows.store.documents import documents_of_case, storage_keys_in_use
+from workflows.store.drafts import forget_drafts_of_case
 from workflows.store.history import forget_details
 from workflows.store.organisation import Agreement
 
@@ -82,6 +83,7 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
         forget_details(session, case.id)
         forget_comments(session, case.id)
         forget_subject(session, case)
+        forget_drafts_of_case(session, case.id)
         case.state = b""
         case.personal_data_deleted_at = now
         append(session, now, DELETED_KIND, case_id=case.id, case_number=case.case_number,

@@ -13,6 +13,7 @@ from workflows.store.contacts import Contact
 from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
+from workflows.store.drafts import TaskDraft
 from workflows.store.history import HistoryEvent
 from workflows.store.logins import LoginFailure
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
@@ -25,5 +26,5 @@ __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
     "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "SavedFilter", "User",
+    "ProcessDefinition", "ReviewComment", "SavedFilter", "TaskDraft", "User",
 ]

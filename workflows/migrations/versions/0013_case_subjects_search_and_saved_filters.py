@@ -1,4 +1,4 @@
-"""case subjects, search terms, inbox sort keys, saved filters and absences
+"""case subjects, search terms, inbox sort keys, saved filters, absences and drafts
 
 Revision ID: 0013
 Revises: 0011
@@ -71,8 +71,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_absences_deputy_id'), ['deputy_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_absences_user_id'), ['user_id'], unique=False)
 
+    op.create_table('task_drafts',
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('saved_at', workflows.store.db.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['human_tasks.id'], name=op.f('fk_task_drafts_task_id_human_tasks')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_task_drafts_user_id_users')),
+    sa.PrimaryKeyConstraint('task_id', 'user_id', name=op.f('pk_task_drafts'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('task_drafts')
     with op.batch_alter_table('absences', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_absences_user_id'))
         batch_op.drop_index(batch_op.f('ix_absences_deputy_id'))
