@@ -11,6 +11,7 @@ from service.api import v1
 from service.config import Settings
 from service.mail.smtp_out import smtp_config
 from service.pages import (
+    absences,
     agreements,
     approvals,
     audit_log,
@@ -38,7 +39,7 @@ from workflows.clock import SystemClock
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
               processes, agreements, audit_log, oidc, contacts, incidents,
-              case_administration, healthz)
+              case_administration, healthz, absences)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

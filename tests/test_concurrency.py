@@ -92,6 +92,8 @@ def test_a_form_sent_after_a_colleague_finished_the_task_is_refused(kf, as_user)
 
     assert response.status_code == 409
     assert "Diese Aufgabe wurde inzwischen von jemand anderem erledigt." in text_of(response.text)
+    assert "Ihre Eingaben (nicht gespeichert)" in text_of(response.text)  # kept on the page, to copy
+    assert 'value="2027-08-01"' in response.text or "01.08.2027" in response.text
     assert completions_of(kf, case_id, "Übergabe prüfen") == 1
     assert open_task(kf, case_id, "answer_question")  # Lea's question stands
 

@@ -36,7 +36,10 @@ def test_an_admin_deletes_a_contact_and_others_cannot_see_the_page(as_user):
     admin.get("/admin/contacts")
     contact_id = re.search(r'action="/admin/contacts/(\d+)/delete"', admin.page.text).group(1)
     before = admin.text.count("Löschen")
-    admin.follow(admin.submit("/admin/contacts", f"/admin/contacts/{contact_id}/delete", status=302))
+    asked = admin.submit("/admin/contacts", f"/admin/contacts/{contact_id}/delete", status=200)
+    assert "wirklich gelöscht werden" in text_of(asked.text)  # nothing deleted without the second click
+    admin.follow(admin.submit("/admin/contacts", f"/admin/contacts/{contact_id}/delete", {"confirm": "yes"},
+                              status=302))
     assert "Der Kontakt ist gelöscht." in admin.text and admin.text.count("Löschen") == before - 1
 
     caseworker = as_user("lk.sozialamt")

@@ -205,8 +205,8 @@ def test_empty_form_names_every_missing_answer_at_its_field_in_form_order():
 
     assert errors == {
         "decision": "Bitte wählen Sie eine der Möglichkeiten für Entscheidung.",
-        "person.last_name": "Bitte geben Sie Nachname an.",
-        "person.birth_date": "Bitte geben Sie Geburtsdatum an.",
+        "person.last_name": "Bitte geben Sie „Nachname“ an.",
+        "person.birth_date": "Bitte geben Sie „Geburtsdatum“ an.",
         "workshop_needed": "Bitte beantworten Sie „Kommt eine Werkstatt für behinderte Menschen in Frage?“ mit Ja oder Nein.",
         "consent_confirmed": "Bitte bestätigen Sie „Einwilligung zur Datenweitergabe liegt vor“.",
     }
@@ -216,7 +216,7 @@ def test_question_is_required_only_when_the_decision_is_to_ask():
     _, asking = check_form(HANDOVER_REVIEW, UI, posted(question=""))
     _, accepting = check_form(HANDOVER_REVIEW, UI, posted(question="", decision="accept"))
 
-    assert asking == {"question": "Bitte geben Sie Rückfrage an."}
+    assert asking == {"question": "Bitte geben Sie „Rückfrage“ an."}
     assert accepting == {}
 
 
@@ -348,3 +348,31 @@ def test_submitted_data_is_described_in_german():
         ("Anzahl", "3"),
         ("Einwilligung zur Datenweitergabe liegt vor", "Ja"),
     ]
+
+
+def test_every_field_of_every_form_has_a_grammatical_required_message():
+    """Own messages ("Bitte geben Sie das Geburtsdatum an.") or the generic one with the label
+    quoted ("Bitte geben Sie „Bescheid vom“ an."), never a label dropped into a sentence."""
+    import json
+
+    from workflows.forms import form_fields as fields_of
+    from workflows.forms.validation import required_message
+
+    forms = Path(__file__).resolve().parent.parent / "forms"
+    checked = 0
+    for path in sorted(forms.glob("*.schema.json")):
+        ui_path = path.with_name(path.name.replace(".schema.json", ".ui.json"))
+        ui = json.loads(ui_path.read_text()) if ui_path.exists() else None
+        stack = list(fields_of(json.loads(path.read_text()), ui))
+        while stack:
+            field = stack.pop()
+            stack += list(field.children)
+            if field.kind == "group":
+                continue
+            message = required_message(field)
+            own = dict(field.messages).get("required")
+            assert message.endswith("."), (path.name, field.name, message)
+            if message != own:
+                assert message.startswith("Bitte ") and "„" in message, (path.name, field.name, message)
+            checked += 1
+    assert checked > 50

@@ -7,7 +7,7 @@ URL parameters the walk cannot fill makes it fail."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from itertools import product
 
 import pytest
@@ -21,10 +21,14 @@ from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON, PERSON
 from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import CSRF
+from workflows.cases.case_list import CaseFilter
+from workflows.cases.saved_filters import save_filter
 from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
+from workflows.people.absences import record_absence
 from workflows.people.accounts import create_api_token
 from workflows.processes.review_comments import add_comment
+from workflows.store.absences import Absence
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.cases import Case
@@ -34,6 +38,7 @@ from workflows.store.documents import Document
 from workflows.store.history import HistoryEvent
 from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
+from workflows.store.saved_filters import SavedFilter
 from workflows.store.tasks import HumanTask
 from workflows.store.users import ApiToken
 from workflows.worker import run_once
@@ -42,10 +47,12 @@ CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id", "incident_id", "token_id"}
+             "agreement_id", "number", "contact_id", "incident_id", "token_id", "filter_id", "absence_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
-        "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
+        "colleague": "lwv.fachdienst2", "comment": "x",
+        # a search would find the person (any case): lower case, so the form echoing it is no leak
+        "q": PERSON["first_name"].lower()}  # a plausible attempt, not an empty one
 
 # Public by design, with why, and what they answer to a forged token or an unknown path.
 PUBLIC = {
@@ -97,6 +104,9 @@ def state(kf, as_user):
     with kf.db.transaction() as session:  # a Störung of the offered handover, for the Störungen pages
         incident_id = record_incident(session, kf.clock.now(), TIMER, f"timer:{offered}", KeyError("x"),
                                       case_id=offered).id
+    absence = record_absence(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), date(2027, 7, 10), date(2027, 7, 20),
+                             "lwv.fachdienst2")
+    saved = save_filter(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), "Gesucht", CaseFilter(q=PERSON["last_name"]))
     comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
                              "review_handover", "Frist prüfen")
     create_api_token(kf.db, kf.clock, "lwv.fachdienst")  # nobody else may revoke it
@@ -111,7 +121,8 @@ def state(kf, as_user):
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
                "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
-               "token_id": list(session.scalars(select(ApiToken.id)))}
+               "token_id": list(session.scalars(select(ApiToken.id))), "filter_id": [saved.id],
+               "absence_id": [absence.id]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -170,6 +181,8 @@ def snapshot(kf) -> dict:
                        if e.kind.startswith(WRITING_KINDS)],
             "documents": sorted(session.scalars(select(Document.id))),
             "contacts": sorted(session.scalars(select(Contact.id))),
+            "absences": sorted(session.scalars(select(Absence.id))),
+            "saved_filters": sorted(session.scalars(select(SavedFilter.id).where(SavedFilter.name == "Gesucht"))),
             "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
         }
 

@@ -22,15 +22,18 @@ from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
+from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, ValidationFailed
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
+from workflows.people.absences import is_deputy_of, stand_in
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
 from workflows.store import incidents
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.drafts import TaskDraft, draft_of, forget_drafts_of_task
 from workflows.store.history import record
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, org_units_of_task
 from workflows.store.users import User, members_of
@@ -41,6 +44,10 @@ STEP_FAILED = ("Der nächste Schritt dieses Vorgangs ist fehlgeschlagen. Ihre Ei
 log = logging.getLogger(__name__)
 ALREADY_DONE = "Diese Aufgabe wurde inzwischen von jemand anderem erledigt. Ihre Eingaben wurden nicht gespeichert."
 TAKEN = "Diese Aufgabe bearbeitet bereits {name}."
+NOT_YOURS = ("Diese Aufgabe bearbeitet {name}. Übernehmen können sie nur die Vertretung während einer "
+             "Abwesenheit oder die Leitung der Gruppe.")
+REASON_MISSING = "Bitte geben Sie an, warum Sie die Aufgabe einer Kollegin oder einem Kollegen abnehmen."
+REASON_LENGTH = 500
 
 
 @dataclass
@@ -55,6 +62,7 @@ class TaskView:
     prefill: dict  # data the form starts with (tasks marked prefill="true"), else {}
     properties: dict = field(default_factory=dict)  # the user task's properties in its diagram
     case_data: dict = field(default_factory=dict)  # the case's data, for a task page's panel only
+    draft: TaskDraft | None = None  # the actor's own saved draft of this task's form
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
@@ -69,8 +77,9 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         prefill = _prefill(session, case, definition, task, schema)
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
         case_data = panel_data(session, case, task) if properties.get(PANEL.name) else {}
+        draft = draft_of(session, task.id, actor.user_id) if task.state == OPEN else None
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
-                        colleagues, prefill, properties, case_data)
+                        colleagues, prefill, properties, case_data, draft)
 
 
 def panel_data(session, case: Case, task: HumanTask) -> dict:
@@ -200,6 +209,7 @@ def _finish_task(session, clock, case: Case, definition: ProcessDefinition, task
     if actor_id is not None:
         task.assignee_id = actor_id
     close_task(session, task, COMPLETED, now, actor_id)
+    forget_drafts_of_task(session, task.id)
     record(session, now, "task.completed", case_id=case.id, actor_id=actor_id,
            task_name=task.name, form_name=task.form_name,
            data={k: v for k, v in data.items() if k not in transient},
@@ -251,20 +261,87 @@ def unclaim_task(db, clock, actor: Actor, task_id: int) -> None:
                task_name=task.name)
 
 
-def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: str) -> None:
-    """Give the task to a colleague who belongs to one of the task's groups."""
+def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: str, reason: str = "") -> None:
+    """Give the task to a colleague who belongs to one of the task's groups (to their deputy
+    while they are away). The group's lead may do so with a task someone else claimed, and
+    says why (``reason``, kept in the case history)."""
     with db.transaction() as session:
         task = task_for(session, actor, task_id)
         _require_open(task)
         require_lead_or_assignee(session, actor, task)
+        reason = _reason_for(session, actor, task, reason)
         colleague = session.query(User).filter(User.username == colleague_username, User.active).one_or_none()
         groups = set(org_units_of_task(session, task.id))
         if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
             raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
+        colleague = session.get(User, stand_in(session, colleague.id, berlin_date(clock.now())))
         task.assignee_id = colleague.id
         mail_task(session, clock.now(), task, [colleague], assigned=True)
         record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
-               task_name=task.name, to=colleague.display_name)
+               task_name=task.name, to=colleague.display_name, **({"reason": reason} if reason else {}))
+
+
+def take_over_task(db, clock, actor: Actor, task_id: int, reason: str = "") -> None:
+    """Take a task someone else claimed: as their deputy while they are away, or as the lead of
+    the task's group with a reason. Anyone else is refused (Forbidden)."""
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        _require_open(task)
+        if task.assignee_id in (None, actor.user_id):
+            task.assignee_id = actor.user_id
+            record(session, clock.now(), "task.claimed", case_id=task.case_id, actor_id=actor.user_id,
+                   task_name=task.name)
+            return
+        holder = session.get(User, task.assignee_id)
+        deputy = is_deputy_of(session, actor, task.assignee_id, berlin_date(clock.now()))
+        if not deputy and not actor.lead_org_unit_ids.intersection(org_units_of_task(session, task.id)):
+            raise Forbidden(NOT_YOURS.format(name=holder.display_name))
+        reason = reason.strip() if deputy else _reason_for(session, actor, task, reason)
+        task.assignee_id = actor.user_id
+        record(session, clock.now(), "task.taken_over", case_id=task.case_id, actor_id=actor.user_id,
+               task_name=task.name, **{"from": holder.display_name},
+               reason=reason or f"Vertretung für {holder.display_name}")
+
+
+def may_take_over(db, clock, actor: Actor, task: HumanTask) -> bool:
+    """Whether the actor may take this task from the person who claimed it (deputy or lead)."""
+    if task.assignee_id in (None, actor.user_id):
+        return False
+    with db.transaction() as session:
+        return is_deputy_of(session, actor, task.assignee_id, berlin_date(clock.now())) or bool(
+            actor.lead_org_unit_ids.intersection(org_units_of_task(session, task.id)))
+
+
+def _reason_for(session, actor: Actor, task: HumanTask, reason: str) -> str:
+    """A lead moving a task someone else claimed must say why; the assignee need not."""
+    reason = (reason or "").strip()
+    if task.assignee_id not in (None, actor.user_id) and not reason:
+        raise ValidationFailed({"reason": REASON_MISSING})
+    if len(reason) > REASON_LENGTH:
+        raise ValidationFailed({"reason": f"Der Grund darf höchstens {REASON_LENGTH} Zeichen lang sein."})
+    return reason
+
+
+DRAFT_LIMIT = 200_000  # characters of typed values a draft keeps (the request limit is 2 MB)
+
+
+def save_draft(db, clock, actor: Actor, task_id: int, values: dict[str, list[str]]) -> None:
+    """Keep the typed values of the task's form for the actor, without checking or completing
+    anything. Files are not kept in a draft. Raises Conflict when the task is done or someone
+    else's."""
+    values = {k: [str(v) for v in vs] for k, vs in values.items() if k != "csrf_token"}
+    if sum(len(k) + sum(len(v) for v in vs) for k, vs in values.items()) > DRAFT_LIMIT:
+        raise ValidationFailed({"": "Der Entwurf ist zu lang, um ihn zu speichern."})
+    with db.transaction() as session:
+        task = task_for(session, actor, task_id)
+        _require_open(task)
+        if task.assignee_id not in (None, actor.user_id):
+            raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
+        draft = draft_of(session, task.id, actor.user_id)
+        if draft is None:
+            session.add(TaskDraft(task_id=task.id, user_id=actor.user_id, values=values, saved_at=clock.now()))
+        else:
+            draft.values, draft.saved_at = values, clock.now()
 
 
 def transient_fields(schema: dict) -> set[str]:

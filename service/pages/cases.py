@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from service.parts.record import case_record
@@ -12,11 +13,15 @@ from service.web.auth import current_actor
 from workflows.agreements.view import agreement_status, my_agreements
 from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 from workflows.cases.cancellation import cancel_case, cancellation_preview
+from workflows.cases.case_list import case_page, filter_from_params, parse_case_filter
+from workflows.cases.inbox import process_choices
+from workflows.cases.saved_filters import delete_filter, my_filter, my_filters, save_filter
 from workflows.cases.starting import start_case, startable_processes
-from workflows.cases.view import case_view, cases_of
+from workflows.cases.view import case_view
 from workflows.cases.withdrawal import REASONS as WITHDRAW_REASONS
 from workflows.cases.withdrawal import withdraw_handover
 from workflows.errors import ValidationFailed
+from workflows.store.cases import STATUS_LABELS
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -24,7 +29,67 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @bp.get("")
 @login_required
 def index():
-    return render_template("cases/index.html", cases=cases_of(koopflow().db, current_actor()))
+    """The list with the filters of the URL (no search term: that is personal data) or of a
+    saved filter (``?filter=ID``, one of the user's own; its search term stays on the server)."""
+    saved = None
+    if request.args.get("filter"):
+        saved = my_filter(koopflow().db, current_actor(), request.args.get("filter", type=int) or 0)
+        if saved is None:
+            abort(404)
+        filters, errors = filter_from_params(saved.params), {}
+    else:
+        filters, errors = _parse(request.args.to_dict())
+        filters = replace(filters, q="")
+    return _list(filters, errors, request.args.get("after", type=int), saved)
+
+
+@bp.post("/search")
+@login_required
+def search():
+    """The same list for a search term (and filters), sent by POST so the term stays out of URLs."""
+    filters, errors = _parse(request.form.to_dict())
+    return _list(filters, errors, request.form.get("after", type=int), None)
+
+
+@bp.post("/filters")
+@login_required
+def save_filter_post():
+    app = koopflow()
+    filters, errors = _parse(request.form.to_dict())
+    if not errors:
+        try:
+            saved = save_filter(app.db, app.clock, current_actor(), request.form.get("name", ""), filters)
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            flash(f"Filter „{saved.name}“ gespeichert; Sie finden ihn auch im Posteingang.", "success")
+            return redirect(url_for("cases.index", filter=saved.id))
+    return _list(filters, errors, None, None)
+
+
+@bp.post("/filters/<int:filter_id>/delete")
+@login_required
+def delete_filter_post(filter_id: int):
+    delete_filter(koopflow().db, current_actor(), filter_id)
+    flash("Filter gelöscht.", "success")
+    return redirect(url_for("cases.index"))
+
+
+def _parse(values: dict):
+    app = koopflow()
+    return parse_case_filter(values, {k for k, _n in process_choices(app.db)},
+                             {a.id for a in my_agreements(app.db, current_actor())})
+
+
+def _list(filters, errors: dict, cursor: int | None, saved):
+    app = koopflow()
+    page = case_page(app.db, current_actor(), filters, None if errors else cursor)
+    return render_template(
+        "cases/index.html", page=page, filters=filters, errors=errors, typed=request.values, saved=saved,
+        first_page=not cursor, processes=process_choices(app.db), statuses=STATUS_LABELS,
+        agreements=[(a.id, a.name) for a in my_agreements(app.db, current_actor())],
+        saved_filters=my_filters(app.db, current_actor()), searched=request.method == "POST",
+    ), 422 if errors else 200
 
 
 @bp.get("/new")

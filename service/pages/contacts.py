@@ -13,11 +13,12 @@ from workflows.store.contacts import CONTACT_GROUPS
 bp = Blueprint("contacts", __name__)
 
 
-def _page(errors: dict, values: dict, status: int = 200):
+def _page(errors: dict, values: dict, status: int = 200, confirm_id: int | None = None):
     listings = contact_listing(koopflow().db, current_actor())
     agreements = [(listing.agreement_id, listing.agreement_name) for listing in listings]
+    confirm = next((c for listing in listings for c in listing.contacts if c.id == confirm_id), None)
     return render_template("contacts.html", listings=listings, agreements=agreements, groups=CONTACT_GROUPS,
-                           errors=errors, values=values), status
+                           errors=errors, values=values, confirm=confirm), status
 
 
 @bp.get("/admin/contacts")
@@ -41,7 +42,11 @@ def add():
 @bp.post("/admin/contacts/<int:contact_id>/delete")
 @login_required
 def delete(contact_id: int):
+    """First the question (the page again, asking), then — with ``confirm=yes`` — the deletion."""
     app = koopflow()
+    if request.form.get("confirm") != "yes":
+        page, status = _page({}, {}, confirm_id=contact_id)
+        return (page, status) if "confirm-delete" in page else (page, 404)
     remove_contact(app.db, app.clock, current_actor(), contact_id)
     flash("Der Kontakt ist gelöscht.", "success")
     return redirect(url_for("contacts.index"))

@@ -1,4 +1,4 @@
-"""Posteingang: the tasks of my groups and mine, by due date, a page at a time."""
+"""Posteingang: the tasks of my groups and mine, filtered and sorted, a page at a time."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -6,7 +6,9 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from workflows.cases.inbox import inbox_page
+from workflows.cases.inbox import SCOPES, SORTS, inbox_page, parse_filter, process_choices
+from workflows.cases.saved_filters import my_filters
+from workflows.clock import berlin_date
 from workflows.incidents import open_count
 
 bp = Blueprint("inbox", __name__)
@@ -21,7 +23,13 @@ def home():
 @bp.get("/inbox")
 @login_required
 def inbox():
+    app = koopflow()
+    processes = process_choices(app.db)
+    filters, errors = parse_filter(request.args, {key for key, _name in processes})
     cursor = request.args.get("after")
-    page = inbox_page(koopflow().db, current_actor(), cursor)
-    return render_template("inbox.html", page=page, first_page=not cursor, me=current_actor(),
-                           incidents_open=open_count(koopflow().db, current_actor()))
+    page = inbox_page(app.db, current_actor(), cursor, filters=filters, today=berlin_date(app.clock.now()))
+    return render_template("inbox.html", page=page, first_page=not cursor, me=current_actor(), filters=filters,
+                           errors=errors, typed=request.args, processes=processes, scopes=SCOPES, sorts=SORTS,
+                           saved_filters=my_filters(app.db, current_actor(), with_counts=True),
+                           incidents_open=open_count(app.db, current_actor())), \
+        422 if errors else 200

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from werkzeug.datastructures import MultiDict
 
 from service.parts.panels import task_panel
 from service.parts.record import case_record, returned_with
@@ -16,9 +17,20 @@ from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
 from workflows.store.tasks import OPEN
-from workflows.tasks import claim_task, complete_task, hand_over_task, task_form, task_view, unclaim_task
+from workflows.tasks import (
+    claim_task,
+    complete_task,
+    hand_over_task,
+    may_take_over,
+    save_draft,
+    take_over_task,
+    task_form,
+    task_view,
+    unclaim_task,
+)
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+DRAFT_BUTTON = "save_draft"
 
 
 @bp.get("/<int:task_id>")
@@ -26,20 +38,28 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 def show(task_id: int):
     view = task_view(koopflow().db, current_actor(), task_id)
     values = form_values(view.schema or {}, view.ui, view.prefill) if view.prefill else None
+    if view.draft is not None:  # the user's own draft wins over what the case already holds
+        values = MultiDict([(k, v) for k, vs in view.draft.values.items() for v in vs])
     return _render(task_id, values=values, errors={}, view=view)
 
 
 def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None, view=None):
     app = koopflow()
     view = view or task_view(app.db, current_actor(), task_id)
-    fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN else []
+    # a task someone else has claimed shows no form: it is theirs until given back or taken over
+    others = view.task.assignee_id not in (None, current_actor().user_id)
+    fields = form_fields(view.schema or {}, view.ui) if view.task.state == OPEN and not others else []
+    if conflict and not fields and values:  # someone else was first: the typed values stay to be copied
+        fields = form_fields(view.schema or {}, view.ui)
     case = case_view(app.db, current_actor(), view.case.id)
     record = case_record(case)
     return render_template(
         "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
         returned=returned_with(record, view.task.created_at) if view.task.state == OPEN else None,
-        me=current_actor(), conflict=conflict, panel=task_panel(app, view) if view.task.state == OPEN else None,
-        agreement=agreement_status(app.db, view.case.agreement_id),
+        me=current_actor(), conflict=conflict, typed_only=bool(conflict and fields and view.task.state != OPEN),
+        panel=task_panel(app, view) if view.task.state == OPEN else None,
+        agreement=agreement_status(app.db, view.case.agreement_id), claimed_by_other=others,
+        can_take_over=view.task.state == OPEN and may_take_over(app.db, app.clock, current_actor(), view.task),
     ), status
 
 
@@ -48,6 +68,13 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
 def complete(task_id: int):
     app = koopflow()
     task, schema, ui = task_form(app.db, current_actor(), task_id)
+    if request.form.get(DRAFT_BUTTON):  # "Als Entwurf speichern": kept for me, nothing checked or done
+        try:
+            save_draft(app.db, app.clock, current_actor(), task_id, request.form.to_dict(flat=False))
+        except (Conflict, ValidationFailed) as exc:
+            return _render(task_id, request.form, {}, status=409, conflict=getattr(exc, "message", str(exc)))
+        flash("Ihr Entwurf ist gespeichert. Die Aufgabe ist noch nicht erledigt.", "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
     if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
         return _render(task_id, apply_form_action(schema or {}, ui, request.form), {})
     data, errors = check_form(schema or {}, ui, request.form)
@@ -100,11 +127,29 @@ def unclaim(task_id: int):
 def hand_over(task_id: int):
     app = koopflow()
     try:
-        hand_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("colleague", ""))
+        hand_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("colleague", ""),
+                       request.form.get("reason", ""))
         flash("Die Aufgabe wurde übergeben.", "success")
     except (Conflict, Forbidden) as exc:
         flash(exc.message, "error")
+    except ValidationFailed as exc:
+        flash(" ".join(exc.errors.values()), "error")
     return redirect(_back(task_id))
+
+
+@bp.post("/<int:task_id>/take-over")
+@login_required
+def take_over(task_id: int):
+    """A deputy or the group's lead takes a task someone else claimed."""
+    app = koopflow()
+    try:
+        take_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("reason", ""))
+        flash("Sie bearbeiten diese Aufgabe jetzt.", "success")
+    except (Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+    except ValidationFailed as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _back(task_id: int) -> str:

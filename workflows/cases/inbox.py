@@ -1,27 +1,55 @@
-"""The Posteingang: open tasks of my groups and mine, by due date, page by page.
+"""The Posteingang: open tasks of my groups and mine, filtered, sorted, page by page.
 
 Each group inbox (and "assigned to me") is read in order straight off its index, at most
 one page from each, and the streams are merged. A page therefore costs the same whatever
 the number of cases: O(groups × page size), never O(open tasks). Paging is by key (the last
-row's due date and id), not by offset, for the same reason.
+row's sort key and id), not by offset, for the same reason. Every sort has its own index on
+``human_task_groups`` (due date, since, case number); filters narrow the streams, and a
+filter that matches a steady share of the tasks still reads about a page per stream.
 """
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor
+from workflows.store.absences import absent_covered_by
 from workflows.store.cases import Case
 from workflows.store.db import MAX_ROW_ID
+from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agency
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import User
 
 PAGE_SIZE = 25
+SORTS = {"due": "Frist", "since": "Seit", "case": "Vorgangsnummer"}
+SCOPES = {"all": "Alle meine Gruppen", "mine": "Mir zugewiesen", "unassigned": "Niemandem zugewiesen"}
+DATE_MESSAGE = "Bitte geben Sie das Datum im Format TT.MM.JJJJ an, z. B. 31.07.2027."
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the Posteingang shows: no personal data, so it may travel in the page's URL."""
+
+    process: str | None = None  # a process key
+    scope: str = "all"
+    overdue: bool = False
+    due_by: date | None = None  # due on or before this day
+    sort: str = "due"
+
+    @property
+    def is_default(self) -> bool:
+        return self == InboxFilter()
+
+    def as_args(self) -> dict[str, str]:
+        args = {"process": self.process or "", "scope": self.scope if self.scope != "all" else "",
+                "overdue": "1" if self.overdue else "", "due_by": self.due_by.isoformat() if self.due_by else "",
+                "sort": self.sort if self.sort != "due" else ""}
+        return {k: v for k, v in args.items() if v}
 
 
 @dataclass(frozen=True)
@@ -30,8 +58,11 @@ class InboxRow:
     case_id: int
     case_number: str
     task_name: str
-    agency: str
+    process_name: str
+    agency: str  # the agency whose group inbox the task sits in (the API's field)
+    subject: str | None  # whom the case is about: the reader may see the case (it is in their inbox)
     due_on: date | None
+    overdue: bool
     since: datetime
     assignee_id: int | None
     assignee_name: str | None
@@ -45,53 +76,114 @@ class InboxPage:
     next_cursor: str | None
 
 
-def parse_cursor(cursor: str | None) -> tuple[date, int] | None:
-    """A cursor is ``YYYY-MM-DD.ID`` of the last row seen; anything else starts at the top."""
-    if not cursor:
+def parse_date(text: str) -> date | None:
+    """``TT.MM.JJJJ`` or ``JJJJ-MM-TT`` (what a date field sends); raises ValueError otherwise."""
+    text = (text or "").strip()
+    if "." in text:
+        day, month, year = text.split(".")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text)
+
+
+def parse_filter(args, process_keys: set[str]) -> tuple[InboxFilter, dict[str, str]]:
+    """The filter from a request's arguments, and German messages for what could not be read."""
+    errors, due_by = {}, None
+    if args.get("due_by"):
+        try:
+            due_by = parse_date(args["due_by"])
+        except ValueError:
+            errors["due_by"] = DATE_MESSAGE
+    process = args.get("process") if args.get("process") in process_keys else None
+    scope = args.get("scope") if args.get("scope") in SCOPES else "all"
+    sort = args.get("sort") if args.get("sort") in SORTS else "due"
+    return InboxFilter(process, scope, args.get("overdue") == "1", due_by, sort), errors
+
+
+def parse_cursor(cursor: str | None, sort: str = "due"):
+    """A cursor is ``KEY.ID`` of the last row seen (KEY: a date, a time or a case number);
+    anything else starts at the top."""
+    if not cursor or "." not in cursor:
         return None
+    key, task_id = cursor.rsplit(".", 1)
     try:
-        day, task_id = cursor.split(".", 1)
+        value = {"due": date.fromisoformat, "since": datetime.fromisoformat, "case": str}[sort](key)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return None
         if not 0 < int(task_id) <= MAX_ROW_ID:
             return None
-        return date.fromisoformat(day), int(task_id)
+        return value, int(task_id)
     except ValueError:
         return None
 
 
-def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAGE_SIZE) -> InboxPage:
-    after = parse_cursor(cursor)
+def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAGE_SIZE,
+               filters: InboxFilter = InboxFilter(), today: date | None = None) -> InboxPage:
+    """One page of the actor's Posteingang. ``today`` decides what is overdue (the caller's clock)."""
+    if filters.overdue and today is None:
+        raise ValueError("an overdue filter needs today's date")
+    after = parse_cursor(cursor, filters.sort)
     with db.transaction(read_only=True) as session:
-        streams = [_group_keys(session, unit, after, page_size + 1) for unit in sorted(actor.org_unit_ids)]
-        streams.append(_assigned_keys(session, actor.user_id, after, page_size + 1))
+        streams = []
+        if filters.scope != "mine":
+            streams += [_group_keys(session, unit, after, page_size + 1, filters, today)
+                        for unit in sorted(actor.org_unit_ids)]
+        if filters.scope != "unassigned":
+            # mine, and those of colleagues away today for whom I stand in (Vertretung)
+            covered = absent_covered_by(session, actor.user_id, today) if today else []
+            streams += [_assigned_keys(session, user_id, after, page_size + 1, filters, today)
+                        for user_id in [actor.user_id, *covered]]
         keys = _merge_unique(streams, page_size + 1)
         more = len(keys) > page_size
         keys = keys[:page_size]
-        rows = _rows(session, [task_id for _due, task_id in keys])
-    next_cursor = f"{keys[-1][0].isoformat()}.{keys[-1][1]}" if more and keys else None
+        rows = _rows(session, [task_id for _key, task_id in keys], today)
+    next_cursor = f"{_key_text(keys[-1][0])}.{keys[-1][1]}" if more and keys else None
     return InboxPage(rows, next_cursor)
 
 
-def _group_keys(session: Session, org_unit_id: str, after, limit: int) -> list[tuple[date, int]]:
-    query = select(HumanTaskGroup.due_sort, HumanTaskGroup.task_id).where(
-        HumanTaskGroup.org_unit_id == org_unit_id, HumanTaskGroup.is_open.is_(True)
-    )
+def _key_text(key) -> str:
+    return key.isoformat() if isinstance(key, date | datetime) else str(key)
+
+
+def _narrowed(query, task, due_sort, filters: InboxFilter, today: date | None):
+    if filters.overdue:
+        query = query.where(due_sort < today)
+    if filters.due_by:
+        query = query.where(due_sort <= filters.due_by)
+    if filters.process:  # correlated: one primary-key look-up per task read, never all cases
+        query = query.where(exists(select(Case.id).where(Case.id == task.case_id, Case.process_key == filters.process)))
+    return query
+
+
+def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: InboxFilter, today):
+    key = {"due": HumanTaskGroup.due_sort, "since": HumanTaskGroup.created_at,
+           "case": HumanTaskGroup.case_number}[filters.sort]
+    query = select(key, HumanTaskGroup.task_id).where(
+        HumanTaskGroup.org_unit_id == org_unit_id, HumanTaskGroup.is_open.is_(True))
+    if filters.scope == "unassigned" or filters.process:
+        query = query.join(HumanTask, HumanTask.id == HumanTaskGroup.task_id)
+        if filters.scope == "unassigned":
+            query = query.where(HumanTask.assignee_id.is_(None))
+    query = _narrowed(query, HumanTask, HumanTaskGroup.due_sort, filters, today)
     if after:
-        query = query.where(tuple_(HumanTaskGroup.due_sort, HumanTaskGroup.task_id) > after)
-    query = query.order_by(HumanTaskGroup.due_sort, HumanTaskGroup.task_id).limit(limit)
+        query = query.where(tuple_(key, HumanTaskGroup.task_id) > after)
+    query = query.order_by(key, HumanTaskGroup.task_id).limit(limit)
     return [tuple(r) for r in session.execute(query)]
 
 
-def _assigned_keys(session: Session, user_id: int, after, limit: int) -> list[tuple[date, int]]:
-    query = select(HumanTask.due_sort, HumanTask.id).where(
-        HumanTask.assignee_id == user_id, HumanTask.state == OPEN
-    )
+def _assigned_keys(session: Session, user_id: int, after, limit: int, filters: InboxFilter, today):
+    """A person's own tasks: few, so sorting them by case number through the case is cheap."""
+    key = {"due": HumanTask.due_sort, "since": HumanTask.created_at, "case": Case.case_number}[filters.sort]
+    query = select(key, HumanTask.id).where(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
+    if filters.sort == "case":
+        query = query.join(Case, Case.id == HumanTask.case_id)
+    query = _narrowed(query, HumanTask, HumanTask.due_sort, filters, today)
     if after:
-        query = query.where(tuple_(HumanTask.due_sort, HumanTask.id) > after)
-    query = query.order_by(HumanTask.due_sort, HumanTask.id).limit(limit)
+        query = query.where(tuple_(key, HumanTask.id) > after)
+    query = query.order_by(key, HumanTask.id).limit(limit)
     return [tuple(r) for r in session.execute(query)]
 
 
-def _merge_unique(streams, limit: int) -> list[tuple[date, int]]:
+def _merge_unique(streams, limit: int) -> list:
     result, seen = [], set()
     for key in heapq.merge(*streams):
         if key[1] in seen:
@@ -103,21 +195,35 @@ def _merge_unique(streams, limit: int) -> list[tuple[date, int]]:
     return result
 
 
-def _rows(session: Session, task_ids: list[int]) -> list[InboxRow]:
+def _rows(session: Session, task_ids: list[int], today: date | None) -> list[InboxRow]:
     if not task_ids:
         return []
     query = (
-        select(HumanTask, Case.case_number, Agency.short_name, User.display_name, Case.school_end,
-               Case.school_end_warn_on)
+        select(HumanTask, Case.case_number, Case.subject, ProcessDefinition.name, Agency.short_name,
+               User.display_name, Case.school_end, Case.school_end_warn_on)
         .join(Case, Case.id == HumanTask.case_id)
         .join(Agency, Agency.id == HumanTask.agency_id, isouter=True)
+        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
         .join(User, User.id == HumanTask.assignee_id, isouter=True)
         .where(HumanTask.id.in_(task_ids))
     )
     by_id = {}
-    for task, case_number, agency, assignee, school_end, warn_on in session.execute(query):
+    for task, case_number, subject, process_name, agency, assignee, school_end, warn_on in session.execute(query):
+        overdue = bool(task.due_on and today and task.due_on < today)
         by_id[task.id] = InboxRow(
-            task.id, task.case_id, case_number, task.name, agency or "", task.due_on,
+            task.id, task.case_id, case_number, task.name, process_name, agency or "", subject, task.due_on, overdue,
             task.created_at, task.assignee_id, assignee, school_end, warn_on,
         )
     return [by_id[i] for i in task_ids]
+
+
+def with_sort(filters: InboxFilter, sort: str) -> InboxFilter:
+    return replace(filters, sort=sort)
+
+
+def process_choices(db) -> list[tuple[str, str]]:
+    """(process key, name) of every current process definition, by name: the filter's choices."""
+    with db.transaction() as session:
+        rows = session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
+                               .where(ProcessDefinition.is_current.is_(True))).all()
+    return sorted({(key, name) for key, name in rows}, key=lambda r: r[1])

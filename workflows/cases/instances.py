@@ -15,17 +15,28 @@ from workflows.agreements.partner_roles import units_for_role
 from workflows.agreements.versions import data_of_case
 from workflows.cases.approvals import is_approval, open_requests
 from workflows.cases.school_end import track_school_end
+from workflows.cases.subject import update_subject
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.legal_dates import add_working_days
 from workflows.mail.notifications import notice_raised, task_created
+from workflows.people.absences import stand_in
 from workflows.processes.diagram_functions import functions_for
 from workflows.processes.properties import DEADLINE, DUE_DATE
 from workflows.store.cases import COMPLETED, DECLINED, RUNNING, WITHDRAWN, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.history import record
 from workflows.store.organisation import Agreement, OrgUnit
-from workflows.store.tasks import CANCELLED, NO_DUE_DATE, OPEN, HumanTask, HumanTaskGroup, open_tasks_of_case
+from workflows.store.tasks import (
+    CANCELLED,
+    NO_DUE_DATE,
+    OPEN,
+    HumanTask,
+    HumanTaskGroup,
+    last_worker,
+    open_tasks_of_case,
+)
+from workflows.store.users import members_of
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -45,6 +56,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     case.state = runtime.dump(workflow)
     case.updated_at = now
     case.next_timer_due = None if case.suspended_at is not None else runtime.next_due(workflow)
+    update_subject(session, case, definition, runtime.current_data(workflow))
     for notice in notices:
         units = units_for_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
@@ -121,11 +133,23 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     session.add(row)
     session.flush()
     for unit in org_units:
-        session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort))
+        session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort,
+                                   created_at=now, case_number=case.case_number))
+    if not is_approval(info.get("properties", {})):
+        row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
     if is_approval(info.get("properties", {})):
         open_requests(session, case, row, info["properties"], now)
     return row
+
+
+def _continuing_worker(session: Session, case: Case, org_units: list[str], day) -> int | None:
+    """The group member who last worked on the case (or their deputy while they are away): the
+    new task is theirs, still visible in the group inbox. None: nobody of the group has yet."""
+    user_id = last_worker(session, case.id, org_units)
+    if user_id is None or user_id not in {u.id for u in members_of(session, org_units)}:
+        return None
+    return stand_in(session, user_id, day)
 
 
 def _due_date(session: Session, case: Case, properties: dict, now: datetime, data: dict):

@@ -18,12 +18,14 @@ from time import time as file_system_now
 from sqlalchemy import select
 
 from workflows.cases.documents import STORAGE_KEY, remove_if_unreferenced, sweep_orphans
+from workflows.cases.subject import forget_subject
 from workflows.clock import BERLIN, berlin_date
 from workflows.store import incidents
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
 from workflows.store.cases import Case, closed_before
 from workflows.store.documents import documents_of_case
+from workflows.store.drafts import forget_drafts_of_case
 from workflows.store.history import forget_details
 from workflows.store.organisation import Agreement
 
@@ -93,6 +95,8 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
             session.delete(document)
         forget_details(session, case.id)
         forget_comments(session, case.id)
+        forget_subject(session, case)
+        forget_drafts_of_case(session, case.id)
         case.state = b""
         case.personal_data_deleted_at = now
         append(session, now, DELETED_KIND, case_id=case.id, case_number=case.case_number,

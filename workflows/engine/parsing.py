@@ -82,6 +82,8 @@ class DiagramInfo:
     start_events: list[tuple[str, str, str]] = field(default_factory=list)
     thrown_messages: set[str] = field(default_factory=set)  # messageRefs some throw event sends
     service_tasks: list[tuple[str, str]] = field(default_factory=list)  # (element id, operator or "")
+    # the properties of the process itself: on the collaboration, or on the one executable process
+    process_properties: dict[str, str] = field(default_factory=dict)
 
 
 def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
@@ -93,8 +95,10 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
     processes = [p for p in root.findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
     if collaboration is not None:
         key, name = collaboration.get("id"), collaboration.get("name") or collaboration.get("id")
+        top = collaboration
     elif len(processes) == 1:
         key, name = processes[0].get("id"), processes[0].get("name") or processes[0].get("id")
+        top = processes[0]
     else:
         raise DefinitionError(f"{filename}: weder eine Kollaboration noch genau ein ausführbarer Prozess")
     lanes, lane_names = {}, {}
@@ -105,8 +109,9 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
                 raise DefinitionError(f"{filename}, Lane {lane.get('id')}: leerer flowNodeRef")
             lanes[ref.text.strip()] = lane.get("id")
     tasks = [_user_task(node, lanes) for tag in HUMAN_TASK_TAGS for node in root.iterfind(f".//bpmn:{tag}", NS)]
-    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, _other_properties(root), _expressions(root),
-                       _start_events(root), _thrown_messages(root), _service_tasks(root))
+    others = [e for e in _other_properties(root) if e.id != key]
+    return DiagramInfo(key, name, filename, lanes, lane_names, tasks, others, _expressions(root),
+                       _start_events(root), _thrown_messages(root), _service_tasks(root), _properties(top))
 
 
 def _start_events(root) -> list[tuple[str, str, str]]:

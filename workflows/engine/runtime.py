@@ -94,6 +94,14 @@ def data_after(workflow: BpmnWorkflow, spiff_id: str) -> dict:
     return data
 
 
+def current_data(workflow: BpmnWorkflow) -> dict:
+    """What the instance holds now: its own data, updated by that of its waiting tasks."""
+    data = dict(workflow.data)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        data.update(task.data)
+    return data
+
+
 def forget(workflow: BpmnWorkflow, keys: set[str]) -> None:
     """Remove these data keys from every task of the instance (data minimisation)."""
     if not keys:

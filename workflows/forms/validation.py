@@ -124,7 +124,7 @@ def required_message(field: Field) -> str:
         return f"Bitte wählen Sie eine der Möglichkeiten für {label_of(field)}."
     if field.kind in ARRAY_KINDS:
         return f"Bitte geben Sie bei „{label_of(field)}“ mindestens einen Eintrag an."
-    return f"Bitte geben Sie {label_of(field)} an."
+    return f"Bitte geben Sie „{label_of(field)}“ an."  # quoted: a label such as "Bescheid vom" is no noun
 
 
 def invalid_message(field: Field) -> str:

@@ -20,7 +20,9 @@ USER_TASK = "user task"  # a bpmn:userTask (or manualTask): the human tasks of D
 # an element the engine runs itself, e.g. an event: runtime reads notify from those it completes,
 # never from a human task (a person completes that, outside the engine's steps)
 ENGINE_ELEMENT = "engine element"
-PLACES = {USER_TASK: "an einer Benutzeraufgabe", ENGINE_ELEMENT: "an einem Ereignis, nicht an einer Benutzeraufgabe"}
+PROCESS = "process"  # the collaboration, or the one executable process: what holds for every case
+PLACES = {USER_TASK: "an einer Benutzeraufgabe", ENGINE_ELEMENT: "an einem Ereignis, nicht an einer Benutzeraufgabe",
+          PROCESS: "am Prozess (Kollaboration) selbst"}
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,18 @@ CASE_OUTCOME = Property(CASE_OUTCOME_PROPERTY, '"declined" or "withdrawn" on an 
                         "there ends with that status (Abgelehnt, Zurückgezogen), not Abgeschlossen",
                         goes_on=ENGINE_ELEMENT)
 
+SUBJECT = Property("subject", "comma-separated process variables (dotted paths, e.g. person.last_name) that say "
+                              "whom or what a case is about; shown in lists to those who may see the case",
+                   goes_on=PROCESS)
+SCHOOL_END = Property("schoolEnd", "the process variable holding the expected end of school (ISO date), "
+                                   "for the Vorgänge filter", goes_on=PROCESS)
+
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
     FORM, UI_FORM, PREFILL, DEADLINE, DUE_DATE, APPROVAL, APPROVAL_QUORUM, AGREEMENT_EFFECT, FIGURES,
-    INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE, CASE_OUTCOME)}
+    INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE, CASE_OUTCOME, SUBJECT, SCHOOL_END)}
 ON_USER_TASKS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == USER_TASK)
 ON_ENGINE_ELEMENTS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == ENGINE_ELEMENT)
+ON_PROCESS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == PROCESS)
 
 
 def check_properties(info: DiagramInfo) -> None:
@@ -66,6 +75,7 @@ def check_properties(info: DiagramInfo) -> None:
         _check(info.filename, task.id, task.name, task.properties, ON_USER_TASKS)
     for element in info.other_properties:
         _check(info.filename, element.id, element.name, element.properties, ON_ENGINE_ELEMENTS)
+    _check(info.filename, info.process_key, info.name, info.process_properties, ON_PROCESS)
 
 
 def _check(filename: str, element_id: str, element_name: str, properties: dict, allowed: list[str]) -> None:

@@ -54,6 +54,12 @@ class Case(Base):
     school_end: Mapped[date | None] = mapped_column(Date)
     school_end_warn_on: Mapped[date | None] = mapped_column(Date, index=True)
     school_end_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Whom or what the case is about, as its process declares it (``subject`` property, e.g.
+    # "Schneider, Lena, 03.05.2009"): shown after login to those who may see the case, never
+    # mailed, logged or put in a URL; emptied by retention (workflows/cases/subject.py).
+    subject: Mapped[str | None] = mapped_column(String(400))
+    # The expected end of school, where the process declares one (``schoolEnd`` property).
+    school_end_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -46,11 +46,17 @@ class HumanTaskGroup(Base):
     __tablename__ = "human_task_groups"
     __table_args__ = (
         Index("ix_human_task_groups_inbox", "org_unit_id", "is_open", "due_sort", "task_id"),
+        Index("ix_human_task_groups_inbox_since", "org_unit_id", "is_open", "created_at", "task_id"),
+        Index("ix_human_task_groups_inbox_case", "org_unit_id", "is_open", "case_number", "task_id"),
     )
     task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), primary_key=True)
     org_unit_id: Mapped[str] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
     is_open: Mapped[bool] = mapped_column(Boolean)
     due_sort: Mapped[date] = mapped_column(Date)
+    # copies of the task's created_at and its case's number, so the Posteingang can also be read
+    # "by since" and "by case number" straight off an index (see the indexes above)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    case_number: Mapped[str | None] = mapped_column(String(40))
 
 
 def org_units_of_task(session: Session, task_id: int) -> list[str]:
@@ -92,3 +98,18 @@ def org_unit_took_part(session: Session, case_id: int, org_unit_ids: list[str]) 
         .limit(1)
     )
     return found is not None
+
+
+def last_worker(session: Session, case_id: int, org_unit_ids: list[str]) -> int | None:
+    """Who of these groups last completed a task of the case (continuity: a case's next task
+    goes to the person who worked on it), or None when none of them has yet."""
+    if not org_unit_ids:
+        return None
+    return session.scalar(
+        select(HumanTask.completed_by_id)
+        .join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
+        .where(HumanTask.case_id == case_id, HumanTask.state == COMPLETED, HumanTask.completed_by_id.is_not(None),
+               HumanTaskGroup.org_unit_id.in_(org_unit_ids))
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+    )
