@@ -215,7 +215,7 @@ def test_the_stoerungen_page_lists_the_case_and_its_actions_work(kf, as_user):
     admin.get("/admin/incidents")
     assert number in admin.text and "Zeitgeber" in admin.text
     admin.get(f"/admin/incidents/{incident.id}")
-    assert "Erneut versuchen" in admin.text and f"Seite des Vorgangs {number}" in admin.text
+    assert "Erneut versuchen" in admin.text and f"Vorgang {number} abbrechen" in admin.text
 
     # retry while still broken: it stays open; fixed: it is done and the reminder fired
     admin.submit(f"/admin/incidents/{incident.id}", f"/admin/incidents/{incident.id}/retry", status=302)
