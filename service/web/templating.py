@@ -58,6 +58,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(CHANNELS, "APPROVAL_CHANNELS")
     app.add_template_filter(lambda unit_id: app.extensions["koopflow"].org_unit_name(unit_id), "org_unit_name")
     # "Schulende in 5 Wochen, Übernahme noch offen" for a case or an inbox row, on the app's clock
-    app.add_template_global(lambda row: school_end_hint(row.school_end, row.school_end_warn_on,
+    app.add_template_global(lambda row: school_end_hint(row.school_end_on, row.school_end_warn_on,
                                                         berlin_date(app.extensions["koopflow"].clock.now())),
                             "school_end_hint")

@@ -66,7 +66,7 @@ class InboxRow:
     since: datetime
     assignee_id: int | None
     assignee_name: str | None
-    school_end: date | None = None  # a handover's end of school while its takeover is open …
+    school_end_on: date | None = None  # a handover's end of school while its takeover is open …
     school_end_warn_on: date | None = None  # … and from when it is shown (workflows/cases/school_end.py)
 
 
@@ -200,7 +200,7 @@ def _rows(session: Session, task_ids: list[int], today: date | None) -> list[Inb
         return []
     query = (
         select(HumanTask, Case.case_number, Case.subject, ProcessDefinition.name, Agency.short_name,
-               User.display_name, Case.school_end, Case.school_end_warn_on)
+               User.display_name, Case.school_end_on, Case.school_end_warn_on)
         .join(Case, Case.id == HumanTask.case_id)
         .join(Agency, Agency.id == HumanTask.agency_id, isouter=True)
         .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)

@@ -2,9 +2,9 @@
 
 A takeover not confirmed weeks before the school ends means a gap in benefits. While a
 handover's instance carries ``expected_school_end`` and the takeover message has not passed,
-the case keeps that date and the day from which to warn (the agreement's
+the case keeps that date (``school_end_on``, which the Vorgänge filter reads too) and the day from which to warn (the agreement's
 ``school_end_warning_weeks``, default 12, before it); ``save_workflow`` brings both up to date
-after every command, and clears them once the takeover is confirmed or the case ended.
+after every command, and clears the warning day once the takeover is confirmed or the case ended.
 The worker's round warns both partners' leads once (``warn_school_ends``); the case page
 and the Posteingang show "Schulende in 5 Wochen, Übernahme noch offen" from that day on.
 """
@@ -38,13 +38,14 @@ def track_school_end(session: Session, case: Case, workflow) -> None:
     except (TypeError, ValueError):
         school_end = None
     if school_end is None:
-        case.school_end = case.school_end_warn_on = None
+        case.school_end_warn_on = None  # the takeover is confirmed (or the case ended): nothing to warn
         return
     weeks = int(data_of_case(session, case).get("school_end_warning_weeks", DEFAULT_WARNING_WEEKS))
-    if school_end != case.school_end:
+    warn_on = school_end - timedelta(weeks=weeks)
+    if warn_on != case.school_end_warn_on:
         case.school_end_warned_at = None  # a corrected date is warned about afresh
-    case.school_end = school_end
-    case.school_end_warn_on = school_end - timedelta(weeks=weeks)
+    case.school_end_on = school_end  # the one school-end date of a case (also the Vorgänge filter's)
+    case.school_end_warn_on = warn_on
 
 
 def school_end_hint(school_end: date | None, warn_on: date | None, today: date) -> str | None:
@@ -75,7 +76,7 @@ def warn_school_ends(db, clock) -> int:
             .order_by(Case.id)))
         for case in due:
             units = sorted({u for role in LEAD_ROLES for u in units_for_role(session, case, role)})
-            hint = school_end_hint(case.school_end, case.school_end_warn_on, today)
+            hint = school_end_hint(case.school_end_on, case.school_end_warn_on, today)
             record(session, now, "case.school_end_warning", case_id=case.id, text=hint, org_units=units)
             notice_raised(session, now, case, "reminder", hint, units)
             case.school_end_warned_at = now

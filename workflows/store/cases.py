@@ -48,10 +48,9 @@ class Case(Base):
     # The one-time token of the start form it was started from: a second submit of the same
     # form (Back, then send again) finds this case instead of starting another.
     start_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # A school-end handover whose takeover is not confirmed yet: the expected end of school,
-    # the day from which both leads are warned (agreement: school_end_warning_weeks), and when
-    # they were (workflows/cases/school_end.py). All empty once the takeover is confirmed.
-    school_end: Mapped[date | None] = mapped_column(Date)
+    # A school-end handover whose takeover is not confirmed yet: the day from which both leads
+    # are warned (agreement: school_end_warning_weeks) before ``school_end_on``, and when they
+    # were (workflows/cases/school_end.py). The warning day is empty once the takeover is confirmed.
     school_end_warn_on: Mapped[date | None] = mapped_column(Date, index=True)
     school_end_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Whom or what the case is about, as its process declares it (``subject`` property, e.g.

@@ -1,7 +1,7 @@
 """case subjects, search terms, inbox sort keys, saved filters, absences and drafts
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 15:45:00
 """
 import sqlalchemy as sa

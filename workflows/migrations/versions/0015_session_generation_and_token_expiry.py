@@ -2,7 +2,7 @@
 review comments are kept per agreement
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-02 16:00:00
 """
 import sqlalchemy as sa
