@@ -24,6 +24,7 @@ from service.pages import (
     inbox,
     incidents,
     login,
+    metrics,
     outbox,
     processes,
     settings,
@@ -38,7 +39,7 @@ from workflows.clock import SystemClock
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
               processes, agreements, audit_log, oidc, contacts, incidents,
-              case_administration, healthz)
+              case_administration, healthz, metrics)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

@@ -26,6 +26,8 @@ class Settings:
     # docs/security.md); KOOPFLOW_SECURE_COOKIES=1/0 decides explicitly.
     secure_cookies: bool | None = None
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    # Bearer token for GET /metrics (KOOPFLOW_METRICS_TOKEN); None: /metrics answers 404
+    metrics_token: str | None = None
     oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/web/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
 
@@ -49,6 +51,7 @@ class Settings:
             base_url=(env.get("KOOPFLOW_BASE_URL") or "http://localhost:5000").rstrip("/"),
             secure_cookies=_flag(env.get("KOOPFLOW_SECURE_COOKIES")),
             trusted_proxies=int(env.get("KOOPFLOW_TRUSTED_PROXIES") or 0),
+            metrics_token=env.get("KOOPFLOW_METRICS_TOKEN") or None,
             oidc={key[len(OIDC_PREFIX):].lower(): value for key, value in env.items()
                   if key.startswith(OIDC_PREFIX) and value},
         )

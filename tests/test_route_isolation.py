@@ -52,6 +52,8 @@ PUBLIC = {
     "login.submit": ("checks the password (the walk sends none: refused)", 401),
     "api.openapi": ("describes the API, holds no data", 200),
     "healthz.show": ("for load balancers: database, migrations, worker age, open-incident count; no case data", 200),
+    # answers only with KOOPFLOW_METRICS_TOKEN set and sent as a bearer token; unset here: 404
+    "metrics.show": ("for monitoring: counts and ages, no case data; a bearer token, not a login", 404),
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
     "deadlines.calendar": ("the signed per-user address is the calendar app's key", 404),
@@ -273,7 +275,12 @@ def test_the_rightful_users_get_every_page_of_the_same_state(app, kf, as_user, s
         urls = urls_of(app, rule, ids)
         assert urls, f"no rightful ids for {rule.rule}"
         for url in urls:
-            response = visitor.send("GET", url, follow=True)
+            if rule.endpoint == "metrics.show":  # its key is the operator's token, not a login
+                kf.settings.metrics_token = "metrics-token"
+                response = visitor.client.get(url, headers={"Authorization": "Bearer metrics-token"})
+                kf.settings.metrics_token = None
+            else:
+                response = visitor.send("GET", url, follow=True)
             assert response.status_code == 200, (visitor.username, url, response.status_code)
             if rule.endpoint in PUBLIC:  # even with the right token: no personal data
                 assert not [p for p in PERSONAL if p in response.get_data(as_text=True)], url
