@@ -34,13 +34,14 @@ from workflows.store.history import HistoryEvent
 from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import HumanTask
+from workflows.store.users import User
 from workflows.worker import run_once
 
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id", "incident_id"}
+             "agreement_id", "number", "contact_id", "incident_id", "user_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x"}  # a plausible attempt, not an empty one
@@ -109,7 +110,8 @@ def state(kf, as_user):
                "process_key": ["handover_school_end"],
                "definition_id": list(session.scalars(select(ProcessDefinition.id))),
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
-               "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id]}
+               "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
+               "user_id": list(session.scalars(select(User.id)))}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -131,7 +133,7 @@ def state(kf, as_user):
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
                      "agreement_id": ["landkreis-giessen"], "number": [1], "contact_id": ids["contact_id"][:1],
-                     "incident_id": [incident_id],
+                     "incident_id": [incident_id], "user_id": [fachdienst_id],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
