@@ -156,6 +156,8 @@ def test_an_administrator_creates_edits_sets_a_password_and_deactivates_on_the_p
     assert actor_by_id(kf.db, user_id_of(kf, "admin")) is not None
 
     assert audit_kinds(kf) == ["user.created", "user.updated", "user.password_set", "user.deactivated"]
+    protocol = text_of(admin.get("/admin/audit?kind=user.deactivated").text)
+    assert "Benutzerkonto deaktiviert" in protocol and f"Benutzer {user_id}" in protocol
 
 
 IMPORT = ("username;display_name;email;units\n"

@@ -46,7 +46,9 @@ def save():
 @bp.post("/settings/email")
 @login_required
 def email():
-    app, address = koopflow(), request.form.get("email", "")
+    app, address = koopflow(), request.form.get("email")
+    if address is None:  # not sent by the form at all: change nothing
+        return _page(email_errors={"email": "Bitte geben Sie Ihre Mailadresse an."}, email="", status=422)
     try:
         change_own_email(app.db, app.clock, current_actor().user_id, address)
     except ValidationFailed as exc:
