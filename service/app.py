@@ -25,10 +25,12 @@ from service.pages import (
     inbox,
     incidents,
     login,
+    metrics,
     outbox,
     processes,
     settings,
     tasks,
+    users,
 )
 from service.parts import uploads
 from service.runtime import boot
@@ -39,7 +41,7 @@ from workflows.clock import SystemClock
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
               processes, agreements, audit_log, oidc, contacts, incidents,
-              case_administration, healthz, absences)
+              case_administration, healthz, absences, metrics, users)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

@@ -28,6 +28,8 @@ class Settings:
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     # SQLite: seconds a command waits for another's write lock before "bitte erneut versuchen"
     lock_timeout: float = 10.0
+    # Bearer token for GET /metrics (KOOPFLOW_METRICS_TOKEN); None: /metrics answers 404
+    metrics_token: str | None = None
     oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/web/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
 
@@ -52,6 +54,7 @@ class Settings:
             secure_cookies=_flag(env.get("KOOPFLOW_SECURE_COOKIES")),
             trusted_proxies=int(env.get("KOOPFLOW_TRUSTED_PROXIES") or 0),
             lock_timeout=float(env.get("KOOPFLOW_DB_LOCK_TIMEOUT") or 10.0),
+            metrics_token=env.get("KOOPFLOW_METRICS_TOKEN") or None,
             oidc={key[len(OIDC_PREFIX):].lower(): value for key, value in env.items()
                   if key.startswith(OIDC_PREFIX) and value},
         )

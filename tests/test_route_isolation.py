@@ -40,14 +40,15 @@ from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
 from workflows.store.saved_filters import SavedFilter
 from workflows.store.tasks import HumanTask
-from workflows.store.users import ApiToken
+from workflows.store.users import ApiToken, User
 from workflows.worker import run_once
 
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
-             "agreement_id", "number", "contact_id", "incident_id", "token_id", "filter_id", "absence_id"}
+             "agreement_id", "number", "contact_id", "incident_id", "token_id", "filter_id", "absence_id",
+             "user_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x",
@@ -61,6 +62,8 @@ PUBLIC = {
     "login.submit": ("checks the password (the walk sends none: refused)", 401),
     "api.openapi": ("describes the API, holds no data", 200),
     "healthz.show": ("for load balancers: database, migrations, worker age, open-incident count; no case data", 200),
+    # answers only with KOOPFLOW_METRICS_TOKEN set and sent as a bearer token; unset here: 404
+    "metrics.show": ("for monitoring: counts and ages, no case data; a bearer token, not a login", 404),
     "approvals.show": ("the signed token is the approver's key (mailed link; shows no personal data)", 404),
     "approvals.decide_post": ("the signed token is the approver's key (mailed link)", 404),
     "deadlines.calendar": ("the signed per-user address is the calendar app's key", 404),
@@ -122,7 +125,7 @@ def state(kf, as_user):
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
                "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
                "token_id": list(session.scalars(select(ApiToken.id))), "filter_id": [saved.id],
-               "absence_id": [absence.id]}
+               "absence_id": [absence.id], "user_id": list(session.scalars(select(User.id)))}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -144,7 +147,7 @@ def state(kf, as_user):
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
                      "agreement_id": ["landkreis-giessen"], "number": [1], "contact_id": ids["contact_id"][:1],
-                     "incident_id": [incident_id],
+                     "incident_id": [incident_id], "user_id": [fachdienst_id],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
@@ -290,7 +293,12 @@ def test_the_rightful_users_get_every_page_of_the_same_state(app, kf, as_user, s
         urls = urls_of(app, rule, ids)
         assert urls, f"no rightful ids for {rule.rule}"
         for url in urls:
-            response = visitor.send("GET", url, follow=True)
+            if rule.endpoint == "metrics.show":  # its key is the operator's token, not a login
+                kf.settings.metrics_token = "metrics-token"
+                response = visitor.client.get(url, headers={"Authorization": "Bearer metrics-token"})
+                kf.settings.metrics_token = None
+            else:
+                response = visitor.send("GET", url, follow=True)
             assert response.status_code == 200, (visitor.username, url, response.status_code)
             if rule.endpoint in PUBLIC:  # even with the right token: no personal data
                 assert not [p for p in PERSONAL if p in response.get_data(as_text=True)], url

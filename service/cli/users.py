@@ -103,4 +103,47 @@ def remove_unit(username, unit) -> None:
     click.echo(f"{username}: {', '.join(units) or 'keine Organisationseinheit'}")
 
 
-COMMANDS = (create, set_password_command, deactivate, add_unit, remove_unit)
+@click.command("update")
+@click.argument("username")
+@click.option("--name", "display_name", help="Neuer Name, wie er in KoopFlow erscheint.")
+@click.option("--email", help="Neue Mailadresse (leer: keine).")
+@click.option("--unit", "units", multiple=True,
+              help="Organisationseinheit (mehrfach möglich); ersetzt die bisherigen.")
+@click.option("--no-units", is_flag=True, help="Aus allen Organisationseinheiten nehmen.")
+def update(username, display_name, email, units, no_units) -> None:
+    """Name, Mailadresse oder Organisationseinheiten eines Kontos ändern."""
+    from workflows.people.administration import update_user
+
+    org_units = [] if no_units else list(units) if units else None
+    user = _run(lambda db, clock: update_user(db, clock, username, display_name=display_name, email=email,
+                                              org_units=org_units))
+    click.echo(f"Benutzer {username} ist geändert: {user.display_name}, {user.email or 'keine Mailadresse'}, "
+               f"{', '.join(user.org_unit_ids) or 'keine Organisationseinheit'}.")
+
+
+@click.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+def import_command(file) -> None:
+    """Konten aus einer CSV-Datei anlegen (Spalten username;display_name;email;units).
+
+    Jede Zeile wird für sich angelegt: eine fehlerhafte Zeile hält die anderen nicht auf.
+    Die Konten haben noch kein Passwort (set-password, oder Anmeldung über OpenID Connect).
+    """
+    from workflows.people.administration import CREATED, import_users
+
+    text = file.read()
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\rZeile {done} von {total} verarbeitet", err=True, nl=done == total)
+
+    results = _run(lambda db, clock: import_users(db, clock, text, progress=progress))
+    for row in results:
+        click.echo(f"Zeile {row.row}: {row.username or '(ohne Benutzername)'}: {row.result}"
+                   + (f" – {row.reason}" if row.reason else ""))
+    created = sum(row.result == CREATED for row in results)
+    click.echo(f"{created} von {len(results)} Konten angelegt.")
+    if created < len(results):
+        sys.exit(1)
+
+
+COMMANDS = (create, update, set_password_command, deactivate, add_unit, remove_unit, import_command)

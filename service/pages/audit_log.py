@@ -32,6 +32,19 @@ KIND_LABELS = {
     "change": "Änderung",
     "login": "Anmeldung",
     "retention.deleted": "Personenbezogene Daten gelöscht (Aufbewahrungsfrist abgelaufen)",
+    "incident.retried": "Störung erneut versucht",
+    "incident.resolved": "Störung als erledigt markiert",
+    "case.suspended": "Vorgang angehalten",
+    "case.resumed": "Vorgang fortgesetzt",
+    "case.reset": "Vorgang zurückgesetzt",
+    "case.migrated": "Vorgang auf neuere Fassung umgestellt",
+    "user.created": "Benutzerkonto angelegt",
+    "user.updated": "Benutzerkonto geändert",
+    "user.units_changed": "Organisationseinheiten eines Kontos geändert",
+    "user.password_set": "Passwort gesetzt (Administration)",
+    "user.deactivated": "Benutzerkonto deaktiviert",
+    "user.password_changed": "Eigenes Passwort geändert",
+    "user.email_changed": "Eigene Mailadresse geändert",
 }
 
 

@@ -27,6 +27,15 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches the stored hash (an account without one matches nothing)."""
+    try:
+        _HASHER.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored is not None
+
+
 def authenticate(db, username: str, password: str) -> Actor | None:
     with db.transaction() as session:
         user = user_by_username(session, username)
