@@ -28,6 +28,9 @@ class Settings:
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     # SQLite: seconds a command waits for another's write lock before "bitte erneut versuchen"
     lock_timeout: float = 10.0
+    # SQLite: seconds the audit entry of a read (case/task page, export) waits for the write lock
+    # before the page says "bitte erneut versuchen"; a page never hangs behind a long write
+    audit_lock_timeout: float = 2.0
     oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/web/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
 
@@ -52,6 +55,7 @@ class Settings:
             secure_cookies=_flag(env.get("KOOPFLOW_SECURE_COOKIES")),
             trusted_proxies=int(env.get("KOOPFLOW_TRUSTED_PROXIES") or 0),
             lock_timeout=float(env.get("KOOPFLOW_DB_LOCK_TIMEOUT") or 10.0),
+            audit_lock_timeout=float(env.get("KOOPFLOW_AUDIT_LOCK_TIMEOUT") or 2.0),
             oidc={key[len(OIDC_PREFIX):].lower(): value for key, value in env.items()
                   if key.startswith(OIDC_PREFIX) and value},
         )
