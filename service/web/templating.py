@@ -10,6 +10,7 @@ from workflows.clock import BERLIN
 
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
+    "case.opened_late": "Verspätet eröffnet (das Jahr endete, während der Dienst ruhte)",
     "case.completed": "Vorgang abgeschlossen",
     "task.created": "Aufgabe bereitgestellt",
     "task.completed": "Aufgabe erledigt",
