@@ -58,10 +58,12 @@ class ReplyHandler:
         if approved is None:
             reply_unclear(koopflow.db, koopflow.clock, request_id, nonce)
             return "unclear"
-        outcome = decide(koopflow.db, koopflow.clock, request_id, nonce, Decision(approved, None, "reply"))
-        record_access(koopflow.db, koopflow.clock, Access(
-            "change", case_id=look_up(koopflow.db, request_id, nonce).case_id, target="Antwort auf Genehmigungsmail",
-            method="SMTP", client_address=peer))
+        access = Access("change", case_id=look_up(koopflow.db, request_id, nonce).case_id,
+                        target="Antwort auf Genehmigungsmail", method="SMTP", client_address=peer)
+        # a decision's entry is part of its transaction; a reply that decided nothing is logged after
+        outcome = decide(koopflow.db, koopflow.clock, request_id, nonce, Decision(approved, None, "reply"), access)
+        if outcome != "decided":
+            record_access(koopflow.db, koopflow.clock, access)
         return outcome
 
 

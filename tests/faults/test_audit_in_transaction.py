@@ -100,3 +100,24 @@ def test_a_case_page_does_not_hang_behind_a_long_foreign_write_on_sqlite(locked_
     assert "Bitte erneut versuchen" in text_of(response.text)
     assert browser.client.get(f"/cases/{case_id}").status_code == 200  # the lock gone, it works
     assert [e.status for e in entries(kf, case_id=case_id, kind="case.read")] == [200]
+
+
+def test_a_decision_by_mail_reply_has_its_entry_even_if_the_process_dies_right_after_it(app, kf, smtp, monkeypatch):
+    import service.mail.smtp_in
+    from service.mail.smtp_in import ReplyHandler
+    from tests.support.approvals import approval_mail, proposed_takeover, reply
+
+    case_id = proposed_takeover(kf)
+    answer, token = reply(approval_mail(app, kf, smtp), "Ja")
+
+    def killed(*_args, **_kwargs):
+        raise ProcessKilled()
+
+    monkeypatch.setattr(service.mail.smtp_in, "record_access", killed)  # the old place, after the commit
+    try:
+        outcome = ReplyHandler(app).handle_reply(answer, token, "lwv.leitung@demo.invalid", "192.0.2.25")
+    except ProcessKilled:
+        outcome = "killed"
+    assert outcome == "decided"
+    [entry] = entries(kf, case_id=case_id, kind="change")
+    assert (entry.method, entry.client_address, entry.status) == ("SMTP", "192.0.2.25", None)
