@@ -53,7 +53,7 @@ def test_a_committed_change_has_its_entry_even_if_the_process_dies_right_after_t
     assert (entry.actor_id, entry.target, entry.method) == (user_id, f"tasks.claim, Aufgabe {task_id}", "POST")
 
 
-def test_a_change_that_was_refused_is_recorded_with_its_status_after_the_answer(app, kf, as_user):
+def test_a_change_request_that_commits_nothing_is_recorded_with_its_status_after_the_answer(app, kf, as_user):
     task_id = open_task(kf, offered_handover(kf), "review_handover")
     browser = as_user("lwv.fachdienst")
     token = CSRF.search(browser.get(f"/tasks/{task_id}").text).group(1)
