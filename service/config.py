@@ -30,6 +30,9 @@ class Settings:
     lock_timeout: float = 10.0
     # Bearer token for GET /metrics (KOOPFLOW_METRICS_TOKEN); None: /metrics answers 404
     metrics_token: str | None = None
+    # SQLite: seconds the audit entry of a read (case/task page, export) waits for the write lock
+    # before the page says "bitte erneut versuchen"; a page never hangs behind a long write
+    audit_lock_timeout: float = 2.0
     oidc: dict = field(default_factory=dict)  # KOOPFLOW_OIDC_* (service/web/oidc.py); empty: local accounts only
     extra: dict = field(default_factory=dict)
 
@@ -55,6 +58,7 @@ class Settings:
             trusted_proxies=int(env.get("KOOPFLOW_TRUSTED_PROXIES") or 0),
             lock_timeout=float(env.get("KOOPFLOW_DB_LOCK_TIMEOUT") or 10.0),
             metrics_token=env.get("KOOPFLOW_METRICS_TOKEN") or None,
+            audit_lock_timeout=float(env.get("KOOPFLOW_AUDIT_LOCK_TIMEOUT") or 2.0),
             oidc={key[len(OIDC_PREFIX):].lower(): value for key, value in env.items()
                   if key.startswith(OIDC_PREFIX) and value},
         )

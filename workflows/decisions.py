@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
 from workflows.errors import Conflict
+from workflows.people.audit_log import Access, append_access
 from workflows.processes.properties import PANEL
 from workflows.store.approvals import PENDING, WITHDRAWN, ApprovalRequest
 from workflows.store.cases import Case
@@ -49,9 +50,11 @@ def look_up(db, request_id: int, nonce: str) -> Pending:
                        properties, panel_data(session, case, task) if shows_panel else {})
 
 
-def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
+def decide(db, clock, request_id: int, nonce: str, decision: Decision, audit: Access | None = None) -> str:
     """Returns what happened: "decided", or "already" (this request was decided before),
-    or "closed" (others decided the task meanwhile). Nothing is written unless "decided"."""
+    or "closed" (others decided the task meanwhile). Nothing is written unless "decided".
+    ``audit``: the audit-log entry of the decision, written in its transaction (outside a web
+    request, e.g. a mail reply; in a request the web layer's commit hook does it)."""
     try:
         with recording_step_failures(db, clock), db.transaction() as session:
             request: ApprovalRequest = request_by_token(session, request_id, nonce)
@@ -69,6 +72,8 @@ def decide(db, clock, request_id: int, nonce: str, decision: Decision) -> str:
                 finish_task(session, clock, case, definition, task, result, request.approver_id, None)
             if decision.channel == "reply":
                 confirm_by_mail(session, request, task, now)
+            if audit is not None:
+                append_access(session, clock, audit)
             return "decided"
     except StaleDataError as exc:
         raise Conflict(ALREADY_DONE) from exc

@@ -69,11 +69,13 @@ class ReplyHandler:
         if reading.needs_reason:
             reply_unclear(koopflow.db, koopflow.clock, request_id, nonce, reason_missing=True)
             return "reason-needed"
+        access = Access("change", case_id=look_up(koopflow.db, request_id, nonce).case_id,
+                        target="Antwort auf Genehmigungsmail", method="SMTP", client_address=peer)
+        # a decision's entry is part of its transaction; a reply that decided nothing is logged after
         outcome = decide(koopflow.db, koopflow.clock, request_id, nonce,
-                         Decision(reading.approved, reading.reason or None, "reply"))
-        record_access(koopflow.db, koopflow.clock, Access(
-            "change", case_id=look_up(koopflow.db, request_id, nonce).case_id, target="Antwort auf Genehmigungsmail",
-            method="SMTP", client_address=peer))
+                         Decision(reading.approved, reading.reason or None, "reply"), access)
+        if outcome != "decided":
+            record_access(koopflow.db, koopflow.clock, access)
         return outcome
 
 

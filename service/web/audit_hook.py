@@ -1,17 +1,27 @@
 """The audit hook: every read of case data or an export and every change is appended to the
-audit log (Protokoll) after the view ran, before the answer leaves: if the entry cannot be
-written, the answer is an error, not data."""
+audit log (Protokoll).
+
+- A change (any request that is not a GET) that commits: its entry is added to the command's
+  own transaction, just before the commit (``Database.add_commit_hook``), so no process death
+  after the commit can leave a change without its entry. Such an entry has no status: it is
+  written before any answer exists; an empty status means "carried out".
+- A request that committed nothing (a read, a refused or failed attempt, a login): its entry
+  is written after the view ran, before the answer leaves, with the status answered. If it
+  cannot be written, the answer is an error, not data. A read's entry waits for SQLite's write
+  lock at most ``Settings.audit_lock_timeout`` (default 2 s), so a page never hangs behind a
+  long foreign write; past that the page is the German "bitte erneut versuchen" (503).
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.runtime import koopflow
 from service.web import log_privacy
-from workflows.people.audit_log import Access, record_access
+from workflows.people.audit_log import Access, append_access, record_access
 
 # Reads worth a trace: endpoint -> kind. Every request that is not a GET is a change.
 READS = {
@@ -32,6 +42,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     else:
         app.before_request(_warn_of_untrusted_proxy)
+    app.extensions["koopflow"].db.add_commit_hook(_append_change)
     app.after_request(_record)
     log_privacy.install(app.logger)
 
@@ -50,16 +61,30 @@ def _warn_of_untrusted_proxy() -> None:
             "proxy's (login throttle and audit log); set it to the number of proxies in front (docs/security.md)")
 
 
+def _access(kind: str, status: int | None) -> Access:
+    args = request.view_args or {}
+    return Access(kind, actor_id=_actor_id(), case_id=args.get("case_id") or g.get("audit_case_id"),
+                  task_id=args.get("task_id"), document_id=args.get("document_id"),
+                  target=request.endpoint if kind in ("change", "login") else None,
+                  method=request.method, status=status, client_address=request.remote_addr)
+
+
+def _append_change(session):
+    """Commit hook: the first transaction of a change request that wrote something carries the
+    request's entry (once per request)."""
+    if not has_request_context() or g.get("audit_change_entry") or _kind() != "change":
+        return None
+    append_access(session, koopflow().clock, _access("change", None))
+    return lambda: setattr(g, "audit_change_entry", True)
+
+
 def _record(response):
     kind = _kind()
-    if kind is None:
+    if kind is None or (kind == "change" and g.get("audit_change_entry")):
         return response
-    args = request.view_args or {}
-    access = Access(kind, actor_id=_actor_id(), case_id=args.get("case_id") or g.get("audit_case_id"),
-                    task_id=args.get("task_id"), document_id=args.get("document_id"),
-                    target=request.endpoint if kind in ("change", "login") else None,
-                    method=request.method, status=response.status_code, client_address=request.remote_addr)
-    record_access(koopflow().db, koopflow().clock, access)
+    g.audit_change_entry = True  # the transaction below is this entry's own, not a change
+    timeout = koopflow().settings.audit_lock_timeout if kind != "change" else None
+    record_access(koopflow().db, koopflow().clock, _access(kind, response.status_code), lock_timeout=timeout)
     return response
 
 

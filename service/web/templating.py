@@ -11,6 +11,7 @@ from workflows.clock import BERLIN, berlin_date
 
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
+    "case.opened_late": "Verspätet eröffnet (das Jahr endete, während der Dienst ruhte)",
     "case.completed": "Vorgang abgeschlossen",
     "case.declined": "Übernahme abgelehnt",
     "case.withdrawn": "Übergabe zurückgezogen",

@@ -150,6 +150,12 @@ class DatabaseMaker:
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{"template0" if empty else self.template}"')
         return self._url(name)
 
+    def copy(self, url: str) -> str:
+        """The URL of a new database holding what the one at ``url`` holds (nobody connected)."""
+        name = f"{self.prefix}_{next(self._numbers)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"')
+        return self._url(name)
+
     def drop(self, url: str) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 

@@ -69,7 +69,7 @@ def my_agreements(db, actor: Actor) -> list[AgreementStatus]:
 
 def agreement_status(db, agreement_id: str) -> AgreementStatus:
     """For the banner of a case or task page the actor was already allowed to see."""
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         return status_of(session.get(Agreement, agreement_id))
 
 

@@ -32,7 +32,7 @@ class ListRow:
 
 def list_rows(db, actor: Actor, case_id: int) -> list[ListRow]:
     """The persons of a delivered named list, each with the handover started from it (if any)."""
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         case = case_for(session, actor, case_id)
         if case.process_key != LIST_PROCESS:
             return []

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflows.cases.scheduled import open_once
+from workflows.cases.scheduled import open_once, served_before_end_of
 from workflows.legal_dates import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.processes.properties import FIGURES
@@ -82,8 +82,16 @@ def years_to_open(request: dict, agreement: dict, today: date, ends_on: date | N
     return [year] if dates.opens_on <= today else []
 
 
+def missed_years(request: dict, agreement: dict, today: date, ends_on: date | None = None) -> list[int]:
+    """Last year's cycle, which opened before the year ended: if it was never opened (an outage
+    over New Year), it is opened late. Only the one year before, never further back."""
+    last_year = date(today.year - 1, 12, 31)
+    return years_to_open(request, agreement, last_year, ends_on)
+
+
 def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
-    """Open every request whose year has come and is not open yet: (agreement, key, year, case)."""
+    """Open every request whose year has come and is not open yet: (agreement, key, year, case).
+    Last year's that never opened are opened late (``missed_years``)."""
     opened = []
     with db.transaction() as session:
         agreements = in_force(session)
@@ -91,7 +99,17 @@ def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
     today = clock.today()
     for agreement_id, data, ends_on in agreements:
         def open_agreements_requests(agreement_id=agreement_id, data=data, ends_on=ends_on) -> None:
+            served_last_year: bool | None = None
             for request in enabled_requests(data):
+                for year in missed_years(request, data, today, ends_on):
+                    if served_last_year is None:
+                        served_last_year = served_before_end_of(db, agreement_id, year)
+                    if served_last_year:
+                        case_id = _open_one(db, clock, agreement_id, request, year, late=True)
+                        if case_id is not None:
+                            log.warning("annual request %s/%s for %s opened late (case %s): its year ended while "
+                                        "it was not open", agreement_id, request["key"], year, case_id)
+                            opened.append((agreement_id, request["key"], year, case_id))
                 for year in years_to_open(request, data, today, ends_on):
                     case_id = _open_one(db, clock, agreement_id, request, year)
                     if case_id is not None:
@@ -103,7 +121,7 @@ def open_annual_cases(db, clock) -> list[tuple[str, str, int, int]]:
     return opened
 
 
-def _open_one(db, clock, agreement_id: str, request: dict, year: int) -> int | None:
+def _open_one(db, clock, agreement_id: str, request: dict, year: int, late: bool = False) -> int | None:
     dates: list[Schedule] = []
 
     def exists(session) -> bool:
@@ -119,7 +137,7 @@ def _open_one(db, clock, agreement_id: str, request: dict, year: int) -> int | N
         return AnnualCase(agreement_id=agreement_id, request_key=request["key"], year=year, case_id=case.id,
                           due_on=dates[0].due_on, opened_at=clock.now())
 
-    case_id = open_once(db, clock, agreement_id, request["process"], exists, starter, bookkeeping)
+    case_id = open_once(db, clock, agreement_id, request["process"], exists, starter, bookkeeping, late=late)
     if case_id is not None:
         log.info("opened annual request %s/%s for %s as case %s", agreement_id, request["key"], year, case_id)
     return case_id

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from workflows.agreements.partner_roles import narrowed_roles, partner_of_units
-from workflows.cases.scheduled import open_once
+from workflows.cases.scheduled import open_once, served_before_end_of
 from workflows.legal_dates import add_working_days, annual_due_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.store import incidents
@@ -114,14 +114,24 @@ def open_conference_cases(db, clock) -> list[tuple[str, str, int, int, int]]:
         agreements = in_force(session)
         waiting = incidents.open_subjects(session, clock.now(), incidents.MEETING_OPENING)
     today = clock.today()
+    last_year = date(today.year - 1, 12, 31)
     for agreement_id, data, ends_on in agreements:
         def open_agreements_meetings(agreement_id=agreement_id, data=data, ends_on=ends_on) -> None:
+            served_last_year: bool | None = None
             for conference in enabled_conferences(data):
-                for meeting in meetings_to_open(conference, today):
+                # last year's meetings that never opened (an outage over New Year) open late
+                missed = meetings_to_open(conference, last_year)
+                if missed and served_last_year is None:
+                    served_last_year = served_before_end_of(db, agreement_id, last_year.year)
+                for meeting, late in [(m, True) for m in (missed if served_last_year else [])] + [
+                        (m, False) for m in meetings_to_open(conference, today)]:
                     if ends_on is not None and meeting.opens_on > ends_on:
                         continue  # gekündigt: no meeting after the agreement's end
-                    case_id = _open_one(db, clock, agreement_id, conference, meeting)
+                    case_id = _open_one(db, clock, agreement_id, conference, meeting, late)
                     if case_id is not None:
+                        if late:
+                            log.warning("meeting %s/%s %s-%s opened late (case %s): its year ended while it was "
+                                        "not open", agreement_id, meeting.key, meeting.year, meeting.occurrence, case_id)
                         opened.append((agreement_id, meeting.key, meeting.year, meeting.occurrence, case_id))
 
         # each agreement in its own error boundary: one broken agreement never stops the others
@@ -130,7 +140,7 @@ def open_conference_cases(db, clock) -> list[tuple[str, str, int, int, int]]:
     return opened
 
 
-def _open_one(db, clock, agreement_id: str, conference: dict, meeting: Meeting) -> int | None:
+def _open_one(db, clock, agreement_id: str, conference: dict, meeting: Meeting, late: bool = False) -> int | None:
     def exists(session) -> bool:
         return session.scalar(select(ConferenceCase.id).where(
             ConferenceCase.agreement_id == agreement_id, ConferenceCase.conference_key == meeting.key,
@@ -144,7 +154,7 @@ def _open_one(db, clock, agreement_id: str, conference: dict, meeting: Meeting) 
         return ConferenceCase(agreement_id=agreement_id, conference_key=meeting.key, year=meeting.year,
                               occurrence=meeting.occurrence, case_id=case.id, opened_at=clock.now())
 
-    case_id = open_once(db, clock, agreement_id, conference["process"], exists, starter, bookkeeping)
+    case_id = open_once(db, clock, agreement_id, conference["process"], exists, starter, bookkeeping, late=late)
     if case_id is not None:
         log.info("opened meeting %s/%s %s-%s as case %s", agreement_id, meeting.key, meeting.year,
                  meeting.occurrence, case_id)

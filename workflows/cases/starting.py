@@ -138,7 +138,7 @@ def _current(session: Session, process_key: str) -> ProcessDefinition:
 
 def startable_processes(db, actor: Actor) -> list[dict]:
     """(agreement, process) pairs the actor could start: their org units act in the first lane."""
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         result = []
         for agreement in session.scalars(select(Agreement).where(Agreement.status.in_((ACTIVE, TERMINATED)))):
             roles = agreement.data.get("roles", {})
