@@ -52,3 +52,15 @@ def test_the_worker_logs_one_json_line_per_round(kf, caplog, monkeypatch):
     [line] = [r.getMessage() for r in caplog.records if r.name == "workflows.worker.round"]
     fields = json.loads(line)
     assert fields["event"] == "worker_round" and fields["timers_fired"] == 0 and "duration_ms" in fields
+
+
+def test_healthz_warns_of_times_written_far_in_the_future(app, kf):
+    run_once(kf.db, kf.clock, worker_name="worker-a")
+    assert health(app)[1]["times_ahead"] == {"ok": True, "found": []}
+    case_id = offered_handover(kf)
+    with kf.db.transaction() as session:  # as if written by a process whose clock ran a week ahead
+        session.get(Case, case_id).updated_at = kf.clock.now() + timedelta(days=7)
+    status, body = health(app)
+    assert status == 200 and body["status"] == "degraded"
+    assert not body["times_ahead"]["ok"]
+    assert {"what": "cases changed", "rows": 1} == {k: body["times_ahead"]["found"][0][k] for k in ("what", "rows")}
