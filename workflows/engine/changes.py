@@ -52,7 +52,18 @@ def reset_to(workflow: BpmnWorkflow, spiff_id: str, clock) -> list[Notice]:
     for other in others:
         if workflow.get_task_from_id(other.id) is not None:
             workflow.reset_from_task_id(other.id, remove_subprocess=False)
+    _forget_removed_waiting_events(workflow)
     return _settle(workflow, clock)
+
+
+def _forget_removed_waiting_events(workflow: BpmnWorkflow) -> None:
+    """SpiffWorkflow 3.2's reset removes the undone tasks from the tree but leaves those that
+    waited for an event (e.g. an event-based gateway waiting for an answer or a withdrawal) in
+    the workflow's event manager, where the next timer refresh trips over them."""
+    manager = workflow.event_manager
+    for task_id, task in list(manager.tasks.items()):
+        if task.workflow.get_task_from_id(task_id) is None:
+            manager.tasks.pop(task_id, None)
 
 
 def migration_problems(workflow: BpmnWorkflow, xml: bytes, filename: str, process_key: str) -> list[str]:
