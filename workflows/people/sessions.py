@@ -48,7 +48,7 @@ def end_session_of_user(db, user_id: int) -> None:
 
 def session_key(db, user_id: int) -> str:
     """What the session cookie keeps for a user: ``<id>:<generation>``."""
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:
         user = session.get(User, user_id)
         return f"{user_id}:{user.session_generation or 0}"
 
@@ -58,7 +58,7 @@ def actor_for_session(db, key: str) -> Actor | None:
     user_id, _, generation = key.partition(":")
     if not user_id.isdigit() or not generation.isdigit():
         return None  # also a cookie from before generations existed
-    with db.transaction() as session:
+    with db.transaction(read_only=True) as session:  # every request: never waits for a write lock
         user = session.get(User, int(user_id)) if int(user_id) < 2**31 else None
         if user is None or not user.active or (user.session_generation or 0) != int(generation):
             return None
