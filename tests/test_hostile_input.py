@@ -4,6 +4,8 @@ or date arithmetic can hold, mail replies in charsets nobody knows."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes, policy
 from email.utils import parseaddr
 from types import SimpleNamespace
@@ -25,6 +27,14 @@ HUGE = [2**31, 2**63, 2**64 + 7]
 
 
 @pytest.mark.parametrize("number", HUGE)
+
+def run_alone(coroutine):
+    """Run the receiver's coroutine in its own thread and event loop: a loop an earlier test
+    left running in this thread (the browser tests') must not matter."""
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(context.run, asyncio.run, coroutine).result()
+
 def test_a_case_number_beyond_the_id_column_is_not_found_and_its_read_is_logged(kf, as_user, number):
     browser = as_user("lk.sozialamt")
     response = browser.client.get(f"/cases/{number}")
@@ -95,7 +105,7 @@ def test_a_reply_in_an_unknown_charset_is_read_and_never_crashes_the_receiver(ap
     handler = ReplyHandler(app)
     envelope = SimpleNamespace(original_content=raw, content=raw, mail_from="lwv.leitung@demo.invalid",
                                rcpt_tos=[parseaddr(original["Reply-To"])[1]])
-    answer = asyncio.run(handler.handle_DATA(None, SimpleNamespace(peer=("127.0.0.1", 1)), envelope))
+    answer = run_alone(handler.handle_DATA(None, SimpleNamespace(peer=("127.0.0.1", 1)), envelope))
     assert answer.startswith("250")
 
 
@@ -104,7 +114,7 @@ def test_a_failing_reply_answers_a_fixed_text_without_the_exception(app, monkeyp
     monkeypatch.setattr(handler, "handle_reply", lambda *a: (_ for _ in ()).throw(RuntimeError("geheimer Pfad")))
     envelope = SimpleNamespace(original_content=b"Subject: x\r\n\r\nJa", content=b"", mail_from="a@b.invalid",
                                rcpt_tos=["approval+x@demo.invalid"])
-    answer = asyncio.run(handler.handle_DATA(None, SimpleNamespace(peer=None), envelope))
+    answer = run_alone(handler.handle_DATA(None, SimpleNamespace(peer=None), envelope))
     assert answer == FAILED and "geheim" not in answer
 
 
