@@ -56,7 +56,18 @@ def reset_to(workflow: BpmnWorkflow, spiff_id: str, clock) -> list[Notice]:
     for other in others:
         if workflow.get_task_from_id(other.id) is not None:
             workflow.reset_from_task_id(other.id, remove_subprocess=False)
+    _forget_dropped_waiters(workflow)
     return _settle(workflow, clock)
+
+
+def _forget_dropped_waiters(workflow: BpmnWorkflow) -> None:
+    """A reset drops the tasks after the step, but the engine's list of tasks waiting for an
+    event (a boundary message or timer of a later step) keeps them; the next engine step would
+    then update a task that has no parent any more. Only tasks still in the instance stay."""
+    manager = workflow.event_manager
+    for task_id, task in list(manager.tasks.items()):
+        if task.parent is None or workflow.get_task_from_id(task_id) is None:
+            manager.tasks.pop(task_id, None)
 
 
 def migration_problems(workflow: BpmnWorkflow, xml: bytes, filename: str, process_key: str) -> list[str]:
