@@ -221,3 +221,67 @@ def test_the_lead_suspends_and_resets_on_the_page_and_the_case_page_says_so(kf, 
 
     # a caseworker does not get the page
     caseworker.get(page, status=404)
+
+
+def test_the_operator_suspends_resumes_resets_and_migrates_on_the_command_line(kf, settings, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from service.cli.commands import main
+
+    monkeypatch.setattr("service.cli.cases.SystemClock", lambda: kf.clock)  # the command's "now"
+    case_id = offered_handover(kf)
+    with kf.db.transaction() as session:
+        number = session.get(Case, case_id).case_number
+    env = {"KOOPFLOW_DATABASE_URL": settings.database_url, "KOOPFLOW_SECRET_KEY": "x" * 32}
+    runner = CliRunner()
+
+    def koopflow(*args):
+        return runner.invoke(main, ["case", *args], env=env)
+
+    # who and why are required; an unknown user or case, or a caseworker of another agreement, is refused
+    assert koopflow("suspend", number, "--as", "admin").exit_code == 2
+    refused = koopflow("suspend", number, "--as", "admin", "--reason", " ")
+    assert refused.exit_code == 1 and "Bitte geben Sie einen Grund an" in refused.output
+    assert "gibt es nicht" in koopflow("suspend", number, "--as", "niemand", "--reason", "x").output
+    assert "gibt es nicht" in koopflow("suspend", "XX-0000", "--as", "admin", "--reason", "x").output
+    assert koopflow("suspend", number, "--as", "lk.sozialamt", "--reason", "x").exit_code == 1
+    assert kinds(kf, case_id).count("case.suspended") == 0
+
+    # suspend: no completion; resume: it goes on — each with the user and the reason in the history
+    suspended = koopflow("suspend", number, "--as", "admin", "--reason", "Klärung")
+    assert suspended.exit_code == 0 and "angehalten" in suspended.output
+    with pytest.raises(Conflict, match="angehalten"):
+        complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                      question("Gutachten?"))
+    assert "bereits angehalten" in koopflow("suspend", number, "--as", "admin", "--reason", "x").output
+    assert koopflow("resume", str(case_id), "--as", "lwv.leitung", "--reason", "geklärt").exit_code == 0
+    events = {e.kind: e for e in history(kf, case_id)}
+    assert (events["case.suspended"].actor_id, events["case.suspended"].details["reason"]) == (
+        actor(kf, "admin").user_id, "Klärung")
+    assert events["case.resumed"].actor_id == actor(kf, "lwv.leitung").user_id
+
+    # reset: without --step the possible steps are listed; with it the review is open again
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  question("Gutachten?"))
+    listed = koopflow("reset", number, "--as", "admin", "--reason", "falsch gefragt")
+    assert listed.exit_code == 1 and "Übergabe prüfen" in listed.output
+    reset = koopflow("reset", number, "--step", "review_handover", "--as", "admin", "--reason", "falsch gefragt")
+    assert reset.exit_code == 0, reset.output
+    assert [s for s, _ in open_steps(kf, case_id)] == ["review_handover"]
+    event = history(kf, case_id)[-1]
+    assert (event.kind, event.details["step"], event.details["reason"]) == ("case.reset", "Übergabe prüfen",
+                                                                            "falsch gefragt")
+
+    # migrate: nothing newer yet is refused; a newer version moves the case (or all of the process)
+    assert "bereits auf der neuesten Fassung" in koopflow("migrate", number, "--as", "admin", "--reason", "x").output
+    other = offered_handover(kf)
+    new_version = newer_handover(kf, tmp_path, lambda xml: xml.replace('name="Übergabe prüfen"',
+                                                                        'name="Übergabe sichten"'))
+    moved = koopflow("migrate", number, "--as", "admin", "--reason", "Schritt umbenannt")
+    assert moved.exit_code == 0, moved.output
+    assert open_steps(kf, case_id) == [("review_handover", "Übergabe sichten")]
+    everything = koopflow("migrate", "--process", "handover_school_end", "--as", "admin", "--reason", "alle")
+    assert everything.exit_code == 0 and "1 umgestellt, 0 nicht umgestellt" in everything.output
+    with kf.db.transaction() as session:
+        assert session.get(Case, other).definition_id == new_version
+    assert history(kf, case_id)[-1].details["reason"] == "Schritt umbenannt"

@@ -256,3 +256,90 @@ def test_an_administrator_cancels_a_broken_case_from_its_incident(kf, as_user):
     kf.clock.set(at("2027-06-01"))
     run_once(kf.db, kf.clock)
     assert open_incidents(kf) == []
+
+
+def failing_reminder(kf, monkeypatch) -> tuple[int, Incident]:
+    """A handover whose due reminder fails each time it fires (its state loads fine)."""
+    case_id = offered_handover(kf)
+
+    def broken_timers(*_args, **_kwargs):
+        raise RuntimeError("the reminder's side effect fails")
+
+    monkeypatch.setattr("workflows.worker.runtime.fire_timers", broken_timers)
+    kf.clock.set(at("2027-03-15"))
+    run_once(kf.db, kf.clock)
+    [incident] = open_incidents(kf)
+    assert (incident.kind, incident.case_id) == (TIMER, case_id)
+    return case_id, incident
+
+
+def assert_skipped(kf, monkeypatch, case_id: int, incident_id: int, reason: str, username: str | None) -> None:
+    expected = None if username is None else actor(kf, username).user_id
+    with kf.db.transaction() as session:
+        incident = session.get(Incident, incident_id)
+        assert (incident.status, incident.resolution) == ("resolved", "skipped")
+        [event] = session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == case_id,
+                                                             HistoryEvent.kind == "case.timer_skipped")).all()
+        assert event.details["reason"] == reason and event.details["step"] == "Erinnerung fällig"
+        who = session.scalar(select(AuditLogEntry.actor_id).where(AuditLogEntry.kind == "incident.skipped"))
+        assert event.actor_id == who == expected
+        assert session.scalar(select(func.count(HumanTask.id)).where(
+            HumanTask.case_id == case_id, HumanTask.state == OPEN, HumanTask.bpmn_id == "review_handover")) == 1
+        assert session.get(Case, case_id).next_timer_due > kf.clock.now()  # the escalation, later
+    # the case goes on without the reminder: the next rounds neither fail nor remind
+    monkeypatch.undo()
+    run_once(kf.db, kf.clock)
+    kf.clock.set(at("2027-03-16"))
+    run_once(kf.db, kf.clock)
+    assert open_incidents(kf) == [] and reminders(kf, case_id) == 0
+
+
+def test_an_administrator_skips_a_failing_reminder_on_the_stoerungen_page(kf, as_user, monkeypatch):
+    case_id, incident = failing_reminder(kf, monkeypatch)
+    admin = as_user("admin")
+    page = f"/admin/incidents/{incident.id}"
+    assert "Fälligen Zeitgeber überspringen" in admin.get(page).text
+
+    # Without a reason: refused at the field, nothing changed
+    response = admin.submit(page, f"{page}/skip", {"reason": "  "}, status=422)
+    text = response.get_data(as_text=True)
+    assert "Fehler:" in text and "Bitte geben Sie einen Grund an" in text
+    assert open_incidents(kf)[0].id == incident.id
+
+    response = admin.submit(page, f"{page}/skip", {"reason": "Erinnerungsversand defekt"}, status=302)
+    admin.follow(response)
+    assert "Übersprungen: Erinnerung fällig" in admin.text and "übersprungen" in admin.text
+    assert_skipped(kf, monkeypatch, case_id, incident.id, "Erinnerungsversand defekt", "admin")
+    assert "Fälliger Zeitgeber übersprungen" in as_user("lk.sozialamt").get(f"/cases/{case_id}").text
+
+
+def test_a_case_whose_state_cannot_be_loaded_is_not_skipped_but_pointed_to_cancel(kf, as_user):
+    case_id = offered_handover(kf)
+    break_state(kf, case_id)
+    kf.clock.set(at("2027-03-15"))
+    run_once(kf.db, kf.clock)
+    [incident] = open_incidents(kf)
+    admin = as_user("admin")
+    response = admin.submit(f"/admin/incidents/{incident.id}", f"/admin/incidents/{incident.id}/skip",
+                            {"reason": "Zustand defekt"}, status=302)
+    admin.follow(response)
+    assert "lässt sich nicht laden" in admin.text and "Brechen Sie den Vorgang ab" in admin.text
+    assert open_incidents(kf)[0].id == incident.id
+    with kf.db.transaction() as session:
+        assert session.get(Case, case_id).state == BROKEN
+
+
+def test_the_operator_skips_a_failing_reminder_on_the_command_line(kf, settings, monkeypatch):
+    case_id, incident = failing_reminder(kf, monkeypatch)
+    monkeypatch.setattr("service.cli.incidents.SystemClock", lambda: kf.clock)  # the command's "now"
+    env = {"KOOPFLOW_DATABASE_URL": settings.database_url, "KOOPFLOW_SECRET_KEY": "x" * 32}
+    runner = CliRunner()
+    missing = runner.invoke(main, ["incidents", "skip", str(incident.id), "--reason", ""], env=env)
+    assert missing.exit_code == 1 and "Bitte geben Sie einen Grund an" in missing.output
+
+    skipped = runner.invoke(main, ["incidents", "skip", str(incident.id), "--reason", "Versand defekt"], env=env)
+    assert skipped.exit_code == 0, skipped.output
+    assert "Erinnerung fällig" in skipped.output and "erledigt" in skipped.output
+    again = runner.invoke(main, ["incidents", "skip", str(incident.id), "--reason", "Versand defekt"], env=env)
+    assert again.exit_code == 1 and "bereits erledigt" in again.output
+    assert_skipped(kf, monkeypatch, case_id, incident.id, "Versand defekt", None)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import click
 
+from service.cli.cases import case
 from service.cli.deadline import deadline
 from service.cli.incidents import incidents
 from service.cli.users import COMMANDS as USER_COMMANDS
@@ -35,6 +36,7 @@ def main() -> None:
     pass
 
 
+main.add_command(case)
 main.add_command(deadline)
 main.add_command(incidents)
 

@@ -1,4 +1,5 @@
-"""`incidents` commands: the operator's view of Störungen on the shell (list, show, retry, resolve).
+"""`incidents` commands: the operator's view of Störungen on the shell (list, show, retry, resolve,
+skip the failing timer).
 
 Each action is one transaction with its entry in the audit log (Protokoll), marked as done on
 the command line. Cancelling an incident's case is done on the case's page.
@@ -11,7 +12,7 @@ import click
 
 from service.config import Settings
 from workflows.clock import BERLIN, SystemClock
-from workflows.errors import KoopflowError
+from workflows.errors import KoopflowError, ValidationFailed
 from workflows.store.incidents import OPEN, RESOLUTION_LABELS, TIMER
 
 
@@ -25,6 +26,10 @@ def _run(action):
     database = Database(Settings.from_env().database_url)
     try:
         return action(database, SystemClock())
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            click.echo(f"Fehler: {message}", err=True)
+        sys.exit(1)
     except KoopflowError as exc:
         click.echo(f"Fehler: {exc.message}", err=True)
         sys.exit(1)
@@ -114,3 +119,15 @@ def resolve_command(incident_id: int) -> None:
 
     _run(lambda db, clock: resolve_incident(db, clock, None, incident_id))
     click.echo(f"Störung {incident_id} ist als erledigt markiert.")
+
+
+@incidents.command("skip")
+@click.argument("incident_id", type=int)
+@click.option("--reason", required=True, help="Grund (steht im Verlauf des Vorgangs; keine Angaben zur Person).")
+def skip_command(incident_id: int, reason: str) -> None:
+    """Fällige Erinnerungen/Eskalationen eines Zeitgeber-Vorgangs überspringen, die immer wieder fehlschlagen."""
+    from workflows.incidents import skip_timer
+
+    skipped = _run(lambda db, clock: skip_timer(db, clock, None, incident_id, reason))
+    click.echo(f"Störung {incident_id}: übersprungen: {', '.join(skipped.timers)}. "
+               "Der Vorgang läuft ohne diesen Zeitgeber weiter; die Störung ist erledigt.")

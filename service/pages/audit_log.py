@@ -34,6 +34,7 @@ KIND_LABELS = {
     "retention.deleted": "Personenbezogene Daten gelöscht (Aufbewahrungsfrist abgelaufen)",
     "incident.retried": "Störung erneut versucht",
     "incident.resolved": "Störung als erledigt markiert",
+    "incident.skipped": "Störung: fälliger Zeitgeber übersprungen",
     "case.suspended": "Vorgang angehalten",
     "case.resumed": "Vorgang fortgesetzt",
     "case.reset": "Vorgang zurückgesetzt",

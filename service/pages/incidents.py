@@ -1,7 +1,8 @@
 """Störungen: what failed in the background or after a task, for administrators to act on.
 
 Retry tries a timer at once (the worker takes everything else in its next round); resolve
-closes an incident whose cause was dealt with otherwise; cancelling the case is done on the
+closes an incident whose cause was dealt with otherwise; skip drops the due reminder or
+escalation timer(s) of a timer incident's case (with a reason); cancelling the case is done on the
 case's page, which this page links to. Each action is in the audit log (Protokoll).
 """
 from __future__ import annotations
@@ -11,8 +12,8 @@ from flask_login import login_required
 
 from service.runtime import koopflow
 from service.web.auth import current_actor
-from workflows.errors import Conflict
-from workflows.incidents import list_incidents, resolve_incident, retry_incident, show_incident
+from workflows.errors import Conflict, ValidationFailed
+from workflows.incidents import list_incidents, resolve_incident, retry_incident, show_incident, skip_timer
 from workflows.people.access import require_admin
 from workflows.store.incidents import MAX_ATTEMPTS, OPEN, RESOLUTION_LABELS, TIMER
 from workflows.worker import wake_case
@@ -33,8 +34,13 @@ def index():
 @bp.get("/admin/incidents/<int:incident_id>")
 @login_required
 def show(incident_id: int):
+    return _render(incident_id, {}, {})
+
+
+def _render(incident_id: int, values, errors: dict, status: int = 200):
     row = show_incident(koopflow().db, current_actor(), incident_id)
-    return render_template("incidents/show.html", row=row, resolutions=RESOLUTION_LABELS)
+    return render_template("incidents/show.html", row=row, resolutions=RESOLUTION_LABELS, timer=TIMER,
+                           values=values, errors=errors), status
 
 
 @bp.post("/admin/incidents/<int:incident_id>/retry")
@@ -68,4 +74,21 @@ def resolve(incident_id: int):
         flash("Die Störung ist als erledigt markiert.", "success")
     except Conflict as exc:
         flash(exc.message, "error")
+    return redirect(url_for("incidents.show", incident_id=incident_id))
+
+
+@bp.post("/admin/incidents/<int:incident_id>/skip")
+@login_required
+def skip(incident_id: int):
+    app, actor = koopflow(), current_actor()
+    require_admin(actor)
+    try:
+        skipped = skip_timer(app.db, app.clock, actor, incident_id, request.form.get("reason", ""))
+    except ValidationFailed as exc:
+        return _render(incident_id, request.form, exc.errors, status=422)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("incidents.show", incident_id=incident_id))
+    flash(f"Übersprungen: {', '.join(skipped.timers)}. Der Vorgang läuft ohne diesen Zeitgeber weiter; "
+          "die Störung ist erledigt.", "success")
     return redirect(url_for("incidents.show", incident_id=incident_id))

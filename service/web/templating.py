@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "case.resumed": "Vorgang fortgesetzt",
     "case.reset": "Vorgang auf einen früheren Schritt zurückgesetzt",
     "case.migrated": "Vorgang auf eine neuere Fassung des Ablaufs umgestellt",
+    "case.timer_skipped": "Fälliger Zeitgeber übersprungen (Störung)",
 }
 
 def date_de(value) -> str:

@@ -81,7 +81,7 @@ def require_not_suspended(case: Case) -> None:
         raise Conflict(SUSPENDED)
 
 
-def _reason(reason: str | None) -> str:
+def required_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
         raise ValidationFailed({"reason": REASON_MISSING})
@@ -123,7 +123,7 @@ def administration_of(db, actor: Actor, case_id: int) -> CaseAdministration:
 
 
 def suspend_case(db, clock, actor: Actor | None, case_id: int, reason: str) -> None:
-    reason = _reason(reason)
+    reason = required_reason(reason)
     with _one_command(), db.transaction() as session:
         case = _case(db, session, actor, case_id)
         _require_running(case)
@@ -135,7 +135,7 @@ def suspend_case(db, clock, actor: Actor | None, case_id: int, reason: str) -> N
 
 
 def resume_case(db, clock, actor: Actor | None, case_id: int, reason: str) -> None:
-    reason = _reason(reason)
+    reason = required_reason(reason)
     with _one_command(), db.transaction() as session:
         case = _case(db, session, actor, case_id)
         _require_running(case)
@@ -152,7 +152,7 @@ def resume_case(db, clock, actor: Actor | None, case_id: int, reason: str) -> No
 def reset_case(db, clock, actor: Actor | None, case_id: int, task_id: int, reason: str) -> None:
     """Back to the completed step ``task_id``: it is open again in its groups' inboxes, what came
     after it is undone (its open tasks close); the entered data stay in the history."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     with _one_command(), db.transaction() as session:
         case = _case(db, session, actor, case_id)
         _require_running(case)
@@ -172,7 +172,7 @@ def reset_case(db, clock, actor: Actor | None, case_id: int, task_id: int, reaso
 
 def migrate_case(db, clock, actor: Actor | None, case_id: int, reason: str) -> ProcessDefinition:
     """Move the case to the current version of its diagram; Conflict with the reason when it cannot."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     with _one_command(), db.transaction() as session:
         case = _case(db, session, actor, case_id)
         _require_running(case)
@@ -202,7 +202,7 @@ class MigrationReport:
 def migrate_all(db, clock, actor: Actor | None, process_key: str, reason: str) -> MigrationReport:
     """Every running case of ``process_key`` on an older version, each in its own transaction;
     those that cannot move stay where they are, with the reason."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     with db.transaction() as session:
         current = current_definition(session, process_key)
         if current is None:

@@ -1,13 +1,17 @@
 """Changing a running instance by hand: reset it to an earlier step, move it to a newer
-version of its diagram (SpiffWorkflow 3's ``reset_from_task_id`` and ``bpmn.util.diff``).
+version of its diagram (SpiffWorkflow 3's ``reset_from_task_id`` and ``bpmn.util.diff``),
+skip its due timers where the flow goes on without them (``Task.cancel`` of a boundary event).
 
 Both leave the instance settled (engine steps run until people or timers are needed) and
 return the notices raised on the way, as every other call that moves an instance does.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -52,17 +56,17 @@ def reset_to(workflow: BpmnWorkflow, spiff_id: str, clock) -> list[Notice]:
     for other in others:
         if workflow.get_task_from_id(other.id) is not None:
             workflow.reset_from_task_id(other.id, remove_subprocess=False)
-    _forget_removed_waiting_events(workflow)
+    _forget_dropped_waiters(workflow)
     return _settle(workflow, clock)
 
 
-def _forget_removed_waiting_events(workflow: BpmnWorkflow) -> None:
-    """SpiffWorkflow 3.2's reset removes the undone tasks from the tree but leaves those that
-    waited for an event (e.g. an event-based gateway waiting for an answer or a withdrawal) in
-    the workflow's event manager, where the next timer refresh trips over them."""
+def _forget_dropped_waiters(workflow: BpmnWorkflow) -> None:
+    """A reset drops the tasks after the step, but the engine's list of tasks waiting for an
+    event (a boundary message or timer of a later step) keeps them; the next engine step would
+    then update a task that has no parent any more. Only tasks still in the instance stay."""
     manager = workflow.event_manager
     for task_id, task in list(manager.tasks.items()):
-        if task.workflow.get_task_from_id(task_id) is None:
+        if task.parent is None or workflow.get_task_from_id(task_id) is None:
             manager.tasks.pop(task_id, None)
 
 
@@ -112,3 +116,51 @@ def _diff(workflow: BpmnWorkflow, xml: bytes, filename: str, process_key: str):
     elif removed:
         problems.append("Der Ablauf des Vorgangs lässt sich der neuen Fassung nicht zuordnen.")
     return spec, dependencies, top, subprocess_diffs, problems
+
+
+def skip_due_timers(workflow: BpmnWorkflow, now: datetime) -> list[str]:
+    """Cancel every timer of the instance that is due by ``now``, without its side effects; the
+    names of the skipped events. Only a boundary timer (a reminder or escalation on a step) can
+    go: cancelling it drops its branch, the step it is attached to stays open as before. A due
+    timer in the flow itself (an intermediate timer, a timer branch of an event gateway) is
+    the way the case goes on, so nothing is skipped then (CannotChange with its name).
+
+    The instance is not run on afterwards: the caller stores it, and its next timer is the
+    next one the diagram has."""
+    due = [task for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY) if _timer_due(task, now)]
+    if not due:
+        raise CannotChange("Im Vorgang ist zurzeit kein Zeitgeber fällig, der übersprungen werden könnte. "
+                           "Versuchen Sie es erneut oder markieren Sie die Störung als erledigt.")
+    for task in due:
+        if not isinstance(task.task_spec, BoundaryEvent):
+            raise CannotChange(
+                f"Der fällige Zeitgeber „{_name(task)}“ kann nicht übersprungen werden: der Vorgang geht nur über ihn "
+                "weiter. Setzen Sie den Vorgang auf einen früheren Schritt zurück oder brechen Sie ihn ab.")
+    names = [_name(task) for task in due]
+    for task in due:
+        task.cancel()  # drops the boundary branch and takes it off the engine's waiting events
+    return names
+
+
+def _name(task) -> str:
+    return task.task_spec.bpmn_name or task.task_spec.bpmn_id
+
+
+def _timer_due(task, now: datetime) -> bool:
+    definition = getattr(task.task_spec, "event_definition", None)
+    candidates = getattr(definition, "event_definitions", None) or [definition]  # an event gateway's branches
+    if not any(isinstance(candidate, TimerEventDefinition) for candidate in candidates):
+        return False
+    if task.state == TaskState.READY or task._get_internal_data("event_fired", False):
+        return True
+    value = task._get_internal_data("event_value")
+    value = value.get("next") if isinstance(value, dict) else value
+    if not value:
+        return False
+    try:
+        moment = TimerEventDefinition.get_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment <= now
