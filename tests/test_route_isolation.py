@@ -37,6 +37,7 @@ from workflows.store.cases import Case
 from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.history import HistoryEvent
 from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
@@ -54,7 +55,7 @@ ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key
              "note_id", "user_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
-        "colleague": "lwv.fachdienst2", "comment": "x", "note": "x",
+        "colleague": "lwv.fachdienst2", "comment": "x", "note": "x", "follow_up_on": "01.08.2027",
         # a search would find the person (any case): lower case, so the form echoing it is no leak
         "q": PERSON["first_name"].lower()}  # a plausible attempt, not an empty one
 
@@ -190,6 +191,7 @@ def snapshot(kf) -> dict:
             "contacts": sorted(session.scalars(select(Contact.id))),
             "absences": sorted(session.scalars(select(Absence.id))),
             "notes": sorted(session.scalars(select(CaseNote.id))),
+            "follow_ups": sorted(session.execute(select(TaskFollowUp.task_id, TaskFollowUp.user_id)).all()),
             "saved_filters": sorted(session.scalars(select(SavedFilter.id).where(SavedFilter.name == "Gesucht"))),
             "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
         }

@@ -15,6 +15,7 @@ from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.drafts import TaskDraft
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.history import HistoryEvent
 from workflows.store.incidents import Incident
 from workflows.store.logins import LoginFailure
@@ -29,5 +30,5 @@ __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
     "AgreementRole", "ApiToken", "Base", "Case", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "SavedFilter", "TaskDraft", "User", "WorkerRound",
+    "ProcessDefinition", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]

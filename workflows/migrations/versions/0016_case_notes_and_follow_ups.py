@@ -1,4 +1,4 @@
-"""internal case notes per agency
+"""internal case notes per agency and personal follow-ups (Wiedervorlagen) on tasks
 
 Revision ID: 0016
 Revises: 0013
@@ -30,7 +30,23 @@ def upgrade() -> None:
     )
     op.create_index('ix_case_notes_case_agency', 'case_notes', ['case_id', 'agency_id'], unique=False)
 
+    op.create_table('task_follow_ups',
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('created_at', workflows.store.db.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['human_tasks.id'], name=op.f('fk_task_follow_ups_task_id_human_tasks')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_task_follow_ups_user_id_users')),
+    sa.PrimaryKeyConstraint('task_id', 'user_id', name=op.f('pk_task_follow_ups'))
+    )
+    with op.batch_alter_table('task_follow_ups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_follow_ups_user_id'), ['user_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('task_follow_ups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_follow_ups_user_id'))
+    op.drop_table('task_follow_ups')
     op.drop_index('ix_case_notes_case_agency', table_name='case_notes')
     op.drop_table('case_notes')
