@@ -22,6 +22,7 @@ from tests.support.handover import CONFIRM_JSON, PERSON
 from tests.support.named_list import ROWS, delivered_list
 from tests.support.pages import CSRF
 from workflows.cases.case_list import CaseFilter
+from workflows.cases.notes import add_note
 from workflows.cases.saved_filters import save_filter
 from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
@@ -31,10 +32,12 @@ from workflows.processes.review_comments import add_comment
 from workflows.store.absences import Absence
 from workflows.store.annual import AnnualCase
 from workflows.store.approvals import ApprovalRequest
+from workflows.store.case_notes import CaseNote
 from workflows.store.cases import Case
 from workflows.store.contacts import Contact
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.history import HistoryEvent
 from workflows.store.incidents import TIMER, record_incident
 from workflows.store.outbox import OutboxMail
@@ -44,14 +47,15 @@ from workflows.store.users import ApiToken, User
 from workflows.worker import run_once
 
 CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;4711\n".encode()
+NOTE = "Interne Notiz des LWV: Rückruf der Mutter abwarten"  # the LWV's own; nobody walking may read it
 PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "first_name", "birth_date")}
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
              "agreement_id", "number", "contact_id", "incident_id", "token_id", "filter_id", "absence_id",
-             "user_id"}
+             "note_id", "user_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
-        "colleague": "lwv.fachdienst2", "comment": "x",
+        "colleague": "lwv.fachdienst2", "comment": "x", "note": "x", "follow_up_on": "01.08.2027",
         # a search would find the person (any case): lower case, so the form echoing it is no leak
         "q": PERSON["first_name"].lower()}  # a plausible attempt, not an empty one
 
@@ -113,6 +117,7 @@ def state(kf, as_user):
     comment_id = add_comment(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", {"review_handover"},
                              "review_handover", "Frist prüfen")
     create_api_token(kf.db, kf.clock, "lwv.fachdienst")  # nobody else may revoke it
+    note_id = add_note(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), offered, NOTE)
     with kf.db.transaction() as session:
         request = session.scalar(select(ApprovalRequest).where(ApprovalRequest.case_id == proposed))
         request_id, nonce = request.id, request.nonce
@@ -125,7 +130,7 @@ def state(kf, as_user):
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
                "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
                "token_id": list(session.scalars(select(ApiToken.id))), "filter_id": [saved.id],
-               "absence_id": [absence.id], "user_id": list(session.scalars(select(User.id)))}
+               "absence_id": [absence.id], "note_id": [note_id], "user_id": list(session.scalars(select(User.id)))}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -185,6 +190,8 @@ def snapshot(kf) -> dict:
             "documents": sorted(session.scalars(select(Document.id))),
             "contacts": sorted(session.scalars(select(Contact.id))),
             "absences": sorted(session.scalars(select(Absence.id))),
+            "notes": sorted(session.scalars(select(CaseNote.id))),
+            "follow_ups": sorted(session.execute(select(TaskFollowUp.task_id, TaskFollowUp.user_id)).all()),
             "saved_filters": sorted(session.scalars(select(SavedFilter.id).where(SavedFilter.name == "Gesucht"))),
             "mails": session.scalar(select(OutboxMail.id).order_by(OutboxMail.id.desc()).limit(1)),
         }
@@ -222,7 +229,8 @@ def walk_reveals_nothing(app, kf, visitor: Visitor, ids: dict, forged: dict, onl
                 body = response.get_data(as_text=True)
                 if not allowed(rule, visitor.username, response):
                     problems.append(f"{visitor.username or 'anonymous'} {method} {url} -> {response.status_code}")
-                leaked = [p for p in PERSONAL if p in body] + (["the CSV"] if CSV.decode() in body else [])
+                leaked = [p for p in PERSONAL if p in body] + (["the CSV"] if CSV.decode() in body else []) \
+                    + (["the LWV's internal note"] if NOTE in body else [])
                 if leaked:
                     problems.append(f"{visitor.username or 'anonymous'} {method} {url} shows {leaked}")
     assert walked > 10, "the walk walked nothing"
@@ -304,4 +312,5 @@ def test_the_rightful_users_get_every_page_of_the_same_state(app, kf, as_user, s
                 assert not [p for p in PERSONAL if p in response.get_data(as_text=True)], url
     case_page = visitors["lwv.fachdienst"].send("GET", f"/cases/{ids['case_id'][0]}").get_data(as_text=True)
     assert PERSON["last_name"] in case_page and "14.05.2008" in case_page
+    assert NOTE in case_page  # the note's marker is real: its own agency reads it
     assert visitors["lwv.fachdienst"].send("GET", f"/documents/{ids['document_id'][0]}").data == CSV

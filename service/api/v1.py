@@ -82,6 +82,9 @@ def get_case(case_id: int):
              "data": e.details.get("data"), "reason": e.details.get("reason"), "note": e.details.get("note")}
             for e, actor in view.history
         ],
+        # internal notes: only those of the caller's own agency
+        "notes": [{"id": n.id, "at": n.created_at.isoformat(), "author": n.author, "agency": n.agency, "text": n.body}
+                  for n in view.notes],
     })
 
 

@@ -15,6 +15,7 @@ from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_hando
 from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.case_list import case_page, filter_from_params, parse_case_filter
 from workflows.cases.inbox import process_choices
+from workflows.cases.notes import add_note, delete_note
 from workflows.cases.saved_filters import delete_filter, my_filter, my_filters, save_filter
 from workflows.cases.starting import start_case, startable_processes
 from workflows.cases.view import case_view
@@ -164,6 +165,29 @@ def withdraw(case_id: int):
         return _show(view, list_rows(app.db, current_actor(), case_id), False, exc.errors, typed, 422)
     flash("Die Übergabe ist zurückgezogen; der Vorgang ist auf beiden Seiten beendet.", "success")
     return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/notes")
+@login_required
+def note_post(case_id: int):
+    """An internal note, kept for the writer's agency only."""
+    app = koopflow()
+    typed = {"note": request.form.get("note", ""), "note_agency": request.form.get("note_agency", "")}
+    try:
+        add_note(app.db, app.clock, current_actor(), case_id, typed["note"], typed["note_agency"] or None)
+    except ValidationFailed as exc:
+        view = case_view(app.db, current_actor(), case_id)
+        return _show(view, list_rows(app.db, current_actor(), case_id), False, exc.errors, typed, 422)
+    flash("Die Notiz ist gespeichert. Sie ist nur für Ihren Träger sichtbar.", "success")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="notes-heading"))
+
+
+@bp.post("/<int:case_id>/notes/<int:note_id>/delete")
+@login_required
+def note_delete(case_id: int, note_id: int):
+    delete_note(koopflow().db, current_actor(), case_id, note_id)
+    flash("Die Notiz ist gelöscht.", "success")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="notes-heading"))
 
 
 @bp.get("/<int:case_id>/cancel")

@@ -13,6 +13,7 @@ from service.web.auth import current_actor
 from service.web.errors import failure
 from workflows.agreements.view import agreement_status
 from workflows.cases.documents import discard_uploads
+from workflows.cases.follow_ups import clear_follow_up, my_follow_up, set_follow_up
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
@@ -43,7 +44,8 @@ def show(task_id: int):
     return _render(task_id, values=values, errors={}, view=view)
 
 
-def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None, view=None):
+def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str | None = None, view=None,
+            follow_up_errors: dict | None = None, follow_up_typed: dict | None = None):
     app = koopflow()
     view = view or task_view(app.db, current_actor(), task_id)
     # a task someone else has claimed shows no form: it is theirs until given back or taken over
@@ -60,6 +62,8 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
         panel=task_panel(app, view) if view.task.state == OPEN else None,
         agreement=agreement_status(app.db, view.case.agreement_id), claimed_by_other=others,
         can_take_over=view.task.state == OPEN and may_take_over(app.db, app.clock, current_actor(), view.task),
+        follow_up=my_follow_up(app.db, current_actor(), task_id), follow_up_errors=follow_up_errors or {},
+        follow_up_typed=follow_up_typed,
     ), status
 
 
@@ -149,6 +153,31 @@ def take_over(task_id: int):
         flash(exc.message, "error")
     except ValidationFailed as exc:
         flash(" ".join(exc.errors.values()), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<int:task_id>/follow-up")
+@login_required
+def follow_up_post(task_id: int):
+    """My Wiedervorlage: the task leaves my open work until that day."""
+    app = koopflow()
+    typed = {"follow_up_on": request.form.get("follow_up_on", ""), "follow_up_note": request.form.get("follow_up_note", "")}
+    try:
+        due_on = set_follow_up(app.db, app.clock, current_actor(), task_id, typed["follow_up_on"], typed["follow_up_note"])
+    except ValidationFailed as exc:
+        return _render(task_id, None, {}, status=422, follow_up_errors=exc.errors, follow_up_typed=typed)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    flash(f"Wiedervorlage am {due_on:%d.%m.%Y}: Bis dahin steht die Aufgabe nicht in Ihrem Posteingang.", "success")
+    return redirect(url_for("inbox.inbox"))
+
+
+@bp.post("/<int:task_id>/follow-up/delete")
+@login_required
+def follow_up_clear(task_id: int):
+    clear_follow_up(koopflow().db, current_actor(), task_id)
+    flash("Die Wiedervorlage ist aufgehoben; die Aufgabe steht wieder in Ihrem Posteingang.", "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 

@@ -21,13 +21,15 @@ from workflows.store.absences import absent_covered_by
 from workflows.store.cases import Case
 from workflows.store.db import MAX_ROW_ID
 from workflows.store.definitions import ProcessDefinition
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.organisation import Agency
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import User
 
 PAGE_SIZE = 25
 SORTS = {"due": "Frist", "since": "Seit", "case": "Vorgangsnummer"}
-SCOPES = {"all": "Alle meine Gruppen", "mine": "Mir zugewiesen", "unassigned": "Niemandem zugewiesen"}
+SCOPES = {"all": "Alle meine Gruppen", "mine": "Mir zugewiesen", "unassigned": "Niemandem zugewiesen",
+          "followups": "Meine Wiedervorlagen"}
 DATE_MESSAGE = "Bitte geben Sie das Datum im Format TT.MM.JJJJ an, z. B. 31.07.2027."
 
 
@@ -68,6 +70,7 @@ class InboxRow:
     assignee_name: str | None
     school_end_on: date | None = None  # a handover's end of school while its takeover is open …
     school_end_warn_on: date | None = None  # … and from when it is shown (workflows/cases/school_end.py)
+    follow_up_on: date | None = None  # the reader's own Wiedervorlage of the task
 
 
 @dataclass(frozen=True)
@@ -118,24 +121,28 @@ def parse_cursor(cursor: str | None, sort: str = "due"):
 
 def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAGE_SIZE,
                filters: InboxFilter = InboxFilter(), today: date | None = None) -> InboxPage:
-    """One page of the actor's Posteingang. ``today`` decides what is overdue (the caller's clock)."""
+    """One page of the actor's Posteingang. ``today`` decides what is overdue (the caller's clock)
+    and which of the actor's Wiedervorlagen are still ahead: those tasks leave the open work until
+    their day; the scope "followups" lists every task the actor has set one on."""
     if filters.overdue and today is None:
         raise ValueError("an overdue filter needs today's date")
     after = parse_cursor(cursor, filters.sort)
     with db.transaction(read_only=True) as session:
         streams = []
-        if filters.scope != "mine":
-            streams += [_group_keys(session, unit, after, page_size + 1, filters, today)
+        if filters.scope == "followups":
+            streams.append(_follow_up_keys(session, actor, after, page_size + 1, filters, today))
+        elif filters.scope != "mine":
+            streams += [_group_keys(session, unit, after, page_size + 1, filters, today, actor.user_id)
                         for unit in sorted(actor.org_unit_ids)]
-        if filters.scope != "unassigned":
+        if filters.scope not in ("unassigned", "followups"):
             # mine, and those of colleagues away today for whom I stand in (Vertretung)
             covered = absent_covered_by(session, actor.user_id, today) if today else []
-            streams += [_assigned_keys(session, user_id, after, page_size + 1, filters, today)
+            streams += [_assigned_keys(session, user_id, after, page_size + 1, filters, today, actor.user_id)
                         for user_id in [actor.user_id, *covered]]
         keys = _merge_unique(streams, page_size + 1)
         more = len(keys) > page_size
         keys = keys[:page_size]
-        rows = _rows(session, [task_id for _key, task_id in keys], today)
+        rows = _rows(session, [task_id for _key, task_id in keys], today, actor.user_id)
     next_cursor = f"{_key_text(keys[-1][0])}.{keys[-1][1]}" if more and keys else None
     return InboxPage(rows, next_cursor)
 
@@ -144,39 +151,60 @@ def _key_text(key) -> str:
     return key.isoformat() if isinstance(key, date | datetime) else str(key)
 
 
-def _narrowed(query, task, due_sort, filters: InboxFilter, today: date | None):
+def _narrowed(query, task_id, due_sort, filters: InboxFilter, today: date | None, reader_id: int | None = None):
     if filters.overdue:
         query = query.where(due_sort < today)
     if filters.due_by:
         query = query.where(due_sort <= filters.due_by)
     if filters.process:  # correlated: one primary-key look-up per task read, never all cases
-        query = query.where(exists(select(Case.id).where(Case.id == task.case_id, Case.process_key == filters.process)))
+        query = query.where(exists(select(Case.id).join(HumanTask, HumanTask.case_id == Case.id).where(
+            HumanTask.id == task_id, Case.process_key == filters.process)))
+    if reader_id is not None and today is not None:  # the reader's Wiedervorlagen still ahead: not now
+        query = query.where(~exists(select(TaskFollowUp.task_id).where(
+            TaskFollowUp.task_id == task_id, TaskFollowUp.user_id == reader_id, TaskFollowUp.due_on > today)))
     return query
 
 
-def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: InboxFilter, today):
+def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: InboxFilter, today,
+                reader_id: int | None = None):
     key = {"due": HumanTaskGroup.due_sort, "since": HumanTaskGroup.created_at,
            "case": HumanTaskGroup.case_number}[filters.sort]
     query = select(key, HumanTaskGroup.task_id).where(
         HumanTaskGroup.org_unit_id == org_unit_id, HumanTaskGroup.is_open.is_(True))
-    if filters.scope == "unassigned" or filters.process:
-        query = query.join(HumanTask, HumanTask.id == HumanTaskGroup.task_id)
-        if filters.scope == "unassigned":
-            query = query.where(HumanTask.assignee_id.is_(None))
-    query = _narrowed(query, HumanTask, HumanTaskGroup.due_sort, filters, today)
+    if filters.scope == "unassigned":
+        query = query.join(HumanTask, HumanTask.id == HumanTaskGroup.task_id).where(HumanTask.assignee_id.is_(None))
+    query = _narrowed(query, HumanTaskGroup.task_id, HumanTaskGroup.due_sort, filters, today, reader_id)
     if after:
         query = query.where(tuple_(key, HumanTaskGroup.task_id) > after)
     query = query.order_by(key, HumanTaskGroup.task_id).limit(limit)
     return [tuple(r) for r in session.execute(query)]
 
 
-def _assigned_keys(session: Session, user_id: int, after, limit: int, filters: InboxFilter, today):
+def _assigned_keys(session: Session, user_id: int, after, limit: int, filters: InboxFilter, today,
+                   reader_id: int | None = None):
     """A person's own tasks: few, so sorting them by case number through the case is cheap."""
     key = {"due": HumanTask.due_sort, "since": HumanTask.created_at, "case": Case.case_number}[filters.sort]
     query = select(key, HumanTask.id).where(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
     if filters.sort == "case":
         query = query.join(Case, Case.id == HumanTask.case_id)
-    query = _narrowed(query, HumanTask, HumanTask.due_sort, filters, today)
+    query = _narrowed(query, HumanTask.id, HumanTask.due_sort, filters, today, reader_id)
+    if after:
+        query = query.where(tuple_(key, HumanTask.id) > after)
+    query = query.order_by(key, HumanTask.id).limit(limit)
+    return [tuple(r) for r in session.execute(query)]
+
+
+def _follow_up_keys(session: Session, actor: Actor, after, limit: int, filters: InboxFilter, today):
+    """The actor's Wiedervorlagen on open tasks they may still work on (few per person)."""
+    key = {"due": HumanTask.due_sort, "since": HumanTask.created_at, "case": Case.case_number}[filters.sort]
+    in_my_groups = exists(select(HumanTaskGroup.task_id).where(
+        HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.org_unit_id.in_(sorted(actor.org_unit_ids))))
+    query = (select(key, HumanTask.id).join(TaskFollowUp, TaskFollowUp.task_id == HumanTask.id)
+             .where(TaskFollowUp.user_id == actor.user_id, HumanTask.state == OPEN,
+                    (HumanTask.assignee_id == actor.user_id) | in_my_groups))
+    if filters.sort == "case":
+        query = query.join(Case, Case.id == HumanTask.case_id)
+    query = _narrowed(query, HumanTask.id, HumanTask.due_sort, filters, today)
     if after:
         query = query.where(tuple_(key, HumanTask.id) > after)
     query = query.order_by(key, HumanTask.id).limit(limit)
@@ -195,9 +223,11 @@ def _merge_unique(streams, limit: int) -> list:
     return result
 
 
-def _rows(session: Session, task_ids: list[int], today: date | None) -> list[InboxRow]:
+def _rows(session: Session, task_ids: list[int], today: date | None, reader_id: int | None = None) -> list[InboxRow]:
     if not task_ids:
         return []
+    follow_ups = dict(session.execute(select(TaskFollowUp.task_id, TaskFollowUp.due_on).where(
+        TaskFollowUp.user_id == reader_id, TaskFollowUp.task_id.in_(task_ids))).all()) if reader_id else {}
     query = (
         select(HumanTask, Case.case_number, Case.subject, ProcessDefinition.name, Agency.short_name,
                User.display_name, Case.school_end_on, Case.school_end_warn_on)
@@ -212,7 +242,7 @@ def _rows(session: Session, task_ids: list[int], today: date | None) -> list[Inb
         overdue = bool(task.due_on and today and task.due_on < today)
         by_id[task.id] = InboxRow(
             task.id, task.case_id, case_number, task.name, process_name, agency or "", subject, task.due_on, overdue,
-            task.created_at, task.assignee_id, assignee, school_end, warn_on,
+            task.created_at, task.assignee_id, assignee, school_end, warn_on, follow_ups.get(task.id),
         )
     return [by_id[i] for i in task_ids]
 

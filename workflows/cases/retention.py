@@ -23,9 +23,11 @@ from workflows.clock import BERLIN, berlin_date
 from workflows.store import incidents
 from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
+from workflows.store.case_notes import forget_notes
 from workflows.store.cases import Case, closed_before
 from workflows.store.documents import documents_of_case
 from workflows.store.drafts import forget_drafts_of_case
+from workflows.store.follow_ups import forget_follow_ups_of_case
 from workflows.store.history import forget_details
 from workflows.store.organisation import Agreement
 
@@ -97,6 +99,8 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
         forget_comments(session, case.id)
         forget_subject(session, case)
         forget_drafts_of_case(session, case.id)
+        forget_notes(session, case.id)
+        forget_follow_ups_of_case(session, case.id)
         case.state = b""
         case.personal_data_deleted_at = now
         append(session, now, DELETED_KIND, case_id=case.id, case_number=case.case_number,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.cases.cancellation import may_cancel
+from workflows.cases.notes import NoteView, agencies_of, notes_for
 from workflows.cases.withdrawal import withdrawal_possible
 from workflows.people.access import Actor, case_for
 from workflows.store.annual import figures_of_case
@@ -32,6 +33,8 @@ class CaseView:
     ending: tuple[HistoryEvent, str | None] | None = None  # declined / withdrawn / cancelled: why, by whom
     can_cancel: bool = False
     can_withdraw: bool = False
+    notes: list[NoteView] = field(default_factory=list)  # internal notes of the actor's agency only
+    note_agencies: dict[str, str] = field(default_factory=dict)  # whom a new note may be kept for
 
 
 ENDING_KINDS = ("case.declined", "case.withdrawn", "case.cancelled")
@@ -53,7 +56,8 @@ def case_view(db, actor: Actor, case_id: int) -> CaseView:
         return CaseView(case, agreement.name, definition.name, definition, open_tasks, history,
                         [(d, names.get(d.uploaded_by_id)) for d in documents], figures_of_case(session, case.id),
                         ending, running and may_cancel(session, actor, case),
-                        running and withdrawal_possible(session, actor, case))
+                        running and withdrawal_possible(session, actor, case),
+                        notes_for(session, actor, case.id), agencies_of(session, actor))
 
 
 def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:

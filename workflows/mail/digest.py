@@ -1,5 +1,6 @@
 """The daily digest for those who chose it: once a day, from 07:00 Berlin, one mail listing
-the open tasks that arrived in their group inboxes during the past day. Whether today's
+the open tasks that arrived in their group inboxes during the past day, and the tasks whose
+Wiedervorlage (their own follow-up date) is today — by case number and task, never its note. Whether today's
 digest went out is read from the outbox itself, so a restarted worker does not send twice; the
 user's row is claimed first (``Database.claim``), so two workers at once do not either."""
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from workflows.clock import BERLIN
 from workflows.mail.compose import enqueue
 from workflows.store.cases import Case
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import Membership, User
@@ -34,10 +36,27 @@ def send_digests(db, clock) -> int:
             if db.claim(session, User, user.id) is None or _already_sent(session, user.id, day_start):
                 continue
             tasks = _new_tasks(session, user, since=now - timedelta(days=1))
-            if tasks and enqueue(session, now, kind=KIND, recipient=user, template="digest",
-                                 subject=f"KoopFlow: {len(tasks)} neue Aufgaben", context={"tasks": tasks}):
+            follow_ups = _follow_ups_due(session, user, local.date())
+            if (tasks or follow_ups) and enqueue(session, now, kind=KIND, recipient=user, template="digest",
+                                                 subject=_subject(tasks, follow_ups),
+                                                 context={"tasks": tasks, "follow_ups": follow_ups}):
                 written += 1
     return written
+
+
+def _subject(tasks: list, follow_ups: list) -> str:
+    parts = ([f"{len(tasks)} neue Aufgaben"] if tasks else []) + (
+        [f"{len(follow_ups)} Wiedervorlage{'n' if len(follow_ups) > 1 else ''}"] if follow_ups else [])
+    return "KoopFlow: " + ", ".join(parts)
+
+
+def _follow_ups_due(session, user: User, today) -> list[dict]:
+    rows = session.execute(
+        select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
+        .join(TaskFollowUp, TaskFollowUp.task_id == HumanTask.id)
+        .where(TaskFollowUp.user_id == user.id, TaskFollowUp.due_on == today, HumanTask.state == OPEN)
+        .order_by(HumanTask.due_sort, HumanTask.id).limit(200))
+    return [{"task_id": t.id, "task_name": t.name, "case_number": number, "due_on": t.due_on} for t, number in rows]
 
 
 def _already_sent(session, user_id: int, day_start: datetime) -> bool:

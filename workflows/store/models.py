@@ -4,6 +4,7 @@ from workflows.store.agreement_versions import AgreementVersion
 from workflows.store.annual import AnnualCase, AnnualFigure
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.audit_log import AuditLogEntry
+from workflows.store.case_notes import CaseNote
 from workflows.store.case_roles import CaseRole
 from workflows.store.case_search import CaseSearchTerm
 from workflows.store.cases import Case, CaseNumberCounter
@@ -14,6 +15,7 @@ from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.drafts import TaskDraft
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.history import HistoryEvent
 from workflows.store.incidents import Incident
 from workflows.store.logins import LoginFailure
@@ -26,7 +28,7 @@ from workflows.store.worker_rounds import WorkerRound
 
 __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "SavedFilter", "TaskDraft", "User", "WorkerRound",
+    "ProcessDefinition", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]
