@@ -26,8 +26,6 @@ from workflows.store.audit_log import AuditLogEntry
 HUGE = [2**31, 2**63, 2**64 + 7]
 
 
-@pytest.mark.parametrize("number", HUGE)
-
 def run_alone(coroutine):
     """Run the receiver's coroutine in its own thread and event loop: a loop an earlier test
     left running in this thread (the browser tests') must not matter."""
@@ -35,6 +33,8 @@ def run_alone(coroutine):
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(context.run, asyncio.run, coroutine).result()
 
+
+@pytest.mark.parametrize("number", HUGE)
 def test_a_case_number_beyond_the_id_column_is_not_found_and_its_read_is_logged(kf, as_user, number):
     browser = as_user("lk.sozialamt")
     response = browser.client.get(f"/cases/{number}")
