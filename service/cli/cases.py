@@ -12,29 +12,17 @@ import sys
 import click
 from sqlalchemy import select
 
-from service.config import Settings
+from service.cli.running import run_with_database
 from workflows.clock import SystemClock
-from workflows.errors import KoopflowError, NotFound, ValidationFailed
+from workflows.errors import NotFound
 
 UNKNOWN_USER = "Den Benutzer „{}“ gibt es nicht, oder er ist deaktiviert."
 UNKNOWN_CASE = "Den Vorgang „{}“ gibt es nicht."
 
 
-def _run(action):
-    from workflows.store.db import Database
 
-    database = Database(Settings.from_env().database_url)
-    try:
-        return action(database, SystemClock())
-    except ValidationFailed as exc:
-        for message in exc.errors.values():
-            click.echo(f"Fehler: {message}", err=True)
-        sys.exit(1)
-    except KoopflowError as exc:
-        click.echo(f"Fehler: {exc.message}", err=True)
-        sys.exit(1)
-    finally:
-        database.dispose()
+def _run(action):
+    return run_with_database(action, SystemClock())  # the module's clock: tests move it
 
 
 def _actor(db, username: str):

@@ -10,9 +10,8 @@ import sys
 
 import click
 
-from service.config import Settings
+from service.cli.running import run_with_database
 from workflows.clock import BERLIN, SystemClock
-from workflows.errors import KoopflowError, ValidationFailed
 from workflows.store.incidents import OPEN, RESOLUTION_LABELS, TIMER
 
 
@@ -20,21 +19,9 @@ def _when(moment) -> str:
     return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if moment else "–"
 
 
-def _run(action):
-    from workflows.store.db import Database
 
-    database = Database(Settings.from_env().database_url)
-    try:
-        return action(database, SystemClock())
-    except ValidationFailed as exc:
-        for message in exc.errors.values():
-            click.echo(f"Fehler: {message}", err=True)
-        sys.exit(1)
-    except KoopflowError as exc:
-        click.echo(f"Fehler: {exc.message}", err=True)
-        sys.exit(1)
-    finally:
-        database.dispose()
+def _run(action):
+    return run_with_database(action, SystemClock())  # the module's clock: tests move it
 
 
 def _line(row) -> str:

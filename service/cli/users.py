@@ -10,26 +10,11 @@ import sys
 
 import click
 
-from service.config import Settings
-from workflows.clock import SystemClock
-from workflows.errors import KoopflowError, ValidationFailed
+from service.cli.running import run_with_database
 
 
 def _run(action):
-    from workflows.store.db import Database
-
-    database = Database(Settings.from_env().database_url)
-    try:
-        return action(database, SystemClock())
-    except ValidationFailed as exc:
-        for field, message in exc.errors.items():
-            click.echo(f"Fehler ({field}): {message}", err=True)
-        sys.exit(1)
-    except KoopflowError as exc:
-        click.echo(f"Fehler: {exc.message}", err=True)
-        sys.exit(1)
-    finally:
-        database.dispose()
+    return run_with_database(action, name_fields=True)
 
 
 def _password(from_stdin: bool) -> str:
