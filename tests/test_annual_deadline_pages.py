@@ -132,3 +132,19 @@ def test_org_unit_without_a_role_in_the_agreement_has_no_annual_deadlines(kf, ap
 
     assert "Keine Fristen." in page and "§ 8" not in page
     assert b"BEGIN:VEVENT" not in app.test_client().get(calendar_path(fb204)).get_data()
+
+
+def test_fristen_links_only_the_cases_the_reader_may_open(kf, as_user):
+    """§ 8 d is delivered by the LWV: the Landkreis sees its deadline and case number, but no link
+    that would lead to "Nicht gefunden"; every case link on the page opens."""
+    worker_round(kf, "2027-06-01")
+    sozialamt, fachdienst = as_user("lk.sozialamt"), as_user("lwv.fachdienst")
+    _, residents_case = the_task(fachdienst, "Anzahl der Leistungsberechtigten melden")
+
+    page = sozialamt.get("/deadlines").text
+    assert row_with(page, RESIDENTS) == f"30.06.2027 {RESIDENTS} LWV Hessen {residents_case} offen"
+    assert not re.search(rf'<a href="/cases/\d+">{re.escape(residents_case)}</a>', page)
+    for user in (sozialamt, fachdienst):
+        links = re.findall(r'href="(/cases/\d+)"', user.get("/deadlines").text)
+        assert links
+        assert all(user.get(link).status_code == 200 for link in links)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from workflows.annual.figures import agreements_of
 from workflows.annual.requests import enabled_requests, schedule
-from workflows.people.access import Actor
+from workflows.people.access import Actor, may_see_case
 from workflows.store.annual import AnnualCase
 from workflows.store.cases import COMPLETED, Case
 from workflows.store.definitions import current_definition
@@ -31,6 +31,7 @@ class Deadline:
     task_id: int | None
     uid: str  # stable identity for calendars
     deliverer: str = ""  # who delivers (annual requests)
+    case_visible: bool = True  # may the reader open the case page (an annual request of another agency: no)
 
     def overdue(self, today: date) -> bool:
         return self.due_on < today
@@ -82,11 +83,13 @@ def _annual_deadlines(session, actor: Actor, today: date) -> list[Deadline]:
                         AnnualCase.year == year)).first()
                 if row and row[1].status == COMPLETED:
                     continue
+                case = row[1] if row else None
                 dates = schedule(request, year, agreement.data)
                 result.append(Deadline(
                     dates.due_on, f"{request['reference']} {request['title']} {year}", agreement.id,
-                    row[1].id if row else None, row[1].case_number if row else None, None,
-                    f"annual-{agreement.id}-{request['key']}-{year}@koopflow", _deliverer(session, agreement, request)))
+                    case.id if case else None, case.case_number if case else None, None,
+                    f"annual-{agreement.id}-{request['key']}-{year}@koopflow", _deliverer(session, agreement, request),
+                    case_visible=case is not None and may_see_case(session, actor, case)))
     return result
 
 
