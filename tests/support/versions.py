@@ -20,7 +20,9 @@ def older_handover_version(kf) -> tuple[int, int]:
         older = ProcessDefinition(
             process_key=current.process_key, name=current.name, content_hash="0ld" + current.content_hash[3:],
             filename=current.filename, bpmn_xml=xml, forms=current.forms, lanes=current.lanes,
-            user_tasks=current.user_tasks, first_seen_at=current.first_seen_at - timedelta(days=30), is_current=False)
+            user_tasks=current.user_tasks, first_seen_at=current.first_seen_at - timedelta(days=30), is_current=False,
+            number=current.number)
+        current.number += 1  # the older one came first: Fassung 1, the current one Fassung 2
         session.add(older)
         session.flush()
         return older.id, current.id

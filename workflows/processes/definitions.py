@@ -23,9 +23,9 @@ from workflows.engine.parsing import NS, DiagramInfo, build_spec, read_diagram
 from workflows.engine.scripting import ALWAYS_DEFINED, ScriptNotAllowed, called_names, compile_source
 from workflows.errors import DefinitionError
 from workflows.processes.diagram_functions import FUNCTION_NAMES
-from workflows.processes.properties import FORM, check_properties
+from workflows.processes.properties import CHANGE_NOTE, FORM, check_properties
 from workflows.store.cases import RUNNING, Case
-from workflows.store.definitions import ProcessDefinition
+from workflows.store.definitions import FROM_PROPOSAL, ProcessDefinition, next_number
 
 
 @dataclass
@@ -170,7 +170,9 @@ def check_lanes_against_roles(definition: Definition, agreement_id: str, roles: 
 
 
 def register_versions(session: Session, definitions: dict[str, Definition], now) -> dict[str, int]:
-    """Store each definition as a version (new hash → new row) and mark it current."""
+    """Store each definition as a version (new hash → new row, the next Fassung) and mark it
+    current - unless an agreed process change newer than the file's version is in effect: an
+    unchanged file never undoes an agreed change (a changed file is a new version and wins)."""
     ids = {}
     for key, definition in definitions.items():
         row = session.scalar(
@@ -191,18 +193,31 @@ def register_versions(session: Session, definitions: dict[str, Definition], now)
                 user_tasks={t.id: asdict(t) for t in definition.info.user_tasks},
                 first_seen_at=now,
                 is_current=False,
+                number=next_number(session, key),
+                change_note=definition.info.process_properties.get(CHANGE_NOTE.name),
             )
             session.add(row)
             session.flush()
-        if not row.is_current:
-            session.execute(
-                update(ProcessDefinition)
-                .where(ProcessDefinition.process_key == key, ProcessDefinition.id != row.id)
-                .values(is_current=False)
-            )
-            row.is_current = True
         ids[key] = row.id
+        if row.number is None or not _agreed_change_after(session, row):
+            make_current(session, row)
     return ids
+
+
+def make_current(session: Session, row: ProcessDefinition) -> None:
+    if not row.is_current:
+        session.execute(
+            update(ProcessDefinition)
+            .where(ProcessDefinition.process_key == row.process_key, ProcessDefinition.id != row.id)
+            .values(is_current=False)
+        )
+        row.is_current = True
+
+
+def _agreed_change_after(session: Session, row: ProcessDefinition) -> bool:
+    return session.scalar(select(ProcessDefinition.id).where(
+        ProcessDefinition.process_key == row.process_key, ProcessDefinition.origin == FROM_PROPOSAL,
+        ProcessDefinition.number > (row.number or 0)).limit(1)) is not None
 
 
 @dataclass
