@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
 
-
 FROM_FILE, FROM_PROPOSAL = "file", "proposal"
 
 
