@@ -31,6 +31,7 @@ from workflows.processes.catalogue import (
     processes,
 )
 from workflows.processes.compare import comparison
+from workflows.processes.proposals import may_propose_here, proposals_of
 from workflows.processes.review_comments import add_comment, comments_of, resolve_comment
 
 bp = Blueprint("processes", __name__)
@@ -61,7 +62,8 @@ def _version_page(process_key: str, definition_id: int, errors=None, form=None, 
     moves = moves_to(app.db, current_actor(), process_key, definition_id)
     return render_template("processes/version.html", view=view, comments=comments, show_resolved=show_resolved,
                            open_counts=open_counts, errors=errors or {}, form=form or {}, moves=moves,
-                           move_errors=move_errors or {})
+                           move_errors=move_errors or {}, proposals=proposals_of(app.db, current_actor(), process_key),
+                           may_change=may_propose_here(app.db, current_actor(), process_key))
 
 
 @bp.post("/processes/<process_key>/versions/<int:definition_id>/moves")
