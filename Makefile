@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed $(VENDOR)/.copied
 
-## bpmn-js (and axe-core for the browser tests) from npm, as package-lock.json pins them; the
+## bpmn-js (viewer and, for process changes, the modeler; axe-core for the browser tests) from npm, as package-lock.json pins them; the
 ## files the pages load are copied into service/static/vendor/ (never fetched from a CDN).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -26,7 +26,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(VENDOR)/.copied: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
-	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/dist/assets/diagram-js.css $(VENDOR)/
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/dist/assets/diagram-js.css $(VENDOR)/
 	cp -R node_modules/bpmn-js/dist/assets/bpmn-font $(VENDOR)/
 	cp node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js.LICENSE
 	touch $@

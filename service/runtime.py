@@ -19,6 +19,7 @@ from workflows.processes.definitions import (
     load_definitions,
     register_versions,
 )
+from workflows.processes.proposals import activate_due_process_versions
 from workflows.store import incidents
 from workflows.store.db import Database
 from workflows.store.organisation import Agency, OrgUnit
@@ -61,6 +62,7 @@ def boot(settings: Settings, clock) -> Koopflow:
         db.dispose()
         raise DefinitionError("Die Datenbank ist nicht eingerichtet: bitte zuerst `koopflow db upgrade` ausführen.")
     sync(db, clock, agreements, definitions)
+    activate_due_process_versions(db, clock)  # an agreed Fassung whose date came while it was down
     report_versions_in_use(db, clock)
     return Koopflow(settings, db, clock, definitions, agreements)
 

@@ -43,3 +43,12 @@ def test_changed_form_fields_and_properties_count():
     xml = XML.replace('value="handover_review" />', 'value="handover_review_long" />', 1)
     [change] = diff(XML, FORMS, xml, forms).changes
     assert change.element.id == "review_handover" and change.aspects == ("Formularfelder", "Eigenschaften")
+
+
+def test_a_changed_element_shows_each_property_old_and_new():
+    result = diff(XML, FORMS, changed_copy(), FORMS)
+    [review] = [c for c in result.of(CHANGED) if c.element.id == "review_handover"]
+    [name] = review.details
+    assert (name.label, name.old, name.new) == ("Name", "Übergabe prüfen", "Übergabe gründlich prüfen")
+    [timer] = [c for c in result.of(CHANGED) if c.element.id == "review_escalation_timer"]
+    assert "handover_review_escalation" in timer.details[0].old and '"other"' in timer.details[0].new

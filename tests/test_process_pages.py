@@ -36,7 +36,8 @@ def test_processes_lists_every_definition_with_its_versions_and_case_counts(kf, 
     assert catalog["regional_data_report"].versions[0].case_count == 0
 
     page = as_user("lk.sozialamt").get("/processes")
-    assert "Prozesse" in page.text and version.short_hash in page.text
+    assert "Prozesse" in page.text and "Fassung 1" in page.text and version.label == "Fassung 1"
+    assert "Zwei Fassungen vergleichen" not in page.text  # compare only with two versions
     assert _version_url(kf) in page.text
 
 
@@ -113,6 +114,8 @@ def test_compare_lists_added_removed_and_changed_elements(kf, as_user):
     html = browser.get(f"/processes/handover_school_end/compare?a={current}&b={older}").text
     changed = _row(html, "review_handover")
     assert 'data-change="changed"' in changed and "geändert" in changed and "Name" in changed
+    assert "<del>Übergabe ansehen</del>" in changed and "<ins>Übergabe prüfen</ins>" in changed  # old → new
+    assert "Ältere: Fassung 1" in html and "Neuere: Fassung 2" in html
     assert 'data-change="added"' in _row(html, "review_escalation_timer")
     assert 'data-change="removed"' in _row(html, "old_step")
     assert f'data-bpmn-url="/processes/handover_school_end/versions/{current}.bpmn"' in html  # the newer drawn

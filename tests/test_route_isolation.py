@@ -28,6 +28,7 @@ from workflows.clock import BERLIN
 from workflows.deadlines import calendar_key
 from workflows.people.absences import record_absence
 from workflows.people.accounts import create_api_token
+from workflows.processes.proposals import propose_change
 from workflows.processes.review_comments import add_comment
 from workflows.store.absences import Absence
 from workflows.store.annual import AnnualCase
@@ -52,7 +53,7 @@ PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "fir
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
              "agreement_id", "number", "contact_id", "incident_id", "token_id", "filter_id", "absence_id",
-             "note_id", "user_id"}
+             "note_id", "user_id", "proposal_id"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x", "note": "x", "follow_up_on": "01.08.2027",
@@ -82,12 +83,22 @@ SHARED = {
     # the agreement itself: status, end date, versions and diffs; no case data (404 for an outsider)
     "agreements.show": "an agreement's status and its versions with who agreed when",
     "agreements.version": "one version of an agreement and its diff to the one before",
+    # a process change proposal belongs to the process, which several agreements may run: the
+    # users of each of them review it (no case data; 404 for whom no such agreement has)
+    "process_changes.show": "a process change proposal: its diff, diagram, comments and consents",
+    "process_changes.xml": "a process change proposal's BPMN file",
+    "process_changes.change": "the page to propose a change (404 unless a lead or process owner)",
 }
+# GET pages only a lead opens (the rightful walk visits them as the LWV's lead)
+LEAD_PAGES = {"process_changes.change"}
 # Review comments: every signed-in user may write and resolve them (no case data); the walk's
 # form has no element, so writing is refused (422), resolving redirects back to the page.
 SHARED_WRITES = {
     "processes.comment_post": "a review comment on a process element",
     "processes.comment_resolve": "marks a review comment resolved",
+    "process_changes.comment": "a review comment on a proposal's element",
+    "process_changes.agree": "a lead's consent to a proposal (422 for anyone else)",
+    "process_changes.propose": "a proposal (404 unless a lead or process owner; the walk's form has no diagram)",
 }
 TOKENS = {"approvals.show": "approval", "approvals.decide_post": "approval", "deadlines.calendar": "calendar"}
 
@@ -119,6 +130,12 @@ def state(kf, as_user):
     create_api_token(kf.db, kf.clock, "lwv.fachdienst")  # nobody else may revoke it
     note_id = add_note(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), offered, NOTE)
     with kf.db.transaction() as session:
+        base = session.scalar(select(ProcessDefinition).where(
+            ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
+        base_id, changed = base.id, base.bpmn_xml.replace('name="Übergabe prüfen"', 'name="Übergabe sichten"', 1)
+    proposal_id = propose_change(kf.db, kf.clock, actor(kf, "lk.kreisbeigeordnete"), "handover_school_end", base_id,
+                                 changed, "Name", "", kf.settings.forms_dir)
+    with kf.db.transaction() as session:
         request = session.scalar(select(ApprovalRequest).where(ApprovalRequest.case_id == proposed))
         request_id, nonce = request.id, request.nonce
         ids = {"case_id": list(session.scalars(select(Case.id))),
@@ -130,7 +147,8 @@ def state(kf, as_user):
                "comment_id": [comment_id], "agreement_id": ["landkreis-giessen"], "number": [1],
                "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
                "token_id": list(session.scalars(select(ApiToken.id))), "filter_id": [saved.id],
-               "absence_id": [absence.id], "note_id": [note_id], "user_id": list(session.scalars(select(User.id)))}
+               "absence_id": [absence.id], "note_id": [note_id], "user_id": list(session.scalars(select(User.id))),
+               "proposal_id": [proposal_id]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -152,7 +170,7 @@ def state(kf, as_user):
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
                      "agreement_id": ["landkreis-giessen"], "number": [1], "contact_id": ids["contact_id"][:1],
-                     "incident_id": [incident_id], "user_id": [fachdienst_id],
+                     "incident_id": [incident_id], "user_id": [fachdienst_id], "proposal_id": [proposal_id],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),
@@ -293,11 +311,13 @@ def test_the_rightful_users_get_every_page_of_the_same_state(app, kf, as_user, s
     """Proves the ids and the personal-data markers are right: the walk above is not vacuous."""
     ids = state["rightful"]
     visitors = {"lwv.fachdienst": Visitor(app, kf, "lwv.fachdienst", as_user("lwv.fachdienst")),
-                "admin": Visitor(app, kf, "admin", as_user("admin"))}
+                "admin": Visitor(app, kf, "admin", as_user("admin")),
+                "lwv.leitung": Visitor(app, kf, "lwv.leitung", as_user("lwv.leitung"))}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue
-        visitor = visitors["admin" if rule.rule.startswith("/admin/") else "lwv.fachdienst"]
+        visitor = visitors["admin" if rule.rule.startswith("/admin/") else
+                           "lwv.leitung" if rule.endpoint in LEAD_PAGES else "lwv.fachdienst"]
         urls = urls_of(app, rule, ids)
         assert urls, f"no rightful ids for {rule.rule}"
         for url in urls:

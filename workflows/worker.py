@@ -30,6 +30,7 @@ from workflows.errors import known_cause
 from workflows.mail.clock_skew import times_ahead
 from workflows.mail.digest import send_digests
 from workflows.mail.sending import send_due
+from workflows.processes.proposals import activate_due_process_versions
 from workflows.store import incidents
 from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
@@ -173,6 +174,7 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
         result.personal_data_deleted = delete_expired(db, clock, documents_dir)
 
     step("versions", lambda: activate_due_versions(db, clock))  # first: this round reads the version in effect
+    step("process versions", lambda: activate_due_process_versions(db, clock))  # agreed Fassungen on their date
     step("terminations", lambda: end_terminated_agreements(db, clock))
     step("annual", annual)
     step("meetings", conferences)

@@ -20,7 +20,9 @@ from flask_login import login_required
 from service.runtime import koopflow
 from service.web.auth import current_actor
 from service.web.input_guard import row_id
-from workflows.errors import ValidationFailed
+from workflows.cases.administration import migrate_all, migrate_case
+from workflows.cases.version_moves import moves_to
+from workflows.errors import Conflict, NotFound, ValidationFailed
 from workflows.processes.catalogue import (
     STATE_LABELS,
     case_diagram,
@@ -29,6 +31,7 @@ from workflows.processes.catalogue import (
     processes,
 )
 from workflows.processes.compare import comparison
+from workflows.processes.proposals import may_propose_here, proposals_of
 from workflows.processes.review_comments import add_comment, comments_of, resolve_comment
 
 bp = Blueprint("processes", __name__)
@@ -46,7 +49,7 @@ def version(process_key: str, definition_id: int):
     return _version_page(process_key, definition_id)
 
 
-def _version_page(process_key: str, definition_id: int, errors=None, form=None):
+def _version_page(process_key: str, definition_id: int, errors=None, form=None, move_errors=None):
     app = koopflow()
     view = definition_view(app.db, process_key, definition_id, request.args.get("agreement") or None,
                            current_actor())
@@ -56,8 +59,40 @@ def _version_page(process_key: str, definition_id: int, errors=None, form=None):
     for comment in comments:
         if comment.resolved_at is None:
             open_counts[comment.element_id] = open_counts.get(comment.element_id, 0) + 1
+    moves = moves_to(app.db, current_actor(), process_key, definition_id)
     return render_template("processes/version.html", view=view, comments=comments, show_resolved=show_resolved,
-                           open_counts=open_counts, errors=errors or {}, form=form or {})
+                           open_counts=open_counts, errors=errors or {}, form=form or {}, moves=moves,
+                           move_errors=move_errors or {}, proposals=proposals_of(app.db, current_actor(), process_key),
+                           may_change=may_propose_here(app.db, current_actor(), process_key))
+
+
+@bp.post("/processes/<process_key>/versions/<int:definition_id>/moves")
+@login_required
+def move_cases(process_key: str, definition_id: int):
+    """Move one running case (``case_id``) or all that can (``all``) to this, the current, version."""
+    app, actor = koopflow(), current_actor()
+    moves = moves_to(app.db, actor, process_key, definition_id)
+    if moves is None:
+        raise NotFound("Auf diese Fassung können keine Vorgänge umgestellt werden.")
+    reason, which = request.form.get("reason", ""), request.form.get("case_id", "")
+    here = url_for("processes.version", process_key=process_key, definition_id=definition_id) + "#moves"
+    try:
+        if which == "all":
+            report = migrate_all(app.db, app.clock, actor, process_key, reason)
+            flash(f"Umgestellt: {len(report.moved)} Vorgänge. Auf ihrer Fassung geblieben: {len(report.stayed)}.",
+                  "success")
+            return redirect(here)
+        case_id = request.form.get("case_id", type=row_id)
+        if case_id is None or case_id not in {m.case_id for m in moves if m.can_move}:
+            raise NotFound("Diesen Vorgang gibt es hier nicht.")
+        migrate_case(app.db, app.clock, actor, case_id, reason)
+    except ValidationFailed as failed:
+        return _version_page(process_key, definition_id, form=request.form, move_errors=failed.errors), 422
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(here)
+    flash("Der Vorgang läuft jetzt auf dieser Fassung.", "success")
+    return redirect(here)
 
 
 @bp.post("/processes/<process_key>/versions/<int:definition_id>/comments")

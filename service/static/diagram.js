@@ -112,6 +112,49 @@
     });
   }
 
+  var ZOOM_STEP = 1.25;
+  var PAN_STEP = 60;
+
+  // Zoom in/out/fit by the buttons above the canvas and by the keys +, -, 0 and the arrow keys
+  // while the canvas has the focus (it is focusable: tabindex="0").
+  function controls(viewer, container) {
+    var canvas = viewer.get("canvas");
+    function zoom(how) {
+      if (how === "fit") {
+        canvas.zoom("fit-viewport", "auto");
+      } else {
+        var level = canvas.zoom();
+        canvas.zoom(how === "in" ? level * ZOOM_STEP : level / ZOOM_STEP, "auto");
+      }
+    }
+    var toolbar = container.parentNode.querySelector(".diagram__controls");
+    if (toolbar) {
+      Array.prototype.forEach.call(toolbar.querySelectorAll("button[data-zoom]"), function (button) {
+        button.addEventListener("click", function () { zoom(button.getAttribute("data-zoom")); });
+      });
+      toolbar.hidden = false;
+    }
+    var caption = container.parentNode.querySelector(".diagram__caption");
+    if (caption) {
+      caption.hidden = false;
+    }
+    var keys = {
+      "+": function () { zoom("in"); }, "=": function () { zoom("in"); },
+      "-": function () { zoom("out"); }, "0": function () { zoom("fit"); },
+      ArrowLeft: function () { canvas.scroll({ dx: PAN_STEP, dy: 0 }); },
+      ArrowRight: function () { canvas.scroll({ dx: -PAN_STEP, dy: 0 }); },
+      ArrowUp: function () { canvas.scroll({ dx: 0, dy: PAN_STEP }); },
+      ArrowDown: function () { canvas.scroll({ dx: 0, dy: -PAN_STEP }); }
+    };
+    container.addEventListener("keydown", function (event) {
+      var action = keys[event.key];
+      if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        action();
+      }
+    });
+  }
+
   function fail(container, message) {
     container.setAttribute("data-error", message);
     var notice = document.createElement("p");
@@ -141,6 +184,7 @@
         var viewer = new window.BpmnJS({ container: container });
         return viewer.importXML(xml).then(function () {
           viewer.get("canvas").zoom("fit-viewport");
+          controls(viewer, container);
           markStates(viewer);
           markChanges(viewer);
           markCounts(viewer);

@@ -195,6 +195,10 @@ def _check_references(filename: str, data: dict) -> None:
     for role in data.get("partner_roles", {}):
         if role not in data["roles"]:
             raise DefinitionError(f"{filename}, partner_roles/{role}: die Rolle steht nicht unter roles")
+    for key in ("owners", "consent"):
+        for role in data.get("process_changes", {}).get(key, []):
+            if role not in data["roles"]:
+                raise DefinitionError(f"{filename}, process_changes/{key}/{role}: die Rolle steht nicht unter roles")
     _check_conferences(filename, data, set(units))
 
 

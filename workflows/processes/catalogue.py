@@ -22,6 +22,7 @@ from workflows.store.cases import RUNNING, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agreement, AgreementRole
 from workflows.store.tasks import OPEN, HumanTask, open_tasks_of_case, org_units_of_task
+from workflows.store.users import User
 
 TYPE_LABELS = {
     "startEvent": "Startereignis",
@@ -59,10 +60,38 @@ class Version:
     first_seen_at: datetime
     is_current: bool
     case_count: int
+    number: int | None = None
+    change_note: str | None = None
+    brought_in_by: str = ""  # who brought it in: a person, or the file in bpmn/
+    effective_from: datetime | None = None
 
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    @property
+    def label(self) -> str:
+        return version_label(self.number, self.content_hash)
+
+
+def version_label(number: int | None, content_hash: str) -> str:
+    """A version's human name: Fassung N (the hash only for a row from before numbers)."""
+    return f"Fassung {number}" if number else f"Version {content_hash[:12]}"
+
+
+def brought_in_by(session, definition: ProcessDefinition) -> str:
+    """Who brought the version in: the proposer of an agreed change, else the file in bpmn/."""
+    if definition.brought_in_by_id is not None:
+        user = session.get(User, definition.brought_in_by_id)
+        if user is not None:
+            return f"{user.display_name} (abgestimmte Prozessänderung)"
+    return f"Betrieb: Datei {definition.filename}"
+
+
+def version_of(session, definition: ProcessDefinition, case_count: int = 0) -> Version:
+    return Version(definition.id, definition.content_hash, definition.first_seen_at, bool(definition.is_current),
+                   case_count, definition.number, definition.change_note, brought_in_by(session, definition),
+                   definition.effective_from)
 
 
 @dataclass
@@ -94,6 +123,7 @@ class Element:
 class DefinitionView:
     definition: ProcessDefinition
     elements: list[Element]
+    version: Version | None = None  # its human name, who brought it in and why
     agreements: list[tuple[str, str]] = field(default_factory=list)  # (id, name) for the filter
     agreement_id: str | None = None  # the filter chosen, None: all
 
@@ -126,15 +156,14 @@ def processes(db, actor: Actor | None = None) -> list[Process]:
             query = query.where(Case.agreement_id.in_([a for a, _ in viewer_agreements(session, actor)]))
         counts = dict(session.execute(query).all())
         rows = session.scalars(
-            select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.first_seen_at.desc(),
-                                               ProcessDefinition.id.desc()))
+            select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.number.desc().nulls_last(),
+                                               ProcessDefinition.first_seen_at.desc(), ProcessDefinition.id.desc()))
         result: dict[str, Process] = {}
         for row in rows:
             entry = result.setdefault(row.process_key, Process(row.process_key, row.name, []))
             if row.is_current:
                 entry.name = row.name
-            entry.versions.append(Version(row.id, row.content_hash, row.first_seen_at, bool(row.is_current),
-                                          counts.get(row.id, 0)))
+            entry.versions.append(version_of(session, row, counts.get(row.id, 0)))
         return list(result.values())
 
 
@@ -152,7 +181,7 @@ def definition_view(db, process_key: str, definition_id: int, agreement_id: str 
         elements = elements_of(definition)
         for element in elements:
             element.waiting = counts.get(element.id, 0)
-        return DefinitionView(definition, elements, agreements, agreement_id)
+        return DefinitionView(definition, elements, version_of(session, definition), agreements, agreement_id)
 
 
 def waiting_counts(session, definition_id: int, agreement_id: str | None = None,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from workflows.errors import NotFound
-from workflows.processes.catalogue import DEFINITION_NOT_FOUND, Element, elements_of
+from workflows.processes.catalogue import DEFINITION_NOT_FOUND, Element, Version, elements_of, version_of
 from workflows.processes.diff import ProcessDiff, diff
 from workflows.store.definitions import ProcessDefinition
 
@@ -15,9 +15,11 @@ from workflows.store.definitions import ProcessDefinition
 class Comparison:
     older: ProcessDefinition
     newer: ProcessDefinition
-    versions: list[ProcessDefinition]  # all versions of the process, newest first, for the form
+    versions: list[Version]  # all versions of the process, newest first, for the form
     diff: ProcessDiff
     elements: list[Element]  # the newer version's
+    older_version: Version | None = None  # human names, who brought them in and why
+    newer_version: Version | None = None
 
 
 def comparison(db, process_key: str, a: int | None, b: int | None) -> Comparison:
@@ -25,7 +27,7 @@ def comparison(db, process_key: str, a: int | None, b: int | None) -> Comparison
     with db.transaction() as session:
         versions = list(session.scalars(select(ProcessDefinition).where(
             ProcessDefinition.process_key == process_key).order_by(
-            ProcessDefinition.first_seen_at.desc(), ProcessDefinition.id.desc())))
+            ProcessDefinition.number.desc().nulls_last(), ProcessDefinition.first_seen_at.desc(), ProcessDefinition.id.desc())))
         if not versions:
             raise NotFound(DEFINITION_NOT_FOUND)
         by_id = {v.id: v for v in versions}
@@ -42,4 +44,5 @@ def comparison(db, process_key: str, a: int | None, b: int | None) -> Comparison
         marks = result.marks
         for element in elements:
             element.change = marks.get(element.id)
-        return Comparison(older, newer, versions, result, elements)
+        return Comparison(older, newer, [version_of(session, v) for v in versions], result, elements,
+                          version_of(session, older), version_of(session, newer))

@@ -23,9 +23,9 @@ from workflows.engine.parsing import NS, DiagramInfo, build_spec, read_diagram
 from workflows.engine.scripting import ALWAYS_DEFINED, ScriptNotAllowed, called_names, compile_source
 from workflows.errors import DefinitionError
 from workflows.processes.diagram_functions import FUNCTION_NAMES
-from workflows.processes.properties import FORM, check_properties
+from workflows.processes.properties import CHANGE_NOTE, FORM, check_properties
 from workflows.store.cases import RUNNING, Case
-from workflows.store.definitions import ProcessDefinition
+from workflows.store.definitions import FROM_PROPOSAL, ProcessDefinition, next_number
 
 
 @dataclass
@@ -54,25 +54,57 @@ def load_definitions(bpmn_dir: Path, forms_dir: Path) -> dict[str, Definition]:
 
 
 def load_definition(path: Path, forms_dir: Path) -> Definition:
-    xml = path.read_bytes()
-    info = read_diagram(xml, path.name)
+    return check_definition(path.read_bytes(), path.name, forms_dir)
+
+
+def check_definition(xml: bytes, filename: str, forms_dir: Path, known_forms: dict | None = None) -> Definition:
+    """Every start-up check on one diagram; forms come from ``known_forms`` (a stored version's)
+    or else from ``forms_dir``. Raises DefinitionError naming the file and the element."""
+    info = read_diagram(xml, filename)
     check_properties(info)
     check_expressions(info)
     check_start_events(info)
     check_service_tasks(info)
-    check_gateway_defaults(xml, path.name)
+    check_gateway_defaults(xml, filename)
+    check_diagram_interchange(xml, filename)
     forms: dict[str, dict] = {}
     for task in info.user_tasks:
-        where = f"{path.name}, Element {task.id}"
+        where = f"{filename}, Element {task.id}"
         if not task.form:
             raise DefinitionError(f"{where}: Benutzeraufgabe ohne Formular ({FORM.name})")
         if task.lane is None:
             raise DefinitionError(f"{where}: Benutzeraufgabe liegt in keiner Lane")
-        forms[task.form] = _read_form(forms_dir / task.form, where, check_schema=True)
+        forms[task.form] = _form(known_forms, forms_dir, task.form, where, check_schema=True)
         if task.ui_form:
-            forms[task.ui_form] = _read_form(forms_dir / task.ui_form, where, check_schema=False)
-    build_spec(xml, path.name, info.process_key)  # let SpiffWorkflow find what it objects to
+            forms[task.ui_form] = _form(known_forms, forms_dir, task.ui_form, where, check_schema=False)
+    build_spec(xml, filename, info.process_key)  # let SpiffWorkflow find what it objects to
     return Definition(info, xml, forms, _content_hash(xml, forms))
+
+
+def _form(known_forms: dict | None, forms_dir: Path, name: str, where: str, check_schema: bool) -> dict:
+    if known_forms and name in known_forms:
+        return known_forms[name]
+    return _read_form(forms_dir / name, where, check_schema=check_schema)
+
+
+DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+NOT_DRAWN = {"laneSet", "documentation", "extensionElements", "sequenceFlow", "dataObject", "ioSpecification",
+             "dataObjectReference", "dataStoreReference", "textAnnotation", "association"}
+
+
+def check_diagram_interchange(xml: bytes, filename: str) -> None:
+    """Every flow node has a shape and every flow an edge (so the diagram can be drawn as it runs)."""
+    root = etree.fromstring(xml)
+    drawn = {e.get("bpmnElement") for e in root.iter(f"{{{DI_NS}}}BPMNShape", f"{{{DI_NS}}}BPMNEdge")}
+    containers = root.findall("bpmn:process", NS) + root.findall(".//bpmn:subProcess", NS)
+    nodes = [child for container in containers for child in container if isinstance(child.tag, str)]
+    nodes += root.findall(".//bpmn:sequenceFlow", NS) + root.findall(".//bpmn:messageFlow", NS)
+    for node in nodes:
+        tag = etree.QName(node).localname
+        if (tag not in NOT_DRAWN or tag == "sequenceFlow") and node.get("id") not in drawn:
+            name = node.get("name")
+            raise DefinitionError(f"{filename}, Element {node.get('id')}" + (f' ("{name}")' if name else "")
+                                  + ": hat keine Form im Diagramm (BPMN-DI) – so kann es niemand sehen")
 
 
 def check_expressions(info: DiagramInfo) -> None:
@@ -170,7 +202,9 @@ def check_lanes_against_roles(definition: Definition, agreement_id: str, roles: 
 
 
 def register_versions(session: Session, definitions: dict[str, Definition], now) -> dict[str, int]:
-    """Store each definition as a version (new hash → new row) and mark it current."""
+    """Store each definition as a version (new hash → new row, the next Fassung) and mark it
+    current - unless an agreed process change newer than the file's version is in effect: an
+    unchanged file never undoes an agreed change (a changed file is a new version and wins)."""
     ids = {}
     for key, definition in definitions.items():
         row = session.scalar(
@@ -191,18 +225,31 @@ def register_versions(session: Session, definitions: dict[str, Definition], now)
                 user_tasks={t.id: asdict(t) for t in definition.info.user_tasks},
                 first_seen_at=now,
                 is_current=False,
+                number=next_number(session, key),
+                change_note=definition.info.process_properties.get(CHANGE_NOTE.name),
             )
             session.add(row)
             session.flush()
-        if not row.is_current:
-            session.execute(
-                update(ProcessDefinition)
-                .where(ProcessDefinition.process_key == key, ProcessDefinition.id != row.id)
-                .values(is_current=False)
-            )
-            row.is_current = True
         ids[key] = row.id
+        if row.number is None or not _agreed_change_after(session, row):
+            make_current(session, row)
     return ids
+
+
+def make_current(session: Session, row: ProcessDefinition) -> None:
+    if not row.is_current:
+        session.execute(
+            update(ProcessDefinition)
+            .where(ProcessDefinition.process_key == row.process_key, ProcessDefinition.id != row.id)
+            .values(is_current=False)
+        )
+        row.is_current = True
+
+
+def _agreed_change_after(session: Session, row: ProcessDefinition) -> bool:
+    return session.scalar(select(ProcessDefinition.id).where(
+        ProcessDefinition.process_key == row.process_key, ProcessDefinition.origin == FROM_PROPOSAL,
+        ProcessDefinition.number > (row.number or 0)).limit(1)) is not None
 
 
 @dataclass

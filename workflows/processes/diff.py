@@ -22,10 +22,20 @@ KIND_LABELS = {ADDED: "neu", REMOVED: "entfernt", CHANGED: "geändert"}
 
 
 @dataclass(frozen=True)
+class AspectChange:
+    """One property of a changed element: its German label, the old and the new value as text."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class ElementChange:
     kind: str  # added | removed | changed
     element: Element  # the newer element; the older one when removed
     aspects: tuple[str, ...] = ()  # German labels of what differs, for changed elements
+    details: tuple[AspectChange, ...] = ()  # old → new per aspect, for changed elements
 
     @property
     def kind_label(self) -> str:
@@ -53,11 +63,22 @@ def diff(old_xml: str, old_forms: dict, new_xml: str, new_forms: dict) -> Proces
             changes.append(ElementChange(ADDED, element))
             continue
         before = old[element_id][1]
-        aspects = tuple(label for key, label in ASPECTS.items() if facts[key] != before[key])
-        if aspects:
-            changes.append(ElementChange(CHANGED, element, aspects))
+        keys = [key for key in ASPECTS if facts[key] != before[key]]
+        if keys:
+            changes.append(ElementChange(CHANGED, element, tuple(ASPECTS[k] for k in keys),
+                                         tuple(AspectChange(ASPECTS[k], as_text(before[k]), as_text(facts[k]))
+                                               for k in keys)))
     changes += [ElementChange(REMOVED, element) for element_id, (element, _) in old.items() if element_id not in new]
     return ProcessDiff(changes)
+
+
+def as_text(value) -> str:
+    """A fact as a reader sees it: lists joined, a property as name = value, nothing as "–"."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return "; ".join(f"{item[0]} = {item[1]}" if isinstance(item, tuple) else str(item) for item in value)
+    return str(value)
 
 
 def _facts(xml: str, forms: dict) -> dict[str, tuple[Element, dict]]:

@@ -60,10 +60,12 @@ SUBJECT = Property("subject", "comma-separated process variables (dotted paths, 
                    goes_on=PROCESS)
 SCHOOL_END = Property("schoolEnd", "the process variable holding the expected end of school (ISO date), "
                                    "for the Vorgänge filter", goes_on=PROCESS)
+CHANGE_NOTE = Property("changeNote", "why this version of the diagram file differs from the one before; shown "
+                                    "as the version's change note on the Prozesse pages", goes_on=PROCESS)
 
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
     FORM, UI_FORM, PREFILL, DEADLINE, DUE_DATE, APPROVAL, APPROVAL_QUORUM, AGREEMENT_EFFECT, FIGURES,
-    INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE, CASE_OUTCOME, SUBJECT, SCHOOL_END)}
+    INVITATIONS, PANEL, NOTIFY, NOTIFY_ROLE, CASE_OUTCOME, SUBJECT, SCHOOL_END, CHANGE_NOTE)}
 ON_USER_TASKS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == USER_TASK)
 ON_ENGINE_ELEMENTS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == ENGINE_ELEMENT)
 ON_PROCESS = sorted(p.name for p in PROPERTIES.values() if p.goes_on == PROCESS)

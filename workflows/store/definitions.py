@@ -1,12 +1,20 @@
-"""Process definition versions: a BPMN file and its forms, keyed by content hash."""
+"""Process definition versions: a BPMN file and its forms, keyed by content hash.
+
+Each version has a human name, its number per process (Fassung 1, 2, …), and says who brought
+it in and why: the file in bpmn/ (``origin`` file, no person), or an agreed process change
+(``origin`` proposal: the proposer and the change note). A version from a proposal takes effect
+on its date (``effective_from``); until then the version before stays current.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
+
+FROM_FILE, FROM_PROPOSAL = "file", "proposal"
 
 
 class ProcessDefinition(Base):
@@ -25,6 +33,11 @@ class ProcessDefinition(Base):
     user_tasks: Mapped[dict] = mapped_column(JSON)  # bpmn id -> name, lane, form, properties
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    number: Mapped[int | None] = mapped_column(Integer)  # Fassung N of its process, in the order brought in
+    origin: Mapped[str] = mapped_column(String(20), default=FROM_FILE)  # file | proposal
+    change_note: Mapped[str | None] = mapped_column(Text)  # why it changed
+    brought_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the file in bpmn/
+    effective_from: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: when first seen
 
 
 def current_definition(session: Session, process_key: str) -> ProcessDefinition | None:
@@ -32,3 +45,15 @@ def current_definition(session: Session, process_key: str) -> ProcessDefinition 
         select(ProcessDefinition)
         .where(ProcessDefinition.process_key == process_key, ProcessDefinition.is_current)
     )
+
+
+def versions_of_process(session: Session, process_key: str) -> list[ProcessDefinition]:
+    """Every version of the process, newest first."""
+    return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                                .order_by(ProcessDefinition.number.desc().nulls_last(), ProcessDefinition.id.desc())))
+
+
+def next_number(session: Session, process_key: str) -> int:
+    highest = session.scalar(select(func.max(ProcessDefinition.number))
+                             .where(ProcessDefinition.process_key == process_key))
+    return (highest or 0) + 1

@@ -21,6 +21,7 @@ from workflows.store.incidents import Incident
 from workflows.store.logins import LoginFailure
 from workflows.store.organisation import Agency, Agreement, AgreementRole, OrgUnit
 from workflows.store.outbox import OutboxMail
+from workflows.store.process_proposals import ProcessProposal
 from workflows.store.saved_filters import SavedFilter
 from workflows.store.tasks import HumanTask, HumanTaskGroup
 from workflows.store.users import ApiToken, Membership, User
@@ -30,5 +31,5 @@ __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
     "AgreementRole", "ApiToken", "Base", "Case", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
-    "ProcessDefinition", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
+    "ProcessDefinition", "ProcessProposal", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]
