@@ -17,13 +17,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed $(VENDOR)/.copied
 
-## bpmn-js (viewer and, for process changes, the modeler; axe-core for the browser tests) from npm, as package-lock.json pins them; the
-## files the pages load are copied into service/static/vendor/ (never fetched from a CDN).
+## bpmn-js (viewer and, for process changes, the modeler; axe-core for the browser tests) from
+## npm, as package-lock.json pins them; the files the pages load are copied into
+## service/static/vendor/ (never fetched from a CDN), again whenever this list changes.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-$(VENDOR)/.copied: node_modules/.package-lock.json
+$(VENDOR)/.copied: node_modules/.package-lock.json Makefile
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/dist/assets/diagram-js.css $(VENDOR)/
