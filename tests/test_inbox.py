@@ -14,22 +14,32 @@ from workflows.tasks import complete_task
 
 
 def test_tasks_are_sorted_by_due_date_and_tasks_without_one_come_last(kf, as_user):
-    # Given a prepared-but-unsent handover (no due date) started first …
-    undated = start_case(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", "landkreis-giessen")
-    # … and, a week later, a question from the LWV (answer due in 10 working days).
+    # Given a prepared-but-unsent handover started first (due by the agreement's default, 10
+    # working days: 15.03.2027) …
+    draft = start_case(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", "landkreis-giessen")
+    # … a week later, a question from the LWV (answer due in 10 working days: 22.03.2027) …
     kf.clock.advance(days=7)
     case_id = offered_handover(kf)
     complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
                   {"decision": "question", "question": "Gutachten?"})
+    # … and a task from before every task had a due date
+    kf.clock.advance(minutes=1)
+    undated = start_case(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", "landkreis-giessen")
+    with kf.db.transaction() as session:
+        session.execute(text("UPDATE human_tasks SET due_on = NULL, due_sort = '9999-12-31' WHERE case_id = :c"),
+                        {"c": undated.case_id})
+        session.execute(text("UPDATE human_task_groups SET due_sort = '9999-12-31' WHERE task_id IN "
+                             "(SELECT id FROM human_tasks WHERE case_id = :c)"), {"c": undated.case_id})
 
     rows = inbox_page(kf.db, actor(kf, "lk.sozialamt")).rows
 
-    assert [r.task_name for r in rows] == ["Rückfrage beantworten", "Übergabe vorbereiten"]
-    assert rows[0].due_on == date(2027, 3, 22)  # 08.03.2027 + 10 working days
-    assert rows[1].due_on is None and rows[1].case_id == undated.case_id
+    assert [(r.task_name, r.due_on) for r in rows] == [("Übergabe vorbereiten", date(2027, 3, 15)),
+                                                      ("Rückfrage beantworten", date(2027, 3, 22)),
+                                                      ("Übergabe vorbereiten", None)]
+    assert rows[0].case_id == draft.case_id and rows[2].case_id == undated.case_id
     browser = as_user("lk.sozialamt")
     browser.get("/inbox")
-    assert "22.03.2027" in browser.text
+    assert "22.03.2027" in browser.text and "15.03.2027" in browser.text
 
 
 def test_inbox_pages_through_all_tasks_once_each(kf, as_user):

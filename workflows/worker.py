@@ -23,6 +23,7 @@ from workflows.agreements.versions import activate_due_versions
 from workflows.annual.requests import open_annual_cases
 from workflows.bodies.conferences import open_conference_cases
 from workflows.cases.instances import load_workflow, save_workflow
+from workflows.cases.reminders import chase_tasks
 from workflows.cases.retention import delete_expired
 from workflows.cases.school_end import warn_school_ends
 from workflows.engine import runtime
@@ -56,6 +57,7 @@ class Round:
     duration: float = 0.0  # seconds
     incidents_open: int = 0  # after the round, all kinds
     school_ends_warned: int = 0  # handovers whose takeover is still open weeks before the school ends
+    tasks_chased: int = 0  # reminders and escalations of waiting tasks sent
 
 
 def _is_running():
@@ -170,6 +172,9 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
     def school_ends() -> None:
         result.school_ends_warned = warn_school_ends(db, clock)
 
+    def reminders() -> None:
+        result.tasks_chased = chase_tasks(db, clock)
+
     def retention() -> None:
         result.personal_data_deleted = delete_expired(db, clock, documents_dir)
 
@@ -180,6 +185,7 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
     step("meetings", conferences)
     step("timers", timers)
     step("school_ends", school_ends)
+    step("reminders", reminders)  # after the timers: a task a timer just closed is not chased
     step("digests", lambda: send_digests(db, clock))
     if transport is not None:
         step("outbox", outbox)
@@ -201,7 +207,8 @@ def _note_round(db, clock, result: Round, worker_name: str) -> None:
                    mails_sent=result.mails_sent, mails_failed=result.mails_failed)
     fields = {"event": "worker_round", "duration_ms": round(result.duration * 1000, 1),
               "timers_fired": result.timers_fired, "annual_opened": len(result.annual_opened),
-              "meetings_opened": len(result.conferences_opened), "mails_sent": result.mails_sent,
+              "meetings_opened": len(result.conferences_opened), "tasks_chased": result.tasks_chased,
+              "mails_sent": result.mails_sent,
               "mails_failed": result.mails_failed, "personal_data_deleted": result.personal_data_deleted,
               "incidents_open": result.incidents_open}
     if os.environ.get("KOOPFLOW_LOG_FORMAT", "").lower() == "json":

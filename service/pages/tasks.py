@@ -14,6 +14,7 @@ from service.web.errors import failure
 from workflows.agreements.view import agreement_status
 from workflows.cases.documents import discard_uploads
 from workflows.cases.follow_ups import clear_follow_up, my_follow_up, set_follow_up
+from workflows.cases.reminders import reminder_rows
 from workflows.cases.view import case_view
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
@@ -63,7 +64,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
         agreement=agreement_status(app.db, view.case.agreement_id), claimed_by_other=others,
         can_take_over=view.task.state == OPEN and may_take_over(app.db, app.clock, current_actor(), view.task),
         follow_up=my_follow_up(app.db, current_actor(), task_id), follow_up_errors=follow_up_errors or {},
-        follow_up_typed=follow_up_typed,
+        follow_up_typed=follow_up_typed, reminders=reminder_rows(view.task) if view.task.state == OPEN else [],
     ), status
 
 

@@ -22,6 +22,9 @@ EVENT_LABELS = {
     "task.claimed": "Aufgabe übernommen",
     "task.unclaimed": "Aufgabe zurückgegeben",
     "task.handed_over": "Aufgabe übergeben",
+    # the one reminder mechanism of waiting tasks (workflows/cases/reminders.py)
+    "task.reminded": "Erinnerung: Aufgabe wartet noch",
+    "task.escalated": "Eskalation an die Leitung: Aufgabe wartet zu lange",
     # notices a diagram raises (``notify`` property), recorded by save_workflow as case.<kind>
     "case.reminder": "Erinnerung an den Posteingang",
     "case.escalation": "Eskalation an die Leitung",

@@ -146,6 +146,17 @@ def value_problems(data: dict) -> dict[str, str]:
         for number, value in enumerate(conference.get("opens", [])):
             if not _real_month_day(value):
                 problems[f"conferences/{index}/opens/{number}"] = "ist kein Tag, den es jedes Jahr gibt (MM-TT)."
+    for kind, days in (data.get("task_reminders") or {}).items():
+        if isinstance(days, dict) and isinstance(days.get("reminder"), int) and isinstance(days.get("escalation"), int) \
+                and days["escalation"] <= days["reminder"]:
+            problems[f"task_reminders/{kind}/escalation"] = ("muss nach der Erinnerung kommen (mehr Arbeitstage als "
+                                                            f"reminder: {days['reminder']}).")
+    partners = {p.get("id") for p in data.get("partners", []) if isinstance(p, dict)}
+    for partner_id, role in (data.get("escalation_roles") or {}).items():
+        if partner_id not in partners:
+            problems[f"escalation_roles/{partner_id}"] = "ist kein Partner der Vereinbarung."
+        elif role not in (data.get("roles") or {}):
+            problems[f"escalation_roles/{partner_id}"] = f"die Rolle {role} steht nicht unter roles."
     for where, text in _strings(data, ""):
         if any(ord(char) < 32 or ord(char) == 127 or char in "\u2028\u2029" for char in text):
             problems.setdefault(where or "(Wurzel)", "darf keinen Zeilenumbruch und kein Steuerzeichen enthalten.")

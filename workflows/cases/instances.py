@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflows.agreements.partner_roles import units_for_role
 from workflows.agreements.versions import data_of_case
 from workflows.cases.approvals import is_approval, open_requests
+from workflows.cases.reminders import DEFAULT_KIND, plan
 from workflows.cases.school_end import track_school_end
 from workflows.cases.subject import update_subject
 from workflows.clock import berlin_date
@@ -137,6 +138,7 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
                                    created_at=now, case_number=case.case_number))
     if not is_approval(info.get("properties", {})):
         row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
+    plan(session, case, row, info.get("properties", {}), definition, now)
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
     if is_approval(info.get("properties", {})):
         open_requests(session, case, row, info["properties"], now)
@@ -154,14 +156,13 @@ def _continuing_worker(session: Session, case: Case, org_units: list[str], day) 
 
 def _due_date(session: Session, case: Case, properties: dict, now: datetime, data: dict):
     """A process variable named by ``dueDate`` (e.g. an annual request's), else the working days
-    the agreement gives the ``deadline`` key the task names."""
+    the agreement gives the task's kind (its ``deadline`` property) or, failing that, every
+    task (``default``); None only when the agreement names neither."""
     if properties.get(DUE_DATE.name) and data.get(properties[DUE_DATE.name]):
         return date.fromisoformat(data[properties[DUE_DATE.name]])
-    key = properties.get(DEADLINE.name)
-    if not key:
-        return None
     agreement = data_of_case(session, case)
-    days = agreement.get("task_deadlines", {}).get(key)
+    deadlines = agreement.get("task_deadlines") or {}
+    days = deadlines.get(properties.get(DEADLINE.name) or DEFAULT_KIND) or deadlines.get(DEFAULT_KIND)
     if not days:
         return None
     return add_working_days(berlin_date(now), int(days), agreement.get("holiday_subdivision", "HE"))

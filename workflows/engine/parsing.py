@@ -114,6 +114,15 @@ def read_diagram(xml: bytes, filename: str) -> DiagramInfo:
                        _start_events(root), _thrown_messages(root), _service_tasks(root), _properties(top))
 
 
+@lru_cache(maxsize=256)
+def timed_tasks(xml: bytes | str) -> frozenset[str]:
+    """The ids of the activities a diagram chases itself: a timer boundary event is attached to
+    them (e.g. the LWV's first review with its reminder and escalation of § 8 a)."""
+    root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
+    return frozenset(event.get("attachedToRef") for event in root.iterfind(".//bpmn:boundaryEvent", NS)
+                     if event.find("bpmn:timerEventDefinition", NS) is not None)
+
+
 def _start_events(root) -> list[tuple[str, str, str]]:
     found = []
     for process in root.findall("bpmn:process", NS):

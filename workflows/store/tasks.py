@@ -22,6 +22,8 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         Index("ix_human_tasks_assignee_open", "assignee_id", "state", "due_sort", "id"),
+        Index("ix_human_tasks_remind", "state", "remind_on"),
+        Index("ix_human_tasks_escalate", "state", "escalate_on"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -38,6 +40,14 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Reminder and escalation (workflows/cases/reminders.py): planned when the task opens, from
+    # the agreement's working days for the task's kind; sent once each by the worker. A task the
+    # diagram chases with its own timer boundary events is left to them (chased_by_diagram).
+    chased_by_diagram: Mapped[bool | None] = mapped_column(Boolean)  # None: not planned yet
+    remind_on: Mapped[date | None] = mapped_column(Date)
+    escalate_on: Mapped[date | None] = mapped_column(Date)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class HumanTaskGroup(Base):

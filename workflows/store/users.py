@@ -64,6 +64,16 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def leads_of(session: Session, org_unit_ids: list[str]) -> list[User]:
+    """Active leads of any of these org units, by name."""
+    if not org_unit_ids:
+        return []
+    return list(session.scalars(
+        select(User).join(Membership)
+        .where(Membership.org_unit_id.in_(org_unit_ids), Membership.is_lead.is_(True), User.active.is_(True))
+        .distinct().order_by(User.display_name)))
+
+
 def members_of(session: Session, org_unit_ids: list[str]) -> list[User]:
     """Active users in any of these org units, by name."""
     if not org_unit_ids:
