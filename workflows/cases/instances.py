@@ -139,7 +139,7 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
         row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
     if is_approval(info.get("properties", {})):
-        open_requests(session, case, row, info["properties"], now)
+        open_requests(session, case, row, info["properties"], now, data)
     return row
 
 
