@@ -14,6 +14,7 @@ from tests.support.flows import open_task
 from tests.support.pages import CSRF, text_of
 from tests.support.smtp import free_port
 from workflows.store.approvals import ApprovalRequest
+from workflows.store.cases import Case
 from workflows.store.history import HistoryEvent
 from workflows.store.outbox import OutboxMail
 from workflows.store.tasks import OPEN, HumanTask
@@ -78,7 +79,7 @@ def test_tampered_and_expired_links_change_nothing(app, kf, smtp):
     assert decisions(kf, case_id) == [] and "approve_takeover" in open_tasks(kf, case_id)
 
 
-def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp):
+def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp, as_user):
     case_id = proposed_takeover(kf)
     answer, token = reply(approval_mail(app, kf, smtp), "Ja.")
 
@@ -88,9 +89,13 @@ def test_reply_ja_approves_and_is_confirmed_by_mail(app, kf, smtp):
     with kf.db.transaction() as session:
         assert session.scalar(select(OutboxMail.subject).where(OutboxMail.kind == "approval.confirmed")).startswith(
             "KoopFlow: Ihre Entscheidung ist eingegangen")
+    lead = as_user("lwv.leitung")
+    lead.get(f"/cases/{case_id}")
+    assert "Übernahme genehmigen – Leonie Leitung hat genehmigt (entschieden per E-Mail-Antwort)." in lead.text
+    assert "(entschieden per E-Mail-Antwort). Begründung" not in lead.text  # no comment, no "Begründung"
 
 
-def test_reply_nein_asks_for_the_reason_and_a_second_reply_with_it_rejects(app, kf, smtp):
+def test_reply_nein_asks_for_the_reason_and_a_second_reply_with_it_rejects(app, kf, smtp, as_user):
     case_id = proposed_takeover(kf)
     original = approval_mail(app, kf, smtp)
     bare, token = reply(original, "Nein")
@@ -103,10 +108,15 @@ def test_reply_nein_asks_for_the_reason_and_a_second_reply_with_it_rejects(app, 
 
     with_reason, token = reply(original, "Nein.\nDie Kostenzusage des Trägers fehlt noch.")
     assert ReplyHandler(app).handle_reply(with_reason, token, "lwv.leitung@demo.invalid") == "decided"
-    assert decisions(kf, case_id) == [{"approved": False, "channel": "reply"}]
+    assert decisions(kf, case_id) == [{"approved": False, "channel": "reply",
+                                       "comment": "Die Kostenzusage des Trägers fehlt noch."}]
     assert "review_handover" in open_tasks(kf, case_id)
     with kf.db.transaction() as session:
         assert session.scalar(select(ApprovalRequest.comment)) == "Die Kostenzusage des Trägers fehlt noch."
+    lead = as_user("lwv.leitung")
+    lead.get(f"/cases/{case_id}")
+    assert ("Übernahme genehmigen – Leonie Leitung hat abgelehnt (entschieden per E-Mail-Antwort). "
+            "Begründung: Die Kostenzusage des Trägers fehlt noch.") in lead.text
 
 
 @pytest.mark.parametrize("first_line", [
@@ -168,8 +178,30 @@ def test_on_the_task_page_only_the_asked_lead_decides_and_a_rejection_needs_a_re
     assert "Bitte begründen Sie die Ablehnung." in lead.text
     lead.submit(f"/tasks/{task}", f"/tasks/{task}", {"decision": "reject", "comment": "Gutachten fehlt"}, status=302)
 
-    assert decisions(kf, case_id) == [{"approved": False, "channel": "page"}]
+    assert decisions(kf, case_id) == [{"approved": False, "channel": "page", "comment": "Gutachten fehlt"}]
     assert "review_handover" in open_tasks(kf, case_id)
+    lead.get(f"/cases/{case_id}")
+    assert ("Übernahme genehmigen – Leonie Leitung hat abgelehnt (entschieden auf der Aufgabenseite). "
+            "Begründung: Gutachten fehlt") in lead.text
+
+
+def test_the_lead_sees_what_is_approved_on_the_task_page_and_the_mail_and_link_only_date_and_case(app, kf, smtp,
+                                                                                                   as_user):
+    case_id = proposed_takeover(kf)  # the Fachdienst proposed: from 01.08.2027, vocational participation yes
+    with kf.db.transaction() as session:
+        number = session.get(Case, case_id).case_number
+    lead = as_user("lwv.leitung")
+
+    lead.get(f"/tasks/{open_task(kf, case_id, 'approve_takeover')}")
+
+    assert f"Was Sie genehmigen Übernahme zum 01.08.2027 im Vorgang {number}" in lead.text
+    assert "Vorschlag des Fachdienstes Übernahme bestätigen" in lead.text
+    assert "Berufliche Teilhabe kommt in Frage ja" in lead.text
+    mail = approval_mail(app, kf, smtp)
+    assert f"Worum es geht: Übernahme zum 01.08.2027 im Vorgang {number}" in mail.get_body(("plain",)).get_content()
+    link_page = app.test_client().get(LINK.search(mail.get_body(("plain",)).get_content()).group(1))
+    assert f"Übernahme zum 01.08.2027 im Vorgang {number}" in text_of(link_page.text)
+    assert "Berufliche Teilhabe kommt in Frage" not in text_of(link_page.text)  # details only behind the login
 
 
 def test_a_reply_sent_over_smtp_to_the_mail_in_receiver_decides(app, kf, smtp):

@@ -235,10 +235,15 @@ def test_a_refused_takeover_comes_back_with_the_reason_and_the_record_says_who_d
     sozialamt, fachdienst, leitung = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lwv.leitung")
     number, prepare = start_handover(sozialamt)
     complete(sozialamt, prepare, PREPARE_FORM)
-    confirm = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "false"}
+    confirm = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "false",
+               "review_note": "Bericht der Schule liegt vor."}
     complete(fachdienst, task_in_inbox(fachdienst, "Übergabe prüfen", number), confirm)
-    complete(leitung, task_in_inbox(leitung, "Übernahme genehmigen", number),
-             {"decision": "reject", "comment": "Gesamtplan fehlt; bitte beim Landkreis anfordern."})
+    approval = task_in_inbox(leitung, "Übernahme genehmigen", number)
+    leitung.get(f"/tasks/{approval}")  # the lead sees what is approved
+    assert f"Übernahme zum 01.08.2027 im Vorgang {number}" in leitung.text
+    assert "Berufliche Teilhabe kommt in Frage nein" in leitung.text
+    assert "Bemerkung zur Prüfung Bericht der Schule liegt vor." in leitung.text
+    complete(leitung, approval, {"decision": "reject", "comment": "Gesamtplan fehlt; bitte beim Landkreis anfordern."})
     review = task_in_inbox(fachdienst, "Übergabe prüfen", number)
     fachdienst.get(f"/tasks/{review}")
     assert "Zurück nach „Übernahme genehmigen“" in fachdienst.text
@@ -250,6 +255,9 @@ def test_a_refused_takeover_comes_back_with_the_reason_and_the_record_says_who_d
     sozialamt.get(f"/cases/{case_id_of(kf, number)}")
     assert "Entscheidung abgelehnt von Leonie Leitung am 01.03.2027" in sozialamt.text
     assert "Entscheidung genehmigt von Leonie Leitung am 01.03.2027" in sozialamt.text
+    assert ("Übernahme genehmigen – Leonie Leitung hat abgelehnt (entschieden auf der Aufgabenseite). "
+            "Begründung: Gesamtplan fehlt; bitte beim Landkreis anfordern.") in sozialamt.text
+    assert "Übernahme genehmigen – Leonie Leitung hat genehmigt (entschieden auf der Aufgabenseite)." in sozialamt.text
 
 
 def test_the_lwv_cannot_close_while_the_benefit_notice_is_open_it_comes_back_on_the_follow_up_day(kf, clock):

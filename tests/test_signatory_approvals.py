@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from service.mail.approval_links import make_token
 from tests.support.app import make_app, settings_for
 from tests.support.flows import actor
+from tests.support.pages import text_of
 from workflows.cases.approvals import Decision
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN
@@ -24,7 +26,8 @@ from workflows.store.users import User
 
 
 @pytest.fixture
-def kf(tmp_path, database_url):
+def signing(tmp_path, database_url):
+    """(app, koopflow) with a test diagram whose declaration both local signatories sign."""
     for source, name in ((BPMN_DIR, "bpmn"), (FORMS_DIR, "forms"), (AGREEMENTS_DIR, "agreements")):
         shutil.copytree(source, tmp_path / name)
     shutil.copy(Path(__file__).parent / "data" / "signatory_approval.bpmn", tmp_path / "bpmn")
@@ -33,8 +36,13 @@ def kf(tmp_path, database_url):
     settings = settings_for(database_url, tmp_path, secret_key="x", bpmn_dir=tmp_path / "bpmn",
                             forms_dir=tmp_path / "forms", agreements_dir=tmp_path / "agreements")
     app, koopflow = make_app(tmp_path, datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN), settings)
-    yield koopflow
+    yield app, koopflow
     koopflow.db.dispose()
+
+
+@pytest.fixture
+def kf(signing):
+    return signing[1]
 
 
 def requests(kf, case_id: int) -> dict[str, ApprovalRequest]:
@@ -80,3 +88,19 @@ def test_one_refusal_decides_and_the_other_link_then_changes_nothing(kf):
     assert case_status(kf, case_id) == "completed"
     assert decide(kf.db, kf.clock, other.id, other.nonce, Decision(True, None, "link")) == "closed"
     assert requests(kf, case_id)["lk.kreisbeigeordneter-hauptamtlich"].status == "withdrawn"
+
+
+def test_the_second_signatory_sees_who_has_already_signed(signing):
+    app, kf = signing
+    case_id = start_case(kf.db, kf.clock, actor(kf, "lk.kreisbeigeordnete"), "signatory_approval",
+                         "landkreis-giessen").case_id
+    asked = requests(kf, case_id)
+    first, second = asked["lk.landraetin"], asked["lk.kreisbeigeordneter-hauptamtlich"]
+    link = f"/approvals/{make_token('x', kf.clock, second.id, second.nonce)}"
+    assert "bereits entschieden" not in text_of(app.test_client().get(link).text)
+
+    decide(kf.db, kf.clock, first.id, first.nonce, Decision(True, None, "link"))
+
+    page = text_of(app.test_client().get(link).text)
+    assert "Demo-Landrätin hat bereits entschieden (genehmigt)." in page
+    assert "Genehmigen" in page  # the second still decides

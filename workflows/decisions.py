@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.cases.administration import require_not_suspended
-from workflows.cases.approvals import Decision, confirm_by_mail, explain_by_mail, record_decision, request_by_token
+from workflows.cases.approvals import (
+    Decision,
+    confirm_by_mail,
+    decided_so_far,
+    explain_by_mail,
+    record_decision,
+    request_by_token,
+)
 from workflows.errors import Conflict
 from workflows.people.audit_log import Access, append_access
 from workflows.processes.properties import PANEL
@@ -35,6 +42,7 @@ class Pending:
     # data, e.g. a Kündigung's reason and dates, an Anpassung's diff)
     properties: dict = field(default_factory=dict)
     case_data: dict = field(default_factory=dict)
+    decided_by: list[str] = field(default_factory=list)  # the other approvers who already decided
 
 
 def look_up(db, request_id: int, nonce: str) -> Pending:
@@ -47,7 +55,8 @@ def look_up(db, request_id: int, nonce: str) -> Pending:
         shows_panel = task.state == OPEN and properties.get(PANEL.name)
         return Pending(request.id, request.status, task.state == OPEN, task.name, case.id, case.case_number,
                        definition.name, session.get(User, request.approver_id).display_name,
-                       properties, panel_data(session, case, task) if shows_panel else {})
+                       properties, panel_data(session, case, task) if shows_panel else {},
+                       decided_so_far(session, task, other_than=request.approver_id))
 
 
 def decide(db, clock, request_id: int, nonce: str, decision: Decision, audit: Access | None = None) -> str:

@@ -19,7 +19,7 @@ from workflows.agreements.effects import apply_effect
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
 from workflows.cases.administration import require_not_suspended
-from workflows.cases.approvals import Decision, is_approval, pending_request, record_decision
+from workflows.cases.approvals import Decision, decided_so_far, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
 from workflows.clock import berlin_date
@@ -63,6 +63,7 @@ class TaskView:
     properties: dict = field(default_factory=dict)  # the user task's properties in its diagram
     case_data: dict = field(default_factory=dict)  # the case's data, for a task page's panel only
     draft: TaskDraft | None = None  # the actor's own saved draft of this task's form
+    decided_by: list[str] = field(default_factory=list)  # an approval's other approvers who already decided
 
 
 def task_view(db, actor: Actor, task_id: int) -> TaskView:
@@ -78,8 +79,9 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
         properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
         case_data = panel_data(session, case, task) if properties.get(PANEL.name) else {}
         draft = draft_of(session, task.id, actor.user_id) if task.state == OPEN else None
+        decided_by = decided_so_far(session, task, other_than=actor.user_id) if is_approval(properties) else []
         return TaskView(task, case, schema, ui, groups, assignee.display_name if assignee else None,
-                        colleagues, prefill, properties, case_data, draft)
+                        colleagues, prefill, properties, case_data, draft, decided_by)
 
 
 def panel_data(session, case: Case, task: HumanTask) -> dict:

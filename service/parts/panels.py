@@ -1,5 +1,7 @@
 """What a task page shows besides its form, when its diagram asks (user-task property ``panel``):
-the Kündigung's dates while it is prepared, an Anpassung's changes while it is agreed."""
+the Kündigung's dates while it is prepared, an Anpassung's changes while it is agreed, the
+takeover a lead is asked to approve. ``view`` is a task page's TaskView, or the Pending of the
+page a mailed approval link opens (no login there: no personal data)."""
 from __future__ import annotations
 
 from flask import render_template
@@ -7,7 +9,9 @@ from markupsafe import Markup
 
 from workflows.agreements.amendment import DIFF, diff_lines
 from workflows.agreements.termination import preview
+from workflows.cases.takeover_proposal import proposal_of
 from workflows.processes.properties import PANEL
+from workflows.tasks import TaskView
 
 
 def _termination_preview(app, view) -> str:
@@ -28,8 +32,17 @@ def _termination_notice(app, view) -> str:
                            dates=preview(app.clock.today()))
 
 
+def _takeover_proposal(app, view) -> str:
+    """What the lead approves: the takeover's date and case number; behind the login also the
+    Fachdienst's proposal as its review form has it."""
+    signed_in = isinstance(view, TaskView)
+    number = view.case.case_number if signed_in else view.case_number
+    return render_template("parts/panels/takeover_proposal.html", proposal=proposal_of(number, view.case_data),
+                           signed_in=signed_in)
+
+
 PANELS = {"termination_preview": _termination_preview, "termination_notice": _termination_notice,
-          "amendment_diff": _amendment_diff}
+          "amendment_diff": _amendment_diff, "takeover_proposal": _takeover_proposal}
 
 
 def task_panel(app, view) -> Markup | None:

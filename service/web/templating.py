@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from workflows.cases.approvals import CHANNELS
+from workflows.cases.approvals import decision_sentence
 from workflows.cases.school_end import school_end_hint
 from workflows.clock import BERLIN, berlin_date
 
@@ -31,7 +31,7 @@ EVENT_LABELS = {
     "case.started_from_list": "Vorgang aus der namentlichen Liste begonnen",
     "handover.started_from_list": "Übergabe für eine Person der Liste begonnen",
     "document.downloaded": "Dokument heruntergeladen",
-    "approval.decided": "Entscheidung",
+    "approval.decided": "Entscheidung",  # the case page writes it out as a sentence (decision_sentence)
     "agreement.terminated": "Vereinbarung gekündigt",
     "agreement.termination_withdrawn": "Kündigung zurückgenommen",
     "agreement.amended": "Anpassung vereinbart",
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_de)
     app.add_template_filter(datetime_de)
     app.add_template_global(EVENT_LABELS, "EVENT_LABELS")
-    app.add_template_global(CHANNELS, "APPROVAL_CHANNELS")
+    app.add_template_global(decision_sentence, "decision_sentence")
     app.add_template_filter(lambda unit_id: app.extensions["koopflow"].org_unit_name(unit_id), "org_unit_name")
     # "Schulende in 5 Wochen, Übernahme noch offen" for a case or an inbox row, on the app's clock
     app.add_template_global(lambda row: school_end_hint(row.school_end_on, row.school_end_warn_on,

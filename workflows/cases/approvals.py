@@ -6,7 +6,8 @@ rejection decides it as rejected.
 Each approver gets a mail with two links and a reply address; both carry a signed token
 for that approver and that task, made when the mail is sent (service/mail/approval_links.py).
 Opening a link never decides (mail scanners follow links); the POST from its page does,
-or a reply "Ja"/"Nein". Every decision goes into the case history with its channel.
+or a reply "Ja"/"Nein". Every decision goes into the case history with its channel and
+comment, and reads there as a sentence (``decision_sentence``).
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from sqlalchemy import select
 
 from workflows.agreements.partner_roles import signs_for, units_for_role
 from workflows.agreements.versions import data_of_case
+from workflows.cases.takeover_proposal import proposal_of
 from workflows.errors import NotFound
 from workflows.mail.compose import enqueue
-from workflows.processes.properties import APPROVAL, APPROVAL_QUORUM
+from workflows.processes.properties import APPROVAL, APPROVAL_QUORUM, PANEL
 from workflows.store.approvals import APPROVED, PENDING, REJECTED, WITHDRAWN, ApprovalRequest, requests_of_task
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
@@ -29,8 +31,10 @@ from workflows.store.users import User, members_of, user_by_username
 
 APPROVAL_URL = "{approval_url}"
 APPROVAL_REPLY_TO = "{approval_reply_to}"
-CHANNELS = {"page": "auf der Aufgabenseite", "link": "über den Link in der Mail", "reply": "per Antwort-Mail",
+CHANNELS = {"page": "auf der Aufgabenseite", "link": "über den Link in der E-Mail", "reply": "per E-Mail-Antwort",
             "api": "über die Schnittstelle"}
+# a panel that says what is approved, and the line of it an approval mail may carry (no personal data)
+HEADLINES = {"takeover_proposal": lambda case, data: proposal_of(case.case_number, data).headline}
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,12 @@ def approvers(session, case: Case, spec: str) -> list[User]:
 
 
 
-def open_requests(session, case: Case, task: HumanTask, properties: dict, now) -> list[ApprovalRequest]:
-    """Ask every approver of a new approval task, by mail."""
+def open_requests(session, case: Case, task: HumanTask, properties: dict, now,
+                  data: dict | None = None) -> list[ApprovalRequest]:
+    """Ask every approver of a new approval task, by mail; ``data``, the task's data, gives the
+    line saying what is approved where the task's panel has one."""
+    headline = HEADLINES.get(properties.get(PANEL.name, ""))
+    approves = headline(case, data or {}) if headline else None
     created = []
     for user in approvers(session, case, properties[APPROVAL.name]):
         request = ApprovalRequest(task_id=task.id, case_id=case.id, approver_id=user.id, status=PENDING,
@@ -70,7 +78,7 @@ def open_requests(session, case: Case, task: HumanTask, properties: dict, now) -
                 template="approval_request", reply_to=APPROVAL_REPLY_TO, approval_request_id=request.id,
                 context={"task_name": task.name, "case_number": case.case_number, "case_id": case.id,
                          "due_on": task.due_on, "quorum": properties.get(APPROVAL_QUORUM.name, "one"),
-                         "approval_url": APPROVAL_URL})
+                         "approval_url": APPROVAL_URL, "approves": approves})
         created.append(request)
     return created
 
@@ -93,7 +101,8 @@ def record_decision(session, request: ApprovalRequest, task: HumanTask, decision
     request.status = APPROVED if decision.approved else REJECTED
     request.channel, request.comment, request.decided_at = decision.channel, decision.comment, now
     record(session, now, "approval.decided", case_id=task.case_id, actor_id=request.approver_id,
-           task_name=task.name, approved=decision.approved, channel=decision.channel)
+           task_name=task.name, approved=decision.approved, channel=decision.channel,
+           **({"comment": decision.comment} if decision.comment else {}))
     requests = requests_of_task(session, task.id)
     quorum = _quorum(session, task)
     if decision.approved and quorum == "all" and any(r.status == PENDING for r in requests):
@@ -103,6 +112,28 @@ def record_decision(session, request: ApprovalRequest, task: HumanTask, decision
             other.status = WITHDRAWN
     return {"approved": decision.approved, "approval_comment": decision.comment or "",
             "approved_by": [session.get(User, r.approver_id).display_name for r in requests if r.status == APPROVED]}
+
+
+def decided_so_far(session, task: HumanTask, other_than: int | None = None) -> list[str]:
+    """The approvers (but ``other_than``) who have already decided an approval task that is
+    still open — of several (quorum "all"): they approved, and it waits for the others."""
+    if task.state != OPEN:
+        return []
+    return [session.get(User, r.approver_id).display_name for r in requests_of_task(session, task.id)
+            if r.status in (APPROVED, REJECTED) and r.approver_id != other_than]
+
+
+def decision_sentence(task_name: str | None, actor: str | None, details: dict) -> str:
+    """A decision as the case history reads it: 'Übernahme genehmigen – Leonie Leitung hat
+    genehmigt (entschieden per E-Mail-Antwort). Begründung: …'. After retention has emptied
+    the details, only who decided on which step remains."""
+    step = f"{task_name} – " if task_name else ""
+    if "approved" not in details:
+        return f"{step}{actor or 'System'} hat entschieden."
+    verb = "genehmigt" if details["approved"] else "abgelehnt"
+    channel = CHANNELS.get(details.get("channel", ""))
+    sentence = f"{step}{actor or 'System'} hat {verb}" + (f" (entschieden {channel})." if channel else ".")
+    return sentence + (f" Begründung: {details['comment']}" if details.get("comment") else "")
 
 
 def _quorum(session, task: HumanTask) -> str:

@@ -141,7 +141,7 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     plan(session, case, row, info.get("properties", {}), definition, now)
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
     if is_approval(info.get("properties", {})):
-        open_requests(session, case, row, info["properties"], now)
+        open_requests(session, case, row, info["properties"], now, data)
     return row
 
 

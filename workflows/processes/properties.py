@@ -46,7 +46,8 @@ AGREEMENT_EFFECT = Property("agreementEffect", "what completing the task does to
                                                "terminate, withdraw_termination, propose_amendment, amend")
 FIGURES = Property("figures", "comma-separated form fields kept as the year's figures of an annual request")
 INVITATIONS = Property("invitations", '"participants": completing the task invites the body\'s participants')
-PANEL = Property("panel", "a panel shown beside the form: termination_preview, termination_notice, amendment_diff")
+PANEL = Property("panel", "a panel shown beside the form: termination_preview, termination_notice, amendment_diff, "
+                          "takeover_proposal")
 NOTIFY = Property(NOTIFY_PROPERTY, '"reminder" or "escalation": passing the element raises that notice',
                   goes_on=ENGINE_ELEMENT)
 NOTIFY_ROLE = Property(NOTIFY_ROLE_PROPERTY, "the lane role whose org units the notice is mailed to",
