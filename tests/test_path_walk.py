@@ -23,6 +23,8 @@ def test_every_path_of_every_diagram_ends_with_nothing_open(path, route):
         pytest.skip(f"{path.name} has no {route.name} path: {missing}")
     done = walk(path, route)
     workflow = done.workflow
+    if route.escalate:
+        assert done.timers_fired, f"no timer fired on the way: {done}"
     assert runtime.is_completed(workflow), f"not ended: {runtime.open_work(workflow)} after {done}"
     assert runtime.open_work(workflow) == [], f"left open after {done}"
     assert runtime.next_due(workflow) is None, f"a timer still waits after {done}"
@@ -37,3 +39,14 @@ def test_a_reminder_or_escalation_follow_up_is_never_answered_by_the_walk():
     """The walk leaves side branches alone, so an ending walk proves they end with the case."""
     school_end = diagram(next(p for p in DIAGRAMS if p.stem == "handover_school_end"))
     assert "escalated_review" in school_end.side_tasks and "review_handover" not in school_end.side_tasks
+
+
+def test_the_walk_finds_an_escalation_that_outlives_its_case(tmp_path):
+    """Without the terminating end, the school-end handover's escalation follow-up would stay
+    open after both sides closed the handover: the walk must say so, naming the task."""
+    xml = next(p for p in DIAGRAMS if p.stem == "handover_school_end").read_text(encoding="utf-8")
+    broken = tmp_path / "handover_school_end.bpmn"
+    broken.write_text(xml.replace('<bpmn:terminateEventDefinition id="end_supra_definition" />', ""), encoding="utf-8")
+    with pytest.raises(AssertionError, match="escalated_review"):
+        walk(broken, next(r for r in ROUTES if r.name == "escalated"))
+    walk(broken, next(r for r in ROUTES if r.name == "happy"))  # no escalation, no survivor

@@ -21,7 +21,8 @@ from lxml import etree
 
 from workflows.agreements.amendment import DIFF, PROPOSED
 from workflows.agreements.files import load_agreement
-from workflows.cases.withdrawal import MESSAGE as WITHDRAWAL, REASONS
+from workflows.cases.withdrawal import MESSAGE as WITHDRAWAL
+from workflows.cases.withdrawal import REASONS
 from workflows.clock import BERLIN, FixedClock
 from workflows.engine import runtime
 from workflows.engine.parsing import NS
@@ -82,6 +83,7 @@ APPROVAL_AGAIN = ("approve", "reject")
 BRANCH = {"vocational_participation": (False, True), "changes_text": (False, True), "method": ("entered", "compute"),
           "lead_side": ("local", "supra_local")}
 DECLINE = {"decision": "decline", "decline_reason": "not_responsible"}
+STEERING = (*AGAIN, *BRANCH, "approved", "decline_reason")
 # Values a schema's pattern asks for, which the generator cannot make up.
 PATTERNED = {"start_time": "09:30", "end_time": "12:00"}
 
@@ -158,6 +160,7 @@ class Walk:
     workflow: object
     clock: FixedClock
     trace: list[str] = field(default_factory=list)
+    timers_fired: int = 0  # how often the clock was moved on to a waiting timer
 
     def __str__(self) -> str:
         return " → ".join(self.trace)
@@ -188,7 +191,7 @@ def walk(path: Path, route: Route) -> Walk:
             withdrawn = True
             done.trace.append(WITHDRAWAL)
             continue
-        if route.ending == "cancelled" and sum(answered.values()) >= 1:
+        if route.ending == "cancelled" and sum(answered.values()) >= 1 and (done.timers_fired or not route.escalate):
             runtime.cancel(workflow)
             done.trace.append("cancel")
             return done
@@ -200,7 +203,7 @@ def walk(path: Path, route: Route) -> Walk:
             answer = _answer(d, task.bpmn_id, route, answered.get(task.bpmn_id, 0), decline, clock)
             answered[task.bpmn_id] = answered.get(task.bpmn_id, 0) + 1
             runtime.complete(workflow, task.spiff_id, answer, clock)
-            done.trace.append(f"{task.bpmn_id}{'=' + str(answer['decision']) if 'decision' in answer else ''}")
+            done.trace.append(task.bpmn_id + "".join(f" {k}={answer[k]}" for k in STEERING if k in answer))
             continue
         if runtime.next_due(workflow) is not None:
             _to_next_timer(done)
@@ -219,6 +222,7 @@ def _to_next_timer(done: Walk) -> None:
     due = runtime.next_due(done.workflow)
     done.clock.set(max(due, done.clock.now()) + timedelta(minutes=1))
     runtime.fire_timers(done.workflow, done.clock)
+    done.timers_fired += 1
     done.trace.append(f"clock {done.clock.now():%d.%m.%Y}")
 
 
@@ -236,19 +240,20 @@ def _answer(d: Diagram, bpmn_id: str, route: Route, visits: int, decline: bool, 
     info = next(t for t in d.definition.info.user_tasks if t.id == bpmn_id)
     schema = _schema(d, bpmn_id)
     again = route.ask_back and visits == 0
-    answer = _values(schema, clock.today())
     properties = schema.get("properties", {})
+    answer = {}
     for name, (main, other) in AGAIN.items():
         if name in properties:
             answer[name] = other if again else main
-    for name, (main, other) in BRANCH.items():
-        if name in properties:
-            answer[name] = other if route.branches else main
     if info.properties.get(APPROVAL.name):
         answer["decision"] = APPROVAL_AGAIN[1] if again else APPROVAL_AGAIN[0]
     if decline:
         answer.update(DECLINE)
-    answer = _drop_contradictions(schema, answer)
+    answer = _complete(schema, answer, clock.today())
+    for name, (main, other) in BRANCH.items():
+        if name in properties and (route.branches or name in answer):
+            answer[name] = other if route.branches else main
+    answer = _complete(schema, answer, clock.today())
     errors = validate_form(schema, answer)
     assert not errors, f"{d.path.name}, {bpmn_id}: the walk's answer {answer} is refused: {errors}"
     if info.properties.get(APPROVAL.name):  # what workflows.cases.approvals hands the task
@@ -271,13 +276,16 @@ def _effect(name: str | None, answer: dict) -> dict:
     raise KeyError(f"the walk has no stand-in for the agreement effect {name!r}")
 
 
-def _drop_contradictions(schema: dict, answer: dict) -> dict:
-    """Leave out optional fields a rule of the form forbids for these choices (e.g. a note
-    that is only allowed with another answer)."""
-    required = set(schema.get("required", []))
-    for name in [n for n in answer if n not in required]:
-        if validate_form(schema, answer) and not validate_form(schema, {k: v for k, v in answer.items() if k != name}):
-            answer = {k: v for k, v in answer.items() if k != name}
+def _complete(schema: dict, answer: dict, today: date) -> dict:
+    """Add what the form requires for these choices (its ``required`` and its if/then rules),
+    field by field as the form names what is missing, and nothing else."""
+    answer = {**_values(schema, today, only_required=True), **answer}
+    properties = schema.get("properties", {})
+    for _ in range(len(properties)):
+        missing = [name for name in validate_form(schema, answer) if name in properties and name not in answer]
+        if not missing:
+            break
+        answer.update({name: _value(name, properties[name], today) for name in missing})
     return answer
 
 
@@ -285,9 +293,11 @@ def _options(prop: dict) -> list:
     return list(prop.get("enum", [])) or [o.get("const") for o in prop.get("oneOf", [])]
 
 
-def _values(schema: dict, today: date) -> dict:
-    """A value for every field of the form: the first option, today, one row, a word."""
-    return {name: _value(name, prop, today) for name, prop in schema.get("properties", {}).items()}
+def _values(schema: dict, today: date, only_required: bool = False) -> dict:
+    """A value for the form's (required) fields: the first option, today, one row, a word."""
+    required = schema.get("required", [])
+    return {name: _value(name, prop, today) for name, prop in schema.get("properties", {}).items()
+            if name in required or not only_required}
 
 
 def _value(name: str, prop: dict, today: date):
@@ -297,7 +307,7 @@ def _value(name: str, prop: dict, today: date):
         return _options(prop)[0]
     kind = prop.get("type")
     if kind == "object":
-        return _values(prop, today)
+        return _values(prop, today, only_required=True)
     if kind == "array":
         return [_value(name, prop.get("items", {}), today)]
     if kind == "integer":
