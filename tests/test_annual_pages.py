@@ -219,6 +219,20 @@ def test_overdue_named_list_is_reminded_then_escalated_to_the_kreisbeigeordnete(
     assert task_in_inbox(sozialamt, "Namentliche Liste übermitteln", case_number)
 
 
+def test_a_late_list_once_acknowledged_ends_the_case_and_the_lead_s_follow_up_with_it(kf, as_user):
+    worker_round(kf, "2027-01-04")
+    worker_round(kf, "2027-04-01")  # overdue: escalated to the Kreisbeigeordnete
+    sozialamt, fachdienst, lead = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lk.kreisbeigeordnete")
+    task_id, case_number = the_task(sozialamt, "Namentliche Liste übermitteln")
+    assert task_in_inbox(lead, "Überfällige Meldung nachhalten", case_number)
+    complete(sozialamt, task_id, {**person_rows(1), "nobody_to_report": "false"})
+    complete(fachdienst, task_in_inbox(fachdienst, "Liste entgegennehmen", case_number), {"complete": "true"})
+    # the lead never got round to the follow-up: it ends with the case instead of keeping it open
+    assert case_number not in [number for _, _, number in inbox_tasks(lead)]
+    lead.get(f"/cases/{case_id_of(kf, case_number)}")
+    assert "Status Abgeschlossen" in lead.text
+
+
 # --- the worker command ---------------------------------------------------------------------
 
 def test_worker_once_prints_timers_fired_and_annual_cases_opened(empty_database_url, monkeypatch, tmp_path):
