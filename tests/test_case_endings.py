@@ -320,3 +320,45 @@ def test_the_approval_of_a_takeover_has_its_own_due_date_from_the_agreement(kf):
     with kf.db.transaction() as session:
         approval = session.get(HumanTask, open_task(kf, case_id, "approve_takeover"))
         assert approval.due_on.isoformat() == "2027-03-08"  # 5 working days after Monday 01.03.2027
+
+
+def test_when_the_landkreis_names_vocational_participation_the_lwv_asks_the_ba_with_the_first_review(as_user, kf):
+    sozialamt, fachdienst, leitung = as_user("lk.sozialamt"), as_user("lwv.fachdienst"), as_user("lwv.leitung")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, {**PREPARE_FORM, "vocational_in_question": "true"})
+    case_id = case_id_of(kf, number)
+    # the request to the Bundesagentur für Arbeit opens together with the first review, not after the approval
+    assert set(case_state(kf, case_id)[1]) == {"review_handover", "request_participation_planning"}
+    request = task_in_inbox(fachdienst, "Teilhabeplanverfahren bei der Bundesagentur für Arbeit anstoßen", number)
+    fachdienst.submit(f"/tasks/{request}", f"/tasks/{request}", {}, status=422)
+    assert "Bitte geben Sie an, wann Sie die Bundesagentur für Arbeit angefragt haben." in fachdienst.text
+    confirm = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "false"}
+    complete(fachdienst, task_in_inbox(fachdienst, "Übergabe prüfen", number), confirm)
+    complete(leitung, task_in_inbox(leitung, "Übernahme genehmigen", number), {"decision": "approve"})
+    # the LWV closes only once the BA has been asked
+    assert "close_supra_local" not in case_state(kf, case_id)[1]
+    complete(fachdienst, request, {"requested_on": "02.03.2027", "request_note": "Reha-Team der Agentur Gießen"})
+    assert "close_supra_local" in case_state(kf, case_id)[1]
+    complete(sozialamt, task_in_inbox(sozialamt, "Übergabe abschließen (Landkreis)", number),
+             {"files_transferred_on": "15.07.2027", "benefits_ended_on": "31.07.2027"})
+    complete(fachdienst, task_in_inbox(fachdienst, "Übergabe abschließen (LWV)", number),
+             {"benefit_notice_issued": "true", "benefit_notice_date": "20.07.2027"})
+    assert_nothing_survives(kf, case_id, "completed")
+
+
+def test_without_vocational_participation_named_no_ba_request_opens_and_a_decline_ends_everything(kf):
+    case_id = offered_handover(kf)
+    assert case_state(kf, case_id)[1] == ["review_handover"]
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  {"decision": "decline", "decline_reason": "moved_away"})
+    assert_nothing_survives(kf, case_id, "declined")
+
+
+def test_a_withdrawal_also_ends_the_open_request_to_the_ba(as_user, kf):
+    sozialamt = as_user("lk.sozialamt")
+    number, prepare = start_handover(sozialamt)
+    complete(sozialamt, prepare, {**PREPARE_FORM, "vocational_in_question": "true"})
+    case_id = case_id_of(kf, number)
+    sozialamt.submit(f"/cases/{case_id}", f"/cases/{case_id}/withdraw", {"withdraw_reason": "stays_at_school"},
+                     status=302)
+    assert_nothing_survives(kf, case_id, "withdrawn")

@@ -238,7 +238,7 @@ def test_takeover_approval_is_asked_of_the_lwv_lead_by_the_approval_machinery(xm
     assert props == {"formJsonSchemaFilename": "approval_decision.schema.json",
                      "formUiSchemaFilename": "approval_decision.ui.json",
                      "approval": "role:supra_local_lead", "approvalQuorum": "one",
-                     "deadline": "handover_approval"}
+                     "deadline": "handover_approval", "panel": "takeover_proposal"}
     [gateway] = xml.findall(".//bpmn:exclusiveGateway[@id='check_approval']", NS)
     flows = {f.get("id"): f for f in xml.iterfind(".//bpmn:sequenceFlow[@sourceRef='check_approval']", NS)}
     assert {f.get("targetRef") for f in flows.values()} == {"send_confirmation", "merge_supra_rounds"}
@@ -249,7 +249,7 @@ def test_takeover_approval_is_asked_of_the_lwv_lead_by_the_approval_machinery(xm
 
 def test_every_user_task_has_lane_documentation_and_valid_forms(xml, lane_of):
     user_tasks = xml.findall(".//bpmn:userTask", NS)
-    assert len(user_tasks) == 8
+    assert len(user_tasks) == 9
     for ut in user_tasks:
         assert lane_of[ut.get("id")] in (LOCAL, SUPRA, SUPRA_LEAD)
         assert ut.findtext("bpmn:documentation", namespaces=NS).strip()
@@ -304,7 +304,7 @@ def test_every_element_has_diagram_interchange(xml):
     shapes = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)}
     edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
     nodes = [n.get("id") for tag in FLOW_NODES for n in xml.iterfind(f".//bpmn:process/bpmn:{tag}", NS)]
-    assert len(nodes) == 50
+    assert len(nodes) == 56
     for kind in ("participant", "lane"):
         assert {e.get("id") for e in xml.iterfind(f".//bpmn:{kind}", NS)} <= shapes
     assert set(nodes) <= shapes
