@@ -42,6 +42,9 @@
       return modeler.importXML(xml);
     }).then(function () {
       container.parentNode.hidden = false;
+      // bpmn-js measured the container while it was hidden (0 x 0): measure again, or the fit
+      // computes a non-finite zoom and the editor stays empty
+      modeler.get("canvas").resized();
       modeler.get("canvas").zoom("fit-viewport");
       modeler.get("eventBus").on("commandStack.changed", function () { changed = true; });
       markError(modeler);
