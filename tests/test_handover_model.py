@@ -318,8 +318,19 @@ def test_every_element_has_diagram_interchange(xml):
 
 def test_every_message_is_drawn_as_a_message_flow_between_the_pools(xml):
     messages = {m.get("id") for m in xml.iterfind("bpmn:message", NS)}
-    flows = {f.get("messageRef") for f in xml.iterfind(".//bpmn:messageFlow", NS)}
     used = {d.get("messageRef") for d in xml.iterfind(".//bpmn:messageEventDefinition", NS)}
+    # a message flow names no messageRef (bpmn-js would draw the message's technical name on
+    # it); the message it carries is the one its throwing and catching events share
+    def message_of(element_id: str) -> str | None:
+        node = xml.find(f".//*[@id='{element_id}']")
+        definition = node.find("bpmn:messageEventDefinition", NS) if node is not None else None
+        return definition.get("messageRef") if definition is not None else None
+    flows = set()
+    for flow in xml.iterfind(".//bpmn:messageFlow", NS):
+        assert flow.get("messageRef") is None
+        thrown, caught = message_of(flow.get("sourceRef")), message_of(flow.get("targetRef"))
+        assert thrown == caught, flow.get("id")
+        flows.add(thrown)
     between_pools = {"handover_offered", "handover_question", "handover_answer", "handover_confirmed",
                      "handover_declined", "handover_withdrawn"}
     assert flows == between_pools
