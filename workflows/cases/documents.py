@@ -106,8 +106,8 @@ def _office_kind(content: bytes) -> str | None:
                 return "xlsx"
             if all(member in names for member in DOCX_MEMBERS):
                 return "docx"
-            if "mimetype" in names and "content.xml" in names \
-                    and archive.read("mimetype")[:64].strip() == MEDIA_TYPES["odt"].encode():
+            if "mimetype" in names and "content.xml" in names and archive.getinfo("mimetype").file_size <= 100 \
+                    and archive.read("mimetype").strip() == MEDIA_TYPES["odt"].encode():  # small: no ZIP bomb
                 return "odt"
     except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         return None
