@@ -4,7 +4,8 @@ searched) and the API task list at 1k, 10k and 100k cases.
 One real handover is offered through the commands; its ``cases`` row is copied in bulk, and
 every copy gets three task rows: two done and one open, each in a group inbox (the open
 tasks spread over the agreement's org units, so the LWV's Fachdienst has about a tenth of
-them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst). One database
+them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst; on every
+twentieth she has set a Wiedervorlage, half of them due, half still ahead). One database
 per size; then Lea Fachdienst opens her Posteingang (GET /inbox, logged in, WSGI test
 client) and her system reads the first page of the API task list (GET /api/v1/tasks with
 her token), RUNS times each, the sizes interleaved: median, p95, and the ratio
@@ -34,6 +35,7 @@ from workflows.clock import BERLIN, FixedClock
 from workflows.people.accounts import create_api_token
 from workflows.store.case_search import CaseSearchTerm
 from workflows.store.cases import Case
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.organisation import OrgUnit
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import user_by_username
@@ -44,6 +46,7 @@ CHUNK = 2_000
 INBOX_OWNER = "lwv.fachdienst"
 START = datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN)
 cases, tasks, groups, terms = Case.__table__, HumanTask.__table__, HumanTaskGroup.__table__, CaseSearchTerm.__table__
+follow_ups = TaskFollowUp.__table__
 # (label, method, URL, form): what Lea Fachdienst asks for, each timed like the plain page
 REQUESTS = (
     ("GET /inbox", "GET", "/inbox", None),
@@ -51,6 +54,8 @@ REQUESTS = (
     ("/inbox unassigned + process", "GET", "/inbox?scope=unassigned&process=handover_school_end", None),
     ("/inbox due by + sort since", "GET", "/inbox?due_by=2027-03-31&sort=since", None),
     ("/inbox sort case number", "GET", "/inbox?sort=case", None),
+    ("/inbox assigned to me", "GET", "/inbox?scope=mine", None),
+    ("/inbox my follow-ups", "GET", "/inbox?scope=followups", None),
     ("GET /cases", "GET", "/cases", None),
     ("/cases school end + status", "GET", "/cases?school_end_before=2027-12-31&status=running", None),
     ("POST /cases/search name", "POST", "/cases/search", {"q": "nachname7"}),
@@ -77,7 +82,7 @@ class Builder:
             next_case = connection.scalar(select(func.max(cases.c.id))) + 1
             next_task = (connection.scalar(select(func.max(tasks.c.id))) or 0) + 1
         for start in range(0, count, CHUNK):
-            case_rows, task_rows, group_rows, term_rows = [], [], [], []
+            case_rows, task_rows, group_rows, term_rows, follow_up_rows = [], [], [], [], []
             for n in range(start, min(count, start + CHUNK)):
                 case_id, number = next_case + n, self.count + n
                 birth = date(2008, 1, 1) + timedelta(days=number % 730)
@@ -98,6 +103,10 @@ class Builder:
                         "assignee_id": self.owner if assigned else None, "due_on": due, "due_sort": due,
                         "created_at": START + timedelta(minutes=number), "completed_at": None if state == OPEN else START,
                         "completed_by_id": None})
+                    if state == OPEN and unit == self.owner_unit and number % 20 == 0:
+                        follow_up_rows.append({"task_id": task_id, "user_id": self.owner, "note": None,
+                                               "due_on": date(2027, 3, 1) + timedelta(days=(number % 40) - 20),
+                                               "created_at": START})
                     group_rows.append({"task_id": task_id, "org_unit_id": unit, "is_open": state == OPEN,
                                        "due_sort": due, "created_at": START + timedelta(minutes=number),
                                        "case_number": f"BENCH-{number:07d}"})
@@ -106,6 +115,8 @@ class Builder:
                 connection.execute(insert(tasks), task_rows)
                 connection.execute(insert(groups), group_rows)
                 connection.execute(insert(terms), term_rows)
+                if follow_up_rows:
+                    connection.execute(insert(follow_ups), follow_up_rows)
         self.count += count
 
 

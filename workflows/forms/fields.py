@@ -138,6 +138,8 @@ def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditio
     accept, max_bytes = _file_rules(name, prop) if widget == "file" else ((), 0)
     if widget == "file":
         hints.append(f"Höchstens {megabytes(max_bytes)}.")
+    if widget == "textarea" and prop.get("maxLength") and not any("Zeichen" in (hint or "") for hint in hints):
+        hints.append(f"Höchstens {prop['maxLength']} Zeichen.")  # said before typing, not only after sending
     return Field(
         name=name,
         key=key,
