@@ -86,3 +86,16 @@ def test_a_program_named_pdf_is_refused_at_its_field_and_the_answer_is_not_sent(
 ])
 def test_the_kind_of_a_document_is_read_from_its_bytes(content, kind):
     assert sniff(content)[0] == kind
+
+
+def test_a_draft_says_that_it_does_not_keep_a_chosen_file(kf, as_user):
+    case_id = asked_handover(kf)
+    sozialamt = as_user("lk.sozialamt")
+    task_id = open_task(kf, case_id, "answer_question")
+    page = sozialamt.get(f"/tasks/{task_id}")
+    response = sozialamt.client.post(f"/tasks/{task_id}", data={
+        "csrf_token": CSRF.search(page.text).group(1), "answer": "Plan folgt", "save_draft": "1",
+        "attachment_1_document_id": (io.BytesIO(PDF), FILENAME)}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    text = text_of(sozialamt.get(f"/tasks/{task_id}").text)
+    assert "Entwurf vom" in text and "Bitte wählen Sie sie beim Absenden erneut." in text
