@@ -10,7 +10,7 @@ per size; then Lea Fachdienst opens her Posteingang (GET /inbox, logged in, WSGI
 client) and her system reads the first page of the API task list (GET /api/v1/tasks with
 her token), RUNS times each, the sizes interleaved: median, p95, and the ratio
 largest/smallest. Each copy has a subject and search terms (one of 500 surnames and a birth
-date), a due date spread over 400 days around the clock's today (so about half are overdue)
+date; the oldest five share a surname no other has, so that search finds five at every size), a due date spread over 400 days around the clock's today (so about half are overdue)
 and a school end, so every filter matches a steady share of the cases.
 
     .venv/bin/python bench/inbox.py
@@ -29,8 +29,10 @@ from sqlalchemy import func, insert, select
 from support.figures import machine, median, ms, p95, sizes, timed
 from support.instance import koopflow_app
 
-from tests.support.flows import offered_handover
+from tests.support.flows import actor, offered_handover
 from tests.support.pages import CSRF, login
+from workflows.cases.case_list import CaseFilter
+from workflows.cases.saved_filters import save_filter
 from workflows.clock import BERLIN, FixedClock
 from workflows.people.accounts import create_api_token
 from workflows.store.case_search import CaseSearchTerm
@@ -43,6 +45,7 @@ from workflows.store.users import user_by_username
 SIZES = sizes("1000,10000,100000")  # BENCH_SIZES overrides; results.md is for these
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))  # fewer on a busy machine
 CHUNK = 2_000
+RARE = 5  # the oldest five copies are about "Selten": a name that matches as often at every size
 INBOX_OWNER = "lwv.fachdienst"
 START = datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN)
 cases, tasks, groups, terms = Case.__table__, HumanTask.__table__, HumanTaskGroup.__table__, CaseSearchTerm.__table__
@@ -59,9 +62,13 @@ REQUESTS = (
     ("GET /cases", "GET", "/cases", None),
     ("/cases school end + status", "GET", "/cases?school_end_before=2027-12-31&status=running", None),
     ("POST /cases/search name", "POST", "/cases/search", {"q": "nachname7"}),
+    ("POST /cases/search rare name", "POST", "/cases/search", {"q": "selten"}),
     ("POST /cases/search birth date", "POST", "/cases/search", {"q": "03.05.2009"}),
     ("GET /api/v1/tasks", "API", "/api/v1/tasks", None),
+    # her colleague has saved two Vorgänge filters: the Posteingang counts each one's cases
+    ("GET /inbox + 2 saved filters' counts", "COLLEAGUE", "/inbox", None),
 )
+COLLEAGUE = "lwv.fachdienst2"
 
 
 class Builder:
@@ -86,10 +93,11 @@ class Builder:
             for n in range(start, min(count, start + CHUNK)):
                 case_id, number = next_case + n, self.count + n
                 birth = date(2008, 1, 1) + timedelta(days=number % 730)
+                surname = "Selten" if number <= RARE else f"Nachname{number % 500}"
                 case_rows.append({**self.case, "id": case_id, "case_number": f"BENCH-{number:07d}",
-                                  "subject": f"Nachname{number % 500}, Vorname, {birth:%d.%m.%Y}",
+                                  "subject": f"{surname}, Vorname, {birth:%d.%m.%Y}",
                                   "school_end_on": date(2027, 7, 31) + timedelta(days=365 * (number % 2))})
-                term_rows += [{"case_id": case_id, "term": f"nachname{number % 500}"},
+                term_rows += [{"case_id": case_id, "term": surname.lower()},
                               {"case_id": case_id, "term": "vorname"}, {"case_id": case_id, "term": birth.isoformat()}]
                 for k, state in enumerate((COMPLETED, COMPLETED, OPEN)):
                     task_id = next_task + 3 * n + k
@@ -135,6 +143,10 @@ class Instance:
                 groups.c.org_unit_id == builder.owner_unit, groups.c.is_open.is_(True)))
             self.open = connection.scalar(select(func.count()).select_from(tasks).where(tasks.c.state == OPEN))
         self.browser = login(self.app, INBOX_OWNER).client
+        colleague = actor(self.kf, COLLEAGUE)
+        save_filter(self.kf.db, self.kf.clock, colleague, "Laufende", CaseFilter(status="running"))
+        save_filter(self.kf.db, self.kf.clock, colleague, "Frau Selten", CaseFilter(q="selten"))
+        self.colleague = login(self.app, COLLEAGUE).client
         self.api = self.app.test_client()
         self.token = {"Authorization": f"Bearer {create_api_token(self.kf.db, self.kf.clock, INBOX_OWNER)}"}
         self.csrf = CSRF.search(self.browser.get("/cases").text).group(1)
@@ -146,6 +158,8 @@ class Instance:
             return self.api.get(url, headers=self.token)
         if method == "POST":
             return self.browser.post(url, data={"csrf_token": self.csrf, **form})
+        if method == "COLLEAGUE":
+            return self.colleague.get(url)
         return self.browser.get(url)
 
     def measure(self, label: str) -> None:
