@@ -4,12 +4,13 @@ searched) and the API task list at 1k, 10k and 100k cases.
 One real handover is offered through the commands; its ``cases`` row is copied in bulk, and
 every copy gets three task rows: two done and one open, each in a group inbox (the open
 tasks spread over the agreement's org units, so the LWV's Fachdienst has about a tenth of
-them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst). One database
+them in its inbox, and every fiftieth of those is assigned to Lea Fachdienst; on every
+twentieth she has set a Wiedervorlage, half of them due, half still ahead). One database
 per size; then Lea Fachdienst opens her Posteingang (GET /inbox, logged in, WSGI test
 client) and her system reads the first page of the API task list (GET /api/v1/tasks with
 her token), RUNS times each, the sizes interleaved: median, p95, and the ratio
 largest/smallest. Each copy has a subject and search terms (one of 500 surnames and a birth
-date), a due date spread over 400 days around the clock's today (so about half are overdue)
+date; the oldest five share a surname no other has, so that search finds five at every size), a due date spread over 400 days around the clock's today (so about half are overdue)
 and a school end, so every filter matches a steady share of the cases.
 
     .venv/bin/python bench/inbox.py
@@ -28,12 +29,15 @@ from sqlalchemy import func, insert, select
 from support.figures import machine, median, ms, p95, sizes, timed
 from support.instance import koopflow_app
 
-from tests.support.flows import offered_handover
+from tests.support.flows import actor, offered_handover
 from tests.support.pages import CSRF, login
+from workflows.cases.case_list import CaseFilter
+from workflows.cases.saved_filters import save_filter
 from workflows.clock import BERLIN, FixedClock
 from workflows.people.accounts import create_api_token
 from workflows.store.case_search import CaseSearchTerm
 from workflows.store.cases import Case
+from workflows.store.follow_ups import TaskFollowUp
 from workflows.store.organisation import OrgUnit
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import user_by_username
@@ -41,9 +45,11 @@ from workflows.store.users import user_by_username
 SIZES = sizes("1000,10000,100000")  # BENCH_SIZES overrides; results.md is for these
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))  # fewer on a busy machine
 CHUNK = 2_000
+RARE = 5  # the oldest five copies are about "Selten": a name that matches as often at every size
 INBOX_OWNER = "lwv.fachdienst"
 START = datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN)
 cases, tasks, groups, terms = Case.__table__, HumanTask.__table__, HumanTaskGroup.__table__, CaseSearchTerm.__table__
+follow_ups = TaskFollowUp.__table__
 # (label, method, URL, form): what Lea Fachdienst asks for, each timed like the plain page
 REQUESTS = (
     ("GET /inbox", "GET", "/inbox", None),
@@ -51,12 +57,18 @@ REQUESTS = (
     ("/inbox unassigned + process", "GET", "/inbox?scope=unassigned&process=handover_school_end", None),
     ("/inbox due by + sort since", "GET", "/inbox?due_by=2027-03-31&sort=since", None),
     ("/inbox sort case number", "GET", "/inbox?sort=case", None),
+    ("/inbox assigned to me", "GET", "/inbox?scope=mine", None),
+    ("/inbox my follow-ups", "GET", "/inbox?scope=followups", None),
     ("GET /cases", "GET", "/cases", None),
     ("/cases school end + status", "GET", "/cases?school_end_before=2027-12-31&status=running", None),
     ("POST /cases/search name", "POST", "/cases/search", {"q": "nachname7"}),
+    ("POST /cases/search rare name", "POST", "/cases/search", {"q": "selten"}),
     ("POST /cases/search birth date", "POST", "/cases/search", {"q": "03.05.2009"}),
     ("GET /api/v1/tasks", "API", "/api/v1/tasks", None),
+    # her colleague has saved two Vorgänge filters: the Posteingang counts each one's cases
+    ("GET /inbox + 2 saved filters' counts", "COLLEAGUE", "/inbox", None),
 )
+COLLEAGUE = "lwv.fachdienst2"
 
 
 class Builder:
@@ -77,14 +89,15 @@ class Builder:
             next_case = connection.scalar(select(func.max(cases.c.id))) + 1
             next_task = (connection.scalar(select(func.max(tasks.c.id))) or 0) + 1
         for start in range(0, count, CHUNK):
-            case_rows, task_rows, group_rows, term_rows = [], [], [], []
+            case_rows, task_rows, group_rows, term_rows, follow_up_rows = [], [], [], [], []
             for n in range(start, min(count, start + CHUNK)):
                 case_id, number = next_case + n, self.count + n
                 birth = date(2008, 1, 1) + timedelta(days=number % 730)
+                surname = "Selten" if number <= RARE else f"Nachname{number % 500}"
                 case_rows.append({**self.case, "id": case_id, "case_number": f"BENCH-{number:07d}",
-                                  "subject": f"Nachname{number % 500}, Vorname, {birth:%d.%m.%Y}",
+                                  "subject": f"{surname}, Vorname, {birth:%d.%m.%Y}",
                                   "school_end_on": date(2027, 7, 31) + timedelta(days=365 * (number % 2))})
-                term_rows += [{"case_id": case_id, "term": f"nachname{number % 500}"},
+                term_rows += [{"case_id": case_id, "term": surname.lower()},
                               {"case_id": case_id, "term": "vorname"}, {"case_id": case_id, "term": birth.isoformat()}]
                 for k, state in enumerate((COMPLETED, COMPLETED, OPEN)):
                     task_id = next_task + 3 * n + k
@@ -98,6 +111,10 @@ class Builder:
                         "assignee_id": self.owner if assigned else None, "due_on": due, "due_sort": due,
                         "created_at": START + timedelta(minutes=number), "completed_at": None if state == OPEN else START,
                         "completed_by_id": None})
+                    if state == OPEN and unit == self.owner_unit and number % 20 == 0:
+                        follow_up_rows.append({"task_id": task_id, "user_id": self.owner, "note": None,
+                                               "due_on": date(2027, 3, 1) + timedelta(days=(number % 40) - 20),
+                                               "created_at": START})
                     group_rows.append({"task_id": task_id, "org_unit_id": unit, "is_open": state == OPEN,
                                        "due_sort": due, "created_at": START + timedelta(minutes=number),
                                        "case_number": f"BENCH-{number:07d}"})
@@ -106,6 +123,8 @@ class Builder:
                 connection.execute(insert(tasks), task_rows)
                 connection.execute(insert(groups), group_rows)
                 connection.execute(insert(terms), term_rows)
+                if follow_up_rows:
+                    connection.execute(insert(follow_ups), follow_up_rows)
         self.count += count
 
 
@@ -124,6 +143,10 @@ class Instance:
                 groups.c.org_unit_id == builder.owner_unit, groups.c.is_open.is_(True)))
             self.open = connection.scalar(select(func.count()).select_from(tasks).where(tasks.c.state == OPEN))
         self.browser = login(self.app, INBOX_OWNER).client
+        colleague = actor(self.kf, COLLEAGUE)
+        save_filter(self.kf.db, self.kf.clock, colleague, "Laufende", CaseFilter(status="running"))
+        save_filter(self.kf.db, self.kf.clock, colleague, "Frau Selten", CaseFilter(q="selten"))
+        self.colleague = login(self.app, COLLEAGUE).client
         self.api = self.app.test_client()
         self.token = {"Authorization": f"Bearer {create_api_token(self.kf.db, self.kf.clock, INBOX_OWNER)}"}
         self.csrf = CSRF.search(self.browser.get("/cases").text).group(1)
@@ -135,6 +158,8 @@ class Instance:
             return self.api.get(url, headers=self.token)
         if method == "POST":
             return self.browser.post(url, data={"csrf_token": self.csrf, **form})
+        if method == "COLLEAGUE":
+            return self.colleague.get(url)
         return self.browser.get(url)
 
     def measure(self, label: str) -> None:

@@ -44,3 +44,26 @@ def test_an_admin_deletes_a_contact_and_others_cannot_see_the_page(as_user):
 
     caseworker = as_user("lk.sozialamt")
     caseworker.get("/admin/contacts", status=404)
+
+
+def test_an_admin_corrects_a_contacts_address_and_others_cannot(as_user):  # m16
+    admin = as_user("admin")
+    admin.get("/admin/contacts")
+    contact_id = re.search(r'href="/admin/contacts/(\d+)/edit"', admin.page.text).group(1)
+    edit = f"/admin/contacts/{contact_id}/edit"
+    admin.get(edit)
+    assert "Kontakt ändern" in admin.text and "Vereinbarung:" in admin.text
+    name = re.search(r'id="field-name" name="name"\s+value="([^"]+)"', admin.page.text).group(1)
+
+    admin.submit(edit, edit, {"name": name, "organisation": "", "email": "neu@beispiel-demo.invalid",
+                              "contact_group": "providers"}, status=422)
+    assert "Bitte geben Sie die Organisation an" in admin.text and 'value="neu@beispiel-demo.invalid"' in admin.page.text
+
+    admin.follow(admin.submit(edit, edit, {"name": name, "organisation": "Neue Organisation (Demo)",
+                                           "email": "neu@beispiel-demo.invalid", "contact_group": "providers"},
+                              status=302))
+    assert "Der Kontakt ist geändert." in admin.text and "neu@beispiel-demo.invalid" in admin.text
+
+    caseworker = as_user("lk.sozialamt")
+    assert caseworker.client.get(edit).status_code in (403, 404)
+    assert caseworker.client.post(edit, data={}).status_code in (400, 403, 404)

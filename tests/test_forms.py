@@ -204,7 +204,7 @@ def test_empty_form_names_every_missing_answer_at_its_field_in_form_order():
     _, errors = check_form(HANDOVER_REVIEW, UI, MultiDict({"csrf_token": "abc", "person.last_name": "   "}))
 
     assert errors == {
-        "decision": "Bitte wählen Sie eine der Möglichkeiten für Entscheidung.",
+        "decision": "Bitte wählen Sie bei „Entscheidung“ eine der Möglichkeiten.",
         "person.last_name": "Bitte geben Sie „Nachname“ an.",
         "person.birth_date": "Bitte geben Sie „Geburtsdatum“ an.",
         "workshop_needed": "Bitte beantworten Sie „Kommt eine Werkstatt für behinderte Menschen in Frage?“ mit Ja oder Nein.",
@@ -230,7 +230,7 @@ def test_unknown_choice_and_yes_no_values_are_refused():
     _, errors = check_form(HANDOVER_REVIEW, UI, posted(decision="delete", workshop_needed="vielleicht"))
 
     assert errors == {
-        "decision": "Bitte wählen Sie eine der Möglichkeiten für Entscheidung.",
+        "decision": "Bitte wählen Sie bei „Entscheidung“ eine der Möglichkeiten.",
         "workshop_needed": "Bitte beantworten Sie „Kommt eine Werkstatt für behinderte Menschen in Frage?“ mit Ja oder Nein.",
     }
 
@@ -289,7 +289,7 @@ def test_errors_are_summarised_linked_and_repeated_at_the_field():
 
     assert 'role="alert"' in html and "Es gibt ein Problem" in html
     assert '<a href="#field-person-birth_date">Geburtsdatum muss ein gültiges Datum sein' in html
-    assert '<a href="#field-decision">Bitte wählen Sie eine der Möglichkeiten für Entscheidung.</a>' in html
+    assert '<a href="#field-decision">Bitte wählen Sie bei „Entscheidung“ eine der Möglichkeiten.</a>' in html
     assert ('<p class="field-error" id="field-person-birth_date-error"><span class="visually-hidden">Fehler:</span> '
             "Geburtsdatum muss ein gültiges Datum sein, z. B. 31.07.2025.</p>") in html
     assert ('aria-invalid="true" aria-describedby="field-person-birth_date-hint field-person-birth_date-error"'
@@ -376,3 +376,23 @@ def test_every_field_of_every_form_has_a_grammatical_required_message():
                 assert message.startswith("Bitte ") and "„" in message, (path.name, field.name, message)
             checked += 1
     assert checked > 50
+
+
+def test_the_generic_required_message_quotes_the_label_for_every_kind_of_field():
+    """A label such as "Bescheid vom" or "Art der Leistung" never stands bare in a sentence."""
+    from workflows.forms import form_fields as fields_of
+    from workflows.forms.validation import required_message
+
+    schema = {"type": "object", "properties": {
+        "text": {"type": "string", "title": "Bescheid vom"},
+        "choice": {"type": "string", "title": "Art der Leistung", "enum": ["a", "b"]},
+        "yes_no": {"type": "boolean", "title": "Liegt ein Bescheid vor?"},
+        "lines": {"type": "array", "title": "Schulen", "items": {"type": "string"}},
+    }}
+    messages = {field.name: required_message(field) for field in fields_of(schema, None)}
+    assert messages == {
+        "text": "Bitte geben Sie „Bescheid vom“ an.",
+        "choice": "Bitte wählen Sie bei „Art der Leistung“ eine der Möglichkeiten.",
+        "yes_no": "Bitte beantworten Sie „Liegt ein Bescheid vor?“ mit Ja oder Nein.",
+        "lines": "Bitte geben Sie bei „Schulen“ mindestens einen Eintrag an.",
+    }

@@ -78,7 +78,10 @@ def complete(task_id: int):
             save_draft(app.db, app.clock, current_actor(), task_id, request.form.to_dict(flat=False))
         except (Conflict, ValidationFailed) as exc:
             return _render(task_id, request.form, {}, status=409, conflict=getattr(exc, "message", str(exc)))
-        flash("Ihr Entwurf ist gespeichert. Die Aufgabe ist noch nicht erledigt.", "success")
+        chosen = any(upload.filename for upload in request.files.values())
+        flash("Ihr Entwurf ist gespeichert. Die Aufgabe ist noch nicht erledigt."
+              + (" Gewählte Dateien bewahrt der Entwurf nicht auf: Bitte wählen Sie sie beim Absenden erneut."
+                 if chosen else ""), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
         return _render(task_id, apply_form_action(schema or {}, ui, request.form), {})

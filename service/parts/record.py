@@ -6,7 +6,7 @@ from datetime import datetime
 
 from workflows.cases.view import CaseView
 from workflows.clock import berlin_date
-from workflows.forms import describe_values
+from workflows.forms import describe_values, form_fields
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ def returned_with(record: list[RecordEntry], task_created_at: datetime) -> Recor
 def case_record(view: CaseView) -> list[RecordEntry]:
     forms = view.definition.forms
     ui_of = {t["form"]: t.get("ui_form") for t in view.definition.user_tasks.values()}
+    filenames = {document.id: document.filename for document, _uploader in view.documents}
     entries = []
     for event, actor in view.history:
         if event.kind != "task.completed":
@@ -50,6 +51,13 @@ def case_record(view: CaseView) -> list[RecordEntry]:
             entries.append(RecordEntry(event.task_name or "", actor, event.at, decision_values(data, actor, event.at),
                                        rejected=not data.get("approved")))
             continue
-        values = describe_values(schema, ui, data)
+        values = describe_values(schema, ui, _named_files(schema, ui, data, filenames))
         entries.append(RecordEntry(event.task_name or "", actor, event.at, values))
     return entries
+
+
+def _named_files(schema: dict, ui: dict | None, data: dict, filenames: dict[int, str]) -> dict:
+    """The step's data with each attached document's id replaced by its file name (the
+    Dokumente table beside it offers the download)."""
+    files = {field.key for field in form_fields(schema, ui) if field.widget == "file"}
+    return {key: filenames.get(value, value) if key in files else value for key, value in data.items()}

@@ -29,3 +29,16 @@ def test_the_contacts_page_has_no_violations(page_as, server):
     no_violations(page)
     # the browser reports the page's own 422 answer as a console error; nothing else may appear
     assert [e for e in page.console_errors if "422" not in e] == []
+
+
+def test_the_contact_edit_page_has_no_violations(page_as, server):
+    page = page_as("admin")
+    page.goto(f"{server.url}/admin/contacts")
+    page.click("main table a:has-text('Ändern') >> nth=0")
+    assert "Kontakt ändern" in page.inner_text("main")
+    no_violations(page)
+    page.fill("#field-organisation", "")
+    page.click("text=Änderung speichern")
+    assert page.locator(".error-summary a[href='#field-organisation']").count() == 1
+    no_violations(page)
+    assert [e for e in page.console_errors if "422" not in e] == []

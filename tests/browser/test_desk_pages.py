@@ -8,6 +8,7 @@ from tests.support.browser import no_violations
 from tests.support.flows import actor, offered_handover, open_task
 from workflows.clock import berlin_date
 from workflows.people.absences import record_absence
+from workflows.store.cases import Case
 from workflows.tasks import claim_task
 
 MAIN_PAGES = ("/inbox", "/cases", "/cases/new", "/deadlines", "/processes", "/agreements", "/figures", "/settings",
@@ -39,17 +40,27 @@ def test_search_by_name_then_save_the_filter_and_find_it_counted_on_the_inbox(pa
 
 
 def test_the_inbox_filters_overdue_tasks_and_marks_them_in_words(page_as, server):
-    offered_handover(server.kf)
-    page = page_as("lwv.fachdienst")
-    page.goto(f"{server.url}/inbox")
-    page.check("#field-overdue")
-    page.click("main button:has-text('Anzeigen')")
-    assert "overdue=1" in page.url
-    assert page.locator("tbody tr").count() == 0 or "überfällig" in page.inner_text("tbody")
-    page.select_option("#field-sort", "case")
-    page.click("main button:has-text('Anzeigen')")
-    no_violations(page)
-    assert page.console_errors == []
+    kf = server.kf
+    late = offered_handover(kf)  # its review is due in 10 working days
+    start = kf.clock.now()
+    try:
+        kf.clock.set(start + timedelta(days=30))
+        fresh = offered_handover(kf)
+        with kf.db.transaction() as session:
+            late_number, fresh_number = (session.get(Case, i).case_number for i in (late, fresh))
+        page = page_as("lwv.fachdienst")
+        page.goto(f"{server.url}/inbox")
+        page.check("#field-overdue")
+        page.click("main button:has-text('Anzeigen')")
+        assert "overdue=1" in page.url
+        rows = page.inner_text("tbody")
+        assert late_number in rows and "überfällig" in rows and fresh_number not in rows
+        page.select_option("#field-sort", "case")
+        page.click("main button:has-text('Anzeigen')")
+        no_violations(page)
+        assert page.console_errors == []
+    finally:
+        kf.clock.set(start)
 
 
 def test_a_deputy_sees_the_banner_and_takes_over_the_absent_colleagues_task(page_as, server):

@@ -46,8 +46,9 @@ def contact_listing(db, actor: Actor) -> list[ContactListing]:
                 for a in session.scalars(select(Agreement).order_by(Agreement.name))]
 
 
-def contact_errors(session, agreement_id: str, values: dict[str, str]) -> dict[str, str]:
-    """German messages by field for a new contact; empty when it may be added."""
+def contact_errors(session, agreement_id: str, values: dict[str, str], except_id: int | None = None) -> dict[str, str]:
+    """German messages by field for a new or changed contact (``except_id``: the contact being
+    changed, whose own address is no duplicate); empty when it may be saved."""
     errors = {}
     if session.get(Agreement, agreement_id) is None:
         errors["agreement_id"] = "Bitte wählen Sie die Vereinbarung, zu der der Kontakt gehört."
@@ -62,7 +63,7 @@ def contact_errors(session, agreement_id: str, values: dict[str, str]) -> dict[s
     if not EMAIL.match(values.get("email", "")) or len(values["email"]) > 254:
         errors["email"] = "Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. name@beispiel.de."
     elif "agreement_id" not in errors and any(c.email.lower() == values["email"].lower()
-                                              for c in contacts_of(session, agreement_id)):
+                                              for c in contacts_of(session, agreement_id) if c.id != except_id):
         errors["email"] = "Diese E-Mail-Adresse steht schon im Verzeichnis dieser Vereinbarung."
     if values.get("contact_group") not in CONTACT_GROUPS:
         errors["contact_group"] = "Bitte wählen Sie eine Gruppe."
@@ -79,6 +80,34 @@ def add_contact(db, clock, actor: Actor, agreement_id: str, values: dict[str, st
             return errors
         session.add(Contact(agreement_id=agreement_id, created_at=clock.now(), **values))
         record(session, clock.now(), "contact.added", actor_id=actor.user_id, agreement=agreement_id)
+        return {}
+
+
+def contact_by_id(db, actor: Actor, contact_id: int) -> Contact:
+    require_admin(actor)
+    with db.transaction() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound("Diesen Kontakt gibt es nicht.")
+        session.expunge(contact)
+        return contact
+
+
+def change_contact(db, clock, actor: Actor, contact_id: int, values: dict[str, str]) -> dict[str, str]:
+    """Correct a contact's name, organisation, address or group (one transaction); returns the
+    errors by field instead when there are any. The agreement it belongs to stays."""
+    require_admin(actor)
+    values = {k: (values.get(k) or "").strip() for k in FIELDS}
+    with db.transaction() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound("Diesen Kontakt gibt es nicht.")
+        errors = contact_errors(session, contact.agreement_id, values, except_id=contact.id)
+        if errors:
+            return errors
+        for key, value in values.items():
+            setattr(contact, key, value)
+        record(session, clock.now(), "contact.changed", actor_id=actor.user_id, agreement=contact.agreement_id)
         return {}
 
 

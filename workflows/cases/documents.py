@@ -3,7 +3,7 @@ who may see the case.
 
 A file is stored as ``<documents_dir>/<sha256[:2]>/<sha256>``, outside the web root, written
 to a temporary file and renamed, so a reader never sees half a file. Its kind (CSV, XLSX,
-PDF) is read from the bytes, never from the name or the type the browser sent. The same
+PDF, PNG, JPEG, DOCX, ODT) is read from the bytes, never from the name or the type the browser sent. The same
 content uploaded twice is one file on disk and two ``Document`` rows.
 
 A stored file whose command then fails (a validation error, someone else was first) stays
@@ -34,9 +34,16 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
     "csv": "text/csv",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
 }
-NAMES = {"csv": "CSV", "xlsx": "XLSX", "pdf": "PDF"}
+NAMES = {"pdf": "PDF", "png": "PNG", "jpeg": "JPEG", "docx": "DOCX", "csv": "CSV", "xlsx": "XLSX", "odt": "ODT"}  # in the order messages list them
 XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+DOCX_MEMBERS = ("[Content_Types].xml", "word/document.xml")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 CSV_DELIMITERS = ";,\t"
 MAX_FILENAME = 200
 STORAGE_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}")
@@ -78,19 +85,33 @@ def sniff(content: bytes) -> tuple[str | None, str | None]:
     """(kind, media type) read from the bytes, or (None, None) for anything else."""
     if content.startswith(b"%PDF-"):
         return "pdf", MEDIA_TYPES["pdf"]
+    if content.startswith(PNG_SIGNATURE):
+        return "png", MEDIA_TYPES["png"]
+    if content.startswith(JPEG_SIGNATURE):
+        return "jpeg", MEDIA_TYPES["jpeg"]
     if zipfile.is_zipfile(io.BytesIO(content)):
-        return ("xlsx", MEDIA_TYPES["xlsx"]) if _is_xlsx(content) else (None, None)
+        kind = _office_kind(content)
+        return (kind, MEDIA_TYPES[kind]) if kind else (None, None)
     charset = _csv_charset(content)
     return ("csv", f"text/csv; charset={charset}") if charset else (None, None)
 
 
-def _is_xlsx(content: bytes) -> bool:
+def _office_kind(content: bytes) -> str | None:
+    """"xlsx", "docx" or "odt" for a ZIP archive holding such a document's parts, else None
+    (an ODF file names its type in its first member, ``mimetype``)."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    return all(member in names for member in XLSX_MEMBERS)
+            if all(member in names for member in XLSX_MEMBERS):
+                return "xlsx"
+            if all(member in names for member in DOCX_MEMBERS):
+                return "docx"
+            if "mimetype" in names and "content.xml" in names and archive.getinfo("mimetype").file_size <= 100 \
+                    and archive.read("mimetype").strip() == MEDIA_TYPES["odt"].encode():  # small: no ZIP bomb
+                return "odt"
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return None
+    return None
 
 
 def _csv_charset(content: bytes) -> str | None:
@@ -117,7 +138,7 @@ def _csv_charset(content: bytes) -> str | None:
 
 def _kinds(allowed: set[str]) -> str:
     """{"csv", "xlsx"} → "CSV- oder XLSX" (for "keine …-Datei")."""
-    names = [NAMES[kind] for kind in ("csv", "xlsx", "pdf") if kind in allowed]
+    names = [NAMES[kind] for kind in NAMES if kind in allowed]
     if len(names) == 1:
         return names[0]
     return ", ".join(f"{name}-" for name in names[:-1]) + f" oder {names[-1]}"

@@ -13,7 +13,7 @@ import heapq
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from workflows.people.access import Actor
@@ -173,7 +173,12 @@ def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: 
         HumanTaskGroup.org_unit_id == org_unit_id, HumanTaskGroup.is_open.is_(True))
     if filters.scope == "unassigned":
         query = query.join(HumanTask, HumanTask.id == HumanTaskGroup.task_id).where(HumanTask.assignee_id.is_(None))
-    query = _narrowed(query, HumanTaskGroup.task_id, HumanTaskGroup.due_sort, filters, today, reader_id)
+    # Sorted by anything but the due date, a due-date filter must not pick the due-date index: the
+    # database would then sort every match and the page cost would grow with the cases. Behind
+    # coalesce(x, x) (the same value) the filter is checked on the rows the sort's own index reads.
+    due = HumanTaskGroup.due_sort if filters.sort == "due" \
+        else func.coalesce(HumanTaskGroup.due_sort, HumanTaskGroup.due_sort)
+    query = _narrowed(query, HumanTaskGroup.task_id, due, filters, today, reader_id)
     if after:
         query = query.where(tuple_(key, HumanTaskGroup.task_id) > after)
     query = query.order_by(key, HumanTaskGroup.task_id).limit(limit)

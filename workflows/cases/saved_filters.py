@@ -14,12 +14,19 @@ NAME_TAKEN = "Sie haben schon einen Filter mit diesem Namen."
 NOTHING_TO_SAVE = "Bitte wählen Sie erst einen Filter oder geben Sie einen Suchbegriff ein."
 
 
+COUNT_CAP = 100  # the Posteingang counts each saved filter's cases up to here (its cost stays flat)
+
+
 @dataclass(frozen=True)
 class SavedView:
     id: int
     name: str
     params: dict
-    count: int | None = None
+    count: int | None = None  # at most COUNT_CAP + 1: more reads "mehr als COUNT_CAP"
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.count is not None and self.count > COUNT_CAP
 
 
 def save_filter(db, clock, actor: Actor, name: str, filters: CaseFilter) -> SavedView:
@@ -44,7 +51,8 @@ def my_filters(db, actor: Actor, with_counts: bool = False) -> list[SavedView]:
         views = [SavedView(f.id, f.name, dict(f.params)) for f in filters_of(session, actor.user_id)]
     if not with_counts:
         return views
-    return [SavedView(v.id, v.name, v.params, count_cases(db, actor, filter_from_params(v.params))) for v in views]
+    return [SavedView(v.id, v.name, v.params, count_cases(db, actor, filter_from_params(v.params), cap=COUNT_CAP))
+            for v in views]
 
 
 def my_filter(db, actor: Actor, filter_id: int) -> SavedView | None:

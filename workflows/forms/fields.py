@@ -60,7 +60,7 @@ class Field:
     min_items: int = 0
     max_items: int | None = None
     initial_rows: int = 0  # rows shown on a fresh form (minItems, or ui:options.initialRows)
-    accept: tuple[str, ...] = ()  # file: the kinds of file taken ("x-accept": csv, xlsx, pdf)
+    accept: tuple[str, ...] = ()  # file: the kinds of file taken ("x-accept": pdf, png, jpeg, docx, csv, xlsx, odt)
     max_bytes: int = 0  # file: the largest file taken ("x-maxBytes")
 
     def rows(self, values: Mapping[str, Any] | None):
@@ -138,6 +138,8 @@ def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditio
     accept, max_bytes = _file_rules(name, prop) if widget == "file" else ((), 0)
     if widget == "file":
         hints.append(f"Höchstens {megabytes(max_bytes)}.")
+    if widget == "textarea" and prop.get("maxLength") and not any("Zeichen" in (hint or "") for hint in hints):
+        hints.append(f"Höchstens {prop['maxLength']} Zeichen.")  # said before typing, not only after sending
     return Field(
         name=name,
         key=key,
@@ -213,7 +215,7 @@ def _widget(kind: str, prop: dict, requested: str | None) -> str:
 
 
 #: File fields: the kinds a form may accept, and the size limit when the form sets none.
-FILE_KINDS = ("csv", "xlsx", "pdf")
+FILE_KINDS = ("csv", "xlsx", "pdf", "png", "jpeg", "docx", "odt")
 DEFAULT_MAX_BYTES = 20 * 2**20
 
 

@@ -121,7 +121,7 @@ def required_message(field: Field) -> str:
     if field.kind == "boolean":  # titles of yes/no fields are often questions
         return f"Bitte beantworten Sie „{field.label}“ mit Ja oder Nein."
     if field.kind == "choice":
-        return f"Bitte wählen Sie eine der Möglichkeiten für {label_of(field)}."
+        return f"Bitte wählen Sie bei „{label_of(field)}“ eine der Möglichkeiten."  # quoted like the others
     if field.kind in ARRAY_KINDS:
         return f"Bitte geben Sie bei „{label_of(field)}“ mindestens einen Eintrag an."
     return f"Bitte geben Sie „{label_of(field)}“ an."  # quoted: a label such as "Bescheid vom" is no noun
