@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from html import unescape
 
+from sqlalchemy import func, select
+
 from tests.support.flows import offered_handover, open_task
 from tests.support.pages import text_of
 from workflows.processes.proposals import form_key
@@ -26,7 +28,7 @@ def _base(kf):
 
 def _proposals(kf) -> int:
     with kf.db.transaction() as session:
-        return session.query(ProcessProposal).count()
+        return session.scalar(select(func.count()).select_from(ProcessProposal))
 
 
 def test_a_changed_form_is_proposed_reviewed_consented_and_used_by_new_cases(kf, as_user):
