@@ -52,3 +52,19 @@ def test_a_changed_element_shows_each_property_old_and_new():
     assert (name.label, name.old, name.new) == ("Name", "Übergabe prüfen", "Übergabe gründlich prüfen")
     [timer] = [c for c in result.of(CHANGED) if c.element.id == "review_escalation_timer"]
     assert "handover_review_escalation" in timer.details[0].old and '"other"' in timer.details[0].new
+
+
+def test_a_changed_form_shows_each_field_as_a_readable_line():
+    forms = json.loads(json.dumps(FORMS))
+    schema = forms["handover_review.schema.json"]
+    schema["properties"]["extra"] = {"type": "string", "title": "Zusatzfeld"}
+    schema["required"].append("review_note")
+    schema["properties"]["question"]["title"] = "Rückfrage an den Landkreis"
+    del schema["properties"]["decline_note"]
+    [change] = diff(XML, FORMS, XML, forms).changes  # same diagram: the form alone marks its task
+    assert change.element.id == "review_handover" and change.aspects == ("Formularfelder",)
+    lines = {f"{d.label}: {d.old} → {d.new}" for d in change.details}
+    assert lines == {"Feld „Zusatzfeld“: – → neu (Text, Pflichtfeld: nein)",
+                     "Feld „Bemerkung zur Prüfung“: Pflichtfeld: nein → Pflichtfeld: ja",
+                     "Feld „Rückfrage“: Titel „Rückfrage“ → Titel „Rückfrage an den Landkreis“",
+                     "Feld „Begründung der Ablehnung“: vorhanden → entfernt"}

@@ -1,5 +1,6 @@
 """Prozessänderung: edit a diagram in the bpmn-js Modeler (or upload a .bpmn file without
-JavaScript), propose it with a change note, review its diff, comment, consent.
+JavaScript) and the forms of its tasks (one textarea of JSON each), propose it with a change
+note, review its diff (diagram and forms), comment, consent.
 
 The Modeler is copied from npm into static/vendor/ by ``make install`` (never a CDN); the page
 posts the drawn XML in a hidden field, or the uploaded file when JavaScript is off.
@@ -18,6 +19,7 @@ from workflows.processes.proposals import (
     MAX_XML,
     MAY_NOT_PROPOSE,
     consent,
+    editable_forms,
     element_of,
     may_propose_here,
     proposal_view,
@@ -41,6 +43,7 @@ def _change_page(process_key: str, definition_id: int, errors: dict, form, statu
     if not may_propose_here(app.db, current_actor(), process_key):
         raise NotFound(MAY_NOT_PROPOSE)
     return render_template("processes/change.html", view=view, errors=errors, form=form,
+                           forms=editable_forms(view.definition),
                            error_element=element_of(errors.get("bpmn", ""))), status
 
 
@@ -60,7 +63,8 @@ def propose(process_key: str, definition_id: int):
     try:
         proposal_id = propose_change(app.db, app.clock, current_actor(), process_key, definition_id, xml,
                                      request.form.get("change_note", ""), request.form.get("effective_on", ""),
-                                     app.settings.forms_dir)
+                                     app.settings.forms_dir,
+                                     {k: v for k, v in request.form.items() if k.startswith("form-")})
     except ValidationFailed as failed:
         return _change_page(process_key, definition_id, failed.errors, request.form, 422)
     flash("Ihr Änderungsvorschlag ist gespeichert. Die Prüfenden beider Partner sehen ihn jetzt.", "success")

@@ -172,14 +172,28 @@ def _read_form(path: Path, where: str, check_schema: bool) -> dict:
     if not path.is_file():
         raise DefinitionError(f"{where}: Formular {path.name} fehlt in forms/")
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        return parse_form(path.read_text(encoding="utf-8"), path.name, check_schema)
+    except DefinitionError as exc:
+        raise DefinitionError(f"{where}: {exc}") from exc
+
+
+def parse_form(text: str, name: str, check_schema: bool) -> dict:
+    """A form file's text as its schema: JSON, an object, and (``check_schema``, for a task's
+    form; a UI schema is not one) valid JSON Schema 2020-12. DefinitionError in German otherwise."""
+    try:
+        schema = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(f"{where}: Formular {path.name} ist kein gültiges JSON ({exc})") from exc
+        raise DefinitionError(f"Formular {name} ist kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: "
+                              f"{exc.msg})") from exc
+    if not isinstance(schema, dict):
+        raise DefinitionError(f"Formular {name} muss ein JSON-Objekt sein (in geschweiften Klammern)")
     if check_schema:
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
-            raise DefinitionError(f"{where}: Formular {path.name} ist kein gültiges JSON Schema ({exc.message})") from exc
+            at = "/".join(str(part) for part in exc.path)
+            raise DefinitionError(f"Formular {name} ist kein gültiges JSON Schema ({f'bei {at}: ' if at else ''}"
+                                  f"{exc.message})") from exc
     return schema
 
 

@@ -2,7 +2,9 @@
 
 Pure: two BPMN XML strings and their forms in, the elements added, removed and changed
 (by element id) out. An element counts as changed when its name, type, lane,
-documentation, form fields, condition or timer expression or its properties differ.
+documentation, form (its fields or its schema), condition or timer expression or its
+properties differ; a changed form of the same file shows each field as "Feld „…“: alt → neu"
+(form_diff.py), a form swapped for another file its field titles old and new.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from lxml import etree
 
 from workflows.engine.parsing import NS
 from workflows.processes.catalogue import Element, elements_of
+from workflows.processes.form_diff import file_changes
+from workflows.processes.properties import FORM, UI_FORM
 
 ASPECTS = {"name": "Name", "type": "Art", "lane": "Lane", "documentation": "Beschreibung",
            "form_fields": "Formularfelder", "expression": "Bedingung/Zeitangabe", "properties": "Eigenschaften"}
@@ -63,13 +67,23 @@ def diff(old_xml: str, old_forms: dict, new_xml: str, new_forms: dict) -> Proces
             changes.append(ElementChange(ADDED, element))
             continue
         before = old[element_id][1]
-        keys = [key for key in ASPECTS if facts[key] != before[key]]
+        keys = [key for key in ASPECTS if facts[key] != before[key]
+                or key == "form_fields" and facts["form_schemas"] != before["form_schemas"]]
         if keys:
             changes.append(ElementChange(CHANGED, element, tuple(ASPECTS[k] for k in keys),
-                                         tuple(AspectChange(ASPECTS[k], as_text(before[k]), as_text(facts[k]))
-                                               for k in keys)))
+                                         tuple(detail for k in keys for detail in _details(k, before, facts))))
     changes += [ElementChange(REMOVED, element) for element_id, (element, _) in old.items() if element_id not in new]
     return ProcessDiff(changes)
+
+
+def _details(key: str, before: dict, after: dict) -> list[AspectChange]:
+    """Old → new of one aspect; a form of the same files field by field."""
+    if key == "form_fields" and before["form_files"] == after["form_files"]:
+        lines = [line for name, old, new in zip(after["form_files"], before["form_schemas"], after["form_schemas"])
+                 if old != new for line in file_changes(name, old, new)]
+        if lines:
+            return [AspectChange(line.label, line.old, line.new) for line in lines]
+    return [AspectChange(ASPECTS[key], as_text(before[key]), as_text(after[key]))]
 
 
 def as_text(value) -> str:
@@ -88,9 +102,15 @@ def _facts(xml: str, forms: dict) -> dict[str, tuple[Element, dict]]:
     result = {}
     for element in elements:
         node = nodes[element.id]
+        props = {p.get("name"): p.get("value") for p in node.iterfind(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+        files = tuple(props.get(p.name) for p in (FORM, UI_FORM))
+        schemas = tuple((forms or {}).get(name) if name else None for name in files)
         result[element.id] = (element, {
             "name": element.name, "type": element.type_label, "lane": element.lane,
-            "documentation": element.documentation, "form_fields": element.form_fields,
+            "documentation": element.documentation,
+            "form_fields": element.form_fields,
+            "form_files": files, "form_schemas": schemas,
             "expression": [(e.text or "").strip() for path in EXPRESSIONS for e in node.iterfind(path, NS)],
             "properties": sorted((p.get("name"), p.get("value")) for p in node.iterfind(
                 "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)),

@@ -1,7 +1,9 @@
 """Process change by agreement: a changed diagram proposed, checked, reviewed, consented, in effect.
 
 A lead of a partner (or a member of an owner role the agreement names) proposes a changed
-diagram of a process with a change note and an effective date. The proposal runs the same
+diagram of a process, and changed forms of its tasks (JSON Schema, UI schema; only the changed
+ones are stored, the others stay the base version's), with a change note and an effective
+date. A changed form must be JSON and, for a task's form, valid JSON Schema. The proposal runs the same
 checks as a diagram at start-up (sandbox, forms, properties, gateway defaults, DI) plus the
 lanes against every agreement that runs the process, and is refused with the message naming
 the element. Reviewers of those agreements see the diff and comment on its elements (review
@@ -12,6 +14,7 @@ cases stay until moved (version page).
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
@@ -24,8 +27,9 @@ from workflows.clock import BERLIN, berlin_date
 from workflows.errors import DefinitionError, NotFound, ValidationFailed
 from workflows.people.access import Actor
 from workflows.processes.catalogue import Element, Version, elements_of, version_of, viewer_agreements
-from workflows.processes.definitions import check_definition, check_lanes_against_roles, make_current
+from workflows.processes.definitions import check_definition, check_lanes_against_roles, make_current, parse_form
 from workflows.processes.diff import ProcessDiff, diff
+from workflows.processes.form_diff import FormChange, form_changes
 from workflows.store.definitions import FROM_PROPOSAL, ProcessDefinition, next_number
 from workflows.store.organisation import ENDED, Agreement, OrgUnit
 from workflows.store.process_proposals import ADOPTED, OPEN, ProcessProposal
@@ -41,7 +45,9 @@ DIAGRAM_TOO_LARGE = "Die BPMN-Datei ist zu groß (höchstens 2 MB)."
 DOCTYPE_REFUSED = "Die BPMN-Datei darf keine DOCTYPE- oder ENTITY-Angaben enthalten."
 DATE_INVALID = "Bitte geben Sie das Datum, ab dem die Änderung gilt, als TT.MM.JJJJ an."
 DATE_PAST = "Das Datum, ab dem die Änderung gilt, darf nicht in der Vergangenheit liegen."
-NOTHING_CHANGED = "Das Diagramm ist unverändert; es gibt nichts zuzustimmen."
+NOTHING_CHANGED = "Diagramm und Formulare sind unverändert; es gibt nichts zuzustimmen."
+MAX_FORM = 200_000
+FORM_TOO_LARGE = "Das Formular {name} ist zu groß (höchstens 200 000 Zeichen)."
 OTHER_PROCESS = "Die Datei enthält den Prozess {found}, nicht {expected}. Bitte laden Sie das Diagramm dieses Prozesses."
 NO_CONSENT_RULE = ("Die Vereinbarung {name} regelt nicht, wer Prozessänderungen zustimmt (process_changes); "
                    "so kann keine Änderung wirksam werden.")
@@ -62,6 +68,17 @@ class ConsentSlot:
     given_at: str | None = None
 
 
+@dataclass(frozen=True)
+class EditableForm:
+    """One form file the diagram uses, as the change page offers it for editing."""
+
+    name: str  # file name in forms/
+    key: str  # the posted field's name (and error key)
+    text: str  # its JSON, indented
+    is_schema: bool  # a task's JSON Schema (else its UI schema)
+    tasks: str  # the names of the tasks that use it
+
+
 @dataclass
 class ProposalView:
     proposal: ProcessProposal
@@ -74,6 +91,49 @@ class ProposalView:
     agreements: list[tuple[str, str]] = field(default_factory=list)  # the viewer's, for comments
     agreement_id: str | None = None
     version: Version | None = None  # the Fassung it became
+    forms: list[FormChange] = field(default_factory=list)  # the forms it changes, field by field
+
+
+def form_key(name: str) -> str:
+    """The posted field (and error key) of a form file: ``form-handover_review-schema-json``."""
+    return "form-" + re.sub(r"[^\w-]", "-", name)
+
+
+def editable_forms(definition: ProcessDefinition) -> list[EditableForm]:
+    """The forms of a version's user tasks, each task's schema before its UI schema."""
+    tasks: dict[str, list[str]] = {}
+    ui_names = set()
+    for task in (definition.user_tasks or {}).values():
+        for name in (task.get("form"), task.get("ui_form")):
+            if name:
+                tasks.setdefault(name, []).append(task.get("name") or task["id"])
+        if task.get("ui_form"):
+            ui_names.add(task["ui_form"])
+    forms = definition.forms or {}
+    return [EditableForm(name, form_key(name), json.dumps(forms[name], ensure_ascii=False, indent=2),
+                         name not in ui_names, ", ".join(dict.fromkeys(tasks[name])))
+            for name in sorted(tasks, key=lambda n: (n.split(".")[0], n in ui_names)) if name in forms]
+
+
+def changed_forms(definition: ProcessDefinition, posted: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """The posted forms that differ from the version's ({file: schema}), and the errors
+    ({form key: German message}) of those that are no JSON or, for a task's form, no JSON Schema."""
+    changed, errors = {}, {}
+    for form in editable_forms(definition):
+        text = posted.get(form.key)
+        if text is None:
+            continue
+        if len(text) > MAX_FORM:
+            errors[form.key] = FORM_TOO_LARGE.format(name=form.name)
+            continue
+        try:
+            schema = parse_form(text, form.name, check_schema=form.is_schema)
+        except DefinitionError as exc:
+            errors[form.key] = str(exc)
+            continue
+        if schema != definition.forms[form.name]:
+            changed[form.name] = schema
+    return changed, errors
 
 
 def running_agreements(session, process_key: str) -> list[Agreement]:
@@ -132,9 +192,11 @@ def parse_effective_on(text: str, today: date) -> date:
 
 
 def propose_change(db, clock, actor: Actor, process_key: str, base_definition_id: int, xml_text: str,
-                   change_note: str, effective_on: str, forms_dir: Path) -> int:
-    """Check the changed diagram like at start-up and store it as an open proposal; ValidationFailed
-    with German messages (``bpmn``: naming the element) otherwise. One transaction."""
+                   change_note: str, effective_on: str, forms_dir: Path, forms_text: dict[str, str] | None = None) -> int:
+    """Check the changed diagram and forms (``forms_text``: {form key: posted JSON}) like at
+    start-up and store them as an open proposal; ValidationFailed with German messages (``bpmn``:
+    naming the element; a form's key) otherwise. No diagram but changed forms: the base diagram.
+    One transaction."""
     note = (change_note or "").strip()
     errors: dict[str, str] = {}
     if not note:
@@ -150,21 +212,25 @@ def propose_change(db, clock, actor: Actor, process_key: str, base_definition_id
         base = session.get(ProcessDefinition, base_definition_id)
         if base is None or base.process_key != process_key or not may_propose(session, actor, process_key):
             raise NotFound(MAY_NOT_PROPOSE)
+        forms, form_errors = changed_forms(base, forms_text or {})
+        errors.update(form_errors)
         xml = xml_text or ""
+        if not xml.strip() and (forms or form_errors):
+            xml = base.bpmn_xml
         if not xml.strip():
             errors["bpmn"] = DIAGRAM_MISSING
         elif len(xml) > MAX_XML:
             errors["bpmn"] = DIAGRAM_TOO_LARGE
         elif "<!DOCTYPE" in xml.upper() or "<!ENTITY" in xml.upper():  # no entity may reach a file
             errors["bpmn"] = DOCTYPE_REFUSED
-        else:
-            problem = _problem(session, base, xml.encode("utf-8"), forms_dir)
+        elif not form_errors:
+            problem = _problem(session, base, xml.encode("utf-8"), forms_dir, forms)
             if problem:
                 errors["bpmn"] = problem
         if errors:
             raise ValidationFailed(errors)
         consent_slots(session, process_key, [])  # refuses a process some agreement has no consent rule for
-        proposal = ProcessProposal(process_key=process_key, base_definition_id=base.id, bpmn_xml=xml,
+        proposal = ProcessProposal(process_key=process_key, base_definition_id=base.id, bpmn_xml=xml, forms=forms,
                                    change_note=note, proposed_by_id=actor.user_id, proposed_at=clock.now(),
                                    effective_on=day, status=OPEN, consents=[])
         session.add(proposal)
@@ -172,9 +238,9 @@ def propose_change(db, clock, actor: Actor, process_key: str, base_definition_id
         return proposal.id
 
 
-def _problem(session, base: ProcessDefinition, xml: bytes, forms_dir: Path) -> str | None:
+def _problem(session, base: ProcessDefinition, xml: bytes, forms_dir: Path, forms: dict) -> str | None:
     try:
-        definition = check_definition(xml, base.filename, forms_dir, base.forms)
+        definition = check_definition(xml, base.filename, forms_dir, {**(base.forms or {}), **forms})
         if definition.process_key != base.process_key:
             return OTHER_PROCESS.format(found=definition.process_key, expected=base.process_key)
         for agreement in running_agreements(session, base.process_key):
@@ -213,8 +279,9 @@ def proposal_view(db, actor: Actor, process_key: str, proposal_id: int) -> Propo
         proposal = _proposal(session, actor, process_key, proposal_id)
         base = session.get(ProcessDefinition, proposal.base_definition_id)
         forms = base.forms or {}
-        changes = diff(base.bpmn_xml, forms, proposal.bpmn_xml, forms)
-        elements = elements_of(SimpleNamespace(bpmn_xml=proposal.bpmn_xml, forms=forms))
+        new_forms = {**forms, **(proposal.forms or {})}
+        changes = diff(base.bpmn_xml, forms, proposal.bpmn_xml, new_forms)
+        elements = elements_of(SimpleNamespace(bpmn_xml=proposal.bpmn_xml, forms=new_forms))
         for element in elements:
             element.change = changes.marks.get(element.id)
         slots = consent_slots(session, process_key, proposal.consents)
@@ -223,7 +290,8 @@ def proposal_view(db, actor: Actor, process_key: str, proposal_id: int) -> Propo
         adopted = session.get(ProcessDefinition, proposal.definition_id) if proposal.definition_id else None
         return ProposalView(proposal, base.name, version_of(session, base), changes, elements, slots,
                             _slots_of(session, actor, process_key, slots) if proposal.status == OPEN else [],
-                            agreements, None, version_of(session, adopted) if adopted else None)
+                            agreements, None, version_of(session, adopted) if adopted else None,
+                            form_changes(forms, new_forms))
 
 
 def proposals_of(db, actor: Actor | None, process_key: str) -> list[ProcessProposal]:
@@ -268,7 +336,7 @@ def adopt(session, proposal: ProcessProposal, now: datetime) -> ProcessDefinitio
     """The consented proposal as the next Fassung of its process, current from its date."""
     base = session.get(ProcessDefinition, proposal.base_definition_id)
     xml = proposal.bpmn_xml.encode("utf-8")
-    definition = check_definition(xml, base.filename, Path("."), base.forms)
+    definition = check_definition(xml, base.filename, Path("."), {**(base.forms or {}), **(proposal.forms or {})})
     effective_from = datetime.combine(proposal.effective_on, time(0), tzinfo=BERLIN)
     row = ProcessDefinition(
         process_key=proposal.process_key, name=definition.info.name, content_hash=definition.content_hash,

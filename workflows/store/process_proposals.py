@@ -1,4 +1,4 @@
-"""Process change proposals: a changed diagram of one process, its change note, the consents.
+"""Process change proposals: a changed diagram (and forms) of one process, its change note, the consents.
 
 A proposal is checked like a diagram at start-up before it is stored; reviewers of every
 agreement that runs the process comment on its elements (review comments, by process key);
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -24,6 +24,8 @@ class ProcessProposal(Base):
     process_key: Mapped[str] = mapped_column(String(100), index=True)
     base_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # the forms it changes, {file name: JSON Schema or UI schema}; the others are the base version's
+    forms: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     change_note: Mapped[str] = mapped_column(Text)
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     proposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
