@@ -14,6 +14,7 @@ from workflows.agreements.view import agreement_status, my_agreements
 from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
 from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.case_list import case_page, filter_from_params, parse_case_filter
+from workflows.cases.follow_ups import clear_case_follow_up, my_case_follow_up, set_case_follow_up
 from workflows.cases.inbox import process_choices
 from workflows.cases.notes import add_note, delete_note
 from workflows.cases.saved_filters import delete_filter, my_filter, my_filters, save_filter
@@ -145,11 +146,14 @@ def show(case_id: int):
     return _show(view, rows, can_hand_over, {}, {}, 200)
 
 
-def _show(view, rows, can_hand_over, errors: dict, typed: dict, status: int):
+def _show(view, rows, can_hand_over, errors: dict, typed: dict, status: int, follow_up_errors: dict | None = None,
+          follow_up_typed: dict | None = None):
     app = koopflow()
     return render_template("cases/show.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over,
                            agreement=agreement_status(app.db, view.case.agreement_id),
-                           withdraw_reasons=WITHDRAW_REASONS, errors=errors, typed=typed), status
+                           withdraw_reasons=WITHDRAW_REASONS, errors=errors, typed=typed,
+                           follow_up=my_case_follow_up(app.db, current_actor(), view.case.id),
+                           follow_up_errors=follow_up_errors or {}, follow_up_typed=follow_up_typed), status
 
 
 @bp.post("/<int:case_id>/withdraw")
@@ -165,6 +169,36 @@ def withdraw(case_id: int):
         return _show(view, list_rows(app.db, current_actor(), case_id), False, exc.errors, typed, 422)
     flash("Die Übergabe ist zurückgezogen; der Vorgang ist auf beiden Seiten beendet.", "success")
     return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/follow-up")
+@login_required
+def follow_up_post(case_id: int):
+    """The reader's own Wiedervorlage on the whole case."""
+    app = koopflow()
+    typed = {"follow_up_on": request.form.get("follow_up_on", ""), "follow_up_note": request.form.get("follow_up_note", "")}
+    try:
+        due_on = set_case_follow_up(app.db, app.clock, current_actor(), case_id, typed["follow_up_on"],
+                                    typed["follow_up_note"])
+    except ValidationFailed as exc:
+        view = case_view(app.db, current_actor(), case_id)
+        return _show(view, list_rows(app.db, current_actor(), case_id), False, {}, {}, 422,
+                     follow_up_errors=exc.errors, follow_up_typed=typed)
+    flash(f"Der Vorgang wird Ihnen am {due_on:%d.%m.%Y} wieder vorgelegt; bis dahin stehen seine Aufgaben nicht "
+          "in Ihrem Posteingang.", "success")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="follow-up-heading"))
+
+
+@bp.post("/<int:case_id>/follow-up/delete")
+@login_required
+def follow_up_clear(case_id: int):
+    """Cleared before its day, or marked done once it came back (then back to the Posteingang)."""
+    clear_case_follow_up(koopflow().db, current_actor(), case_id)
+    if request.form.get("back") == "inbox":
+        flash("Die Wiedervorlage ist erledigt.", "success")
+        return redirect(url_for("inbox.inbox"))
+    flash("Die Wiedervorlage ist aufgehoben.", "success")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="follow-up-heading"))
 
 
 @bp.post("/<int:case_id>/notes")

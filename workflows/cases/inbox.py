@@ -21,7 +21,7 @@ from workflows.store.absences import absent_covered_by
 from workflows.store.cases import Case
 from workflows.store.db import MAX_ROW_ID
 from workflows.store.definitions import ProcessDefinition
-from workflows.store.follow_ups import TaskFollowUp
+from workflows.store.follow_ups import CaseFollowUp, TaskFollowUp
 from workflows.store.organisation import Agency
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.store.users import User
@@ -123,7 +123,8 @@ def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAG
                filters: InboxFilter = InboxFilter(), today: date | None = None) -> InboxPage:
     """One page of the actor's Posteingang. ``today`` decides what is overdue (the caller's clock)
     and which of the actor's Wiedervorlagen are still ahead: those tasks leave the open work until
-    their day; the scope "followups" lists every task the actor has set one on."""
+    their day, and so do the open tasks of a case the actor has put on Wiedervorlage; the scope
+    "followups" lists every task the actor has set one on (the cases: ``my_case_follow_ups``)."""
     if filters.overdue and today is None:
         raise ValueError("an overdue filter needs today's date")
     after = parse_cursor(cursor, filters.sort)
@@ -131,13 +132,14 @@ def inbox_page(db, actor: Actor, cursor: str | None = None, page_size: int = PAG
         streams = []
         if filters.scope == "followups":
             streams.append(_follow_up_keys(session, actor, after, page_size + 1, filters, today))
-        elif filters.scope != "mine":
-            streams += [_group_keys(session, unit, after, page_size + 1, filters, today, actor.user_id)
+        held = filters.scope != "followups" and _holds_cases(session, actor.user_id, today)
+        if filters.scope not in ("mine", "followups"):
+            streams += [_group_keys(session, unit, after, page_size + 1, filters, today, actor.user_id, held)
                         for unit in sorted(actor.org_unit_ids)]
         if filters.scope not in ("unassigned", "followups"):
             # mine, and those of colleagues away today for whom I stand in (Vertretung)
             covered = absent_covered_by(session, actor.user_id, today) if today else []
-            streams += [_assigned_keys(session, user_id, after, page_size + 1, filters, today, actor.user_id)
+            streams += [_assigned_keys(session, user_id, after, page_size + 1, filters, today, actor.user_id, held)
                         for user_id in [actor.user_id, *covered]]
         keys = _merge_unique(streams, page_size + 1)
         more = len(keys) > page_size
@@ -151,7 +153,8 @@ def _key_text(key) -> str:
     return key.isoformat() if isinstance(key, date | datetime) else str(key)
 
 
-def _narrowed(query, task_id, due_sort, filters: InboxFilter, today: date | None, reader_id: int | None = None):
+def _narrowed(query, task_id, due_sort, filters: InboxFilter, today: date | None, reader_id: int | None = None,
+              cases_held: bool = False):
     if filters.overdue:
         query = query.where(due_sort < today)
     if filters.due_by:
@@ -162,11 +165,22 @@ def _narrowed(query, task_id, due_sort, filters: InboxFilter, today: date | None
     if reader_id is not None and today is not None:  # the reader's Wiedervorlagen still ahead: not now
         query = query.where(~exists(select(TaskFollowUp.task_id).where(
             TaskFollowUp.task_id == task_id, TaskFollowUp.user_id == reader_id, TaskFollowUp.due_on > today)))
+    if cases_held:  # … and every task of a case the reader has put on Wiedervorlage (two key look-ups)
+        query = query.where(~exists(select(CaseFollowUp.case_id).join(HumanTask, HumanTask.case_id == CaseFollowUp.case_id)
+                                    .where(HumanTask.id == task_id, CaseFollowUp.user_id == reader_id,
+                                           CaseFollowUp.due_on > today)))
     return query
 
 
+def _holds_cases(session: Session, reader_id: int, today: date | None) -> bool:
+    """Whether the reader has a Wiedervorlage on a case still ahead (most have none: then the
+    Posteingang's queries stay as they are)."""
+    return today is not None and session.scalar(select(CaseFollowUp.case_id).where(
+        CaseFollowUp.user_id == reader_id, CaseFollowUp.due_on > today).limit(1)) is not None
+
+
 def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: InboxFilter, today,
-                reader_id: int | None = None):
+                reader_id: int | None = None, cases_held: bool = False):
     key = {"due": HumanTaskGroup.due_sort, "since": HumanTaskGroup.created_at,
            "case": HumanTaskGroup.case_number}[filters.sort]
     query = select(key, HumanTaskGroup.task_id).where(
@@ -178,7 +192,7 @@ def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: 
     # coalesce(x, x) (the same value) the filter is checked on the rows the sort's own index reads.
     due = HumanTaskGroup.due_sort if filters.sort == "due" \
         else func.coalesce(HumanTaskGroup.due_sort, HumanTaskGroup.due_sort)
-    query = _narrowed(query, HumanTaskGroup.task_id, due, filters, today, reader_id)
+    query = _narrowed(query, HumanTaskGroup.task_id, due, filters, today, reader_id, cases_held)
     if after:
         query = query.where(tuple_(key, HumanTaskGroup.task_id) > after)
     query = query.order_by(key, HumanTaskGroup.task_id).limit(limit)
@@ -186,13 +200,13 @@ def _group_keys(session: Session, org_unit_id: str, after, limit: int, filters: 
 
 
 def _assigned_keys(session: Session, user_id: int, after, limit: int, filters: InboxFilter, today,
-                   reader_id: int | None = None):
+                   reader_id: int | None = None, cases_held: bool = False):
     """A person's own tasks: few, so sorting them by case number through the case is cheap."""
     key = {"due": HumanTask.due_sort, "since": HumanTask.created_at, "case": Case.case_number}[filters.sort]
     query = select(key, HumanTask.id).where(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
     if filters.sort == "case":
         query = query.join(Case, Case.id == HumanTask.case_id)
-    query = _narrowed(query, HumanTask.id, HumanTask.due_sort, filters, today, reader_id)
+    query = _narrowed(query, HumanTask.id, HumanTask.due_sort, filters, today, reader_id, cases_held)
     if after:
         query = query.where(tuple_(key, HumanTask.id) > after)
     query = query.order_by(key, HumanTask.id).limit(limit)

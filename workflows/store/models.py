@@ -15,7 +15,7 @@ from workflows.store.db import Base
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.drafts import TaskDraft
-from workflows.store.follow_ups import TaskFollowUp
+from workflows.store.follow_ups import CaseFollowUp, TaskFollowUp
 from workflows.store.history import HistoryEvent
 from workflows.store.incidents import Incident
 from workflows.store.logins import LoginFailure
@@ -29,7 +29,7 @@ from workflows.store.worker_rounds import WorkerRound
 
 __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseFollowUp", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ProcessProposal", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]
