@@ -133,7 +133,7 @@ def test_admins_search_the_log_by_user_case_kind_and_period(kf, as_user):
     assert [r.split(" lwv.fachdienst ")[1].split(" GET")[0] for r in rows(page)] == [
         f"Vorgang gelesen {case_number(kf, second)} –", f"Vorgang gelesen {case_number(kf, first)} –"]
     assert len(rows(search(admin, case_number=case_number(kf, second), kind="case.read"))) == 2
-    only_first_day = rows(search(admin, kind="case.read", since="2027-03-01", until="2027-03-01"))
+    only_first_day = rows(search(admin, kind="case.read", since="01.03.2027", until="2027-03-01"))
     assert len(only_first_day) == 1 and "01.03.2027" in only_first_day[0]
 
 
@@ -149,8 +149,8 @@ def test_the_log_is_paged_newest_first(kf, as_user):
 
 
 def test_a_bad_period_is_named_at_its_field_and_the_values_stay(as_user):
-    page = search(as_user("admin"), status=422, since="1.3.2027", username="lk.sozialamt")
-    assert "„Von“ muss ein Datum sein, zum Beispiel 2027-03-01." in text_of(page)
+    page = search(as_user("admin"), status=422, since="31.02.2027", username="lk.sozialamt")
+    assert "„Von“ muss ein Datum im Format TT.MM.JJJJ sein, zum Beispiel 01.03.2027." in text_of(page)
     assert 'href="#field-since"' in page and 'value="lk.sozialamt"' in page
 
 

@@ -114,7 +114,7 @@ def test_fields_follow_ui_order_and_nest_the_person_as_a_group():
     assert person.kind == "group" and person.widget == "fieldset"
     assert [c.name for c in person.children] == ["person.last_name", "person.first_name", "person.birth_date"]
     assert person.children[0].id == "field-person-last_name"
-    assert person.children[2].hint == "Wie im Bescheid angegeben."
+    assert person.children[2].hint == "Wie im Bescheid angegeben. Format: TT.MM.JJJJ, z. B. 31.07.2027."
 
 
 def test_field_kinds_and_widgets_come_from_the_schema():
@@ -266,7 +266,8 @@ def test_every_input_has_a_label_pointing_at_it():
                      "field-question", "field-consent_confirmed"):
         assert f'for="{field_id}"' in html
         assert f'id="{field_id}"' in html
-    assert 'type="date" id="field-person-birth_date" name="person.birth_date"' in html
+    assert 'type="text" id="field-person-birth_date" name="person.birth_date"' in html
+    assert "Format: TT.MM.JJJJ" in html  # typed as text: the browser's picker would drop 31.02. unseen
     assert "<legend class=\"fieldset__legend\">Leistungsberechtigte Person</legend>" in html
     assert '<textarea class="textarea" id="field-question" name="question"' in html
     assert "Es gibt ein Problem" not in html
@@ -306,7 +307,7 @@ def test_entered_values_are_refilled_after_an_error():
 
     assert 'name="person.last_name" value="Muster"' in html
     assert 'name="household_size" value="abc"' in html
-    # A date that <input type=date> could not show stays visible as text.
+    # An impossible date stays visible as typed.
     assert 'type="text" id="field-person-birth_date" name="person.birth_date" value="30.02.2025"' in html
     assert 'value="question" checked' in html
     assert ">Liegt der Gesamtplan vor?</textarea>" in html
@@ -328,7 +329,7 @@ def test_stored_data_prefills_the_form():
 
     html = render(form_fields(HANDOVER_REVIEW, UI), form_values(HANDOVER_REVIEW, UI, data), {})
 
-    assert 'type="date" id="field-school_end_date" name="school_end_date" value="2026-07-31"' in html
+    assert 'type="text" id="field-school_end_date" name="school_end_date" value="31.07.2026"' in html
     assert 'value="false" checked' in html
 
 

@@ -259,7 +259,7 @@ def test_a_fresh_form_shows_the_initial_rows_with_their_buttons():
     assert '<legend class="fieldset__legend">Person 1</legend>' in html and "Person 2" not in html
     assert 'name="_form_action" value="remove:persons:0">Person 1 entfernen</button>' in html
     assert 'name="_form_action" value="add:persons">Weitere Person hinzufügen</button>' in html
-    assert 'type="date" id="field-persons-0-birth_date" name="persons.0.birth_date"' in html
+    assert 'type="text" id="field-persons-0-birth_date" name="persons.0.birth_date"' in html
     assert '<textarea class="textarea" id="field-birth_dates" name="birth_dates"' in html
     assert "<script" not in html
     without_option = render(NAMED_LIST, {}, None, {})
@@ -335,7 +335,7 @@ def test_stored_data_fills_the_form_and_reads_back_the_same():
     assert check_form(NAMED_LIST, UI, values) == (STORED, {})
     html = render(NAMED_LIST, UI, values, {})
     assert html.count('class="fieldset__legend">Person ') == 2
-    assert 'type="date" id="field-persons-0-birth_date" name="persons.0.birth_date" value="1958-12-31"' in html
+    assert 'type="text" id="field-persons-0-birth_date" name="persons.0.birth_date" value="31.12.1958"' in html
 
 
 def test_lists_are_described_row_by_row():

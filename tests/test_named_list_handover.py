@@ -17,7 +17,7 @@ def test_one_click_on_a_row_starts_a_handover_with_the_persons_data_filled_in(kf
     page = sozialamt.follow(response).text
     assert "Übergabe vorbereiten" in sozialamt.text
     assert 'value="Beispiel"' in page and 'value="Mia"' in page and 'value="Helen-Keller-Schule"' in page
-    assert 'value="2010-02-01"' in page and 'value="2029-07-31"' in page
+    assert 'value="01.02.2010"' in page and 'value="31.07.2029"' in page
     handover_number = re.search(r"Übergabe (GI-\d{4}-\d{5}) begonnen", sozialamt.text).group(1)
     sozialamt.get(f"/cases/{list_case}")
     assert handover_number in sozialamt.text and sozialamt.text.count("Übergabe beginnen") == 1

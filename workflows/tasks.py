@@ -22,6 +22,7 @@ from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, decided_so_far, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
+from workflows.cases.notes import NOTE_MAX
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, ValidationFailed
@@ -31,6 +32,7 @@ from workflows.people.absences import is_deputy_of, stand_in
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
 from workflows.store import incidents
+from workflows.store.case_notes import CaseNote
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.drafts import TaskDraft, draft_of, forget_drafts_of_task
@@ -263,21 +265,31 @@ def unclaim_task(db, clock, actor: Actor, task_id: int) -> None:
                task_name=task.name)
 
 
-def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: str, reason: str = "") -> None:
+def hand_over_task(db, clock, actor: Actor, task_id: int, colleague_username: str, reason: str = "",
+                   note: str = "") -> None:
     """Give the task to a colleague who belongs to one of the task's groups (to their deputy
     while they are away). The group's lead may do so with a task someone else claimed, and
-    says why (``reason``, kept in the case history)."""
+    says why (``reason``, kept in the case history). A ``note`` for the colleague is kept as an
+    internal note of the task's agency (the other agency never reads it; never mailed)."""
     with db.transaction() as session:
         task = task_for(session, actor, task_id)
         _require_open(task)
         require_lead_or_assignee(session, actor, task)
         reason = _reason_for(session, actor, task, reason)
+        note = (note or "").strip()
+        if len(note) > NOTE_MAX:
+            raise ValidationFailed({"handover_note": f"Die Notiz zur Übergabe darf höchstens {NOTE_MAX} Zeichen lang "
+                                                     f"sein (jetzt {len(note)})."})
         colleague = session.query(User).filter(User.username == colleague_username, User.active).one_or_none()
         groups = set(org_units_of_task(session, task.id))
         if colleague is None or not groups.intersection(m.org_unit_id for m in colleague.memberships):
             raise Forbidden("Die Aufgabe kann nur an eine Kollegin oder einen Kollegen der Gruppe übergeben werden.")
         colleague = session.get(User, stand_in(session, colleague.id, berlin_date(clock.now())))
         task.assignee_id = colleague.id
+        if note and task.agency_id:
+            session.add(CaseNote(case_id=task.case_id, agency_id=task.agency_id, author_id=actor.user_id,
+                                 body=f"Beim Übergeben von „{task.name}“ an {colleague.display_name}: {note}",
+                                 created_at=clock.now()))
         mail_task(session, clock.now(), task, [colleague], assigned=True)
         record(session, clock.now(), "task.handed_over", case_id=task.case_id, actor_id=actor.user_id,
                task_name=task.name, to=colleague.display_name, **({"reason": reason} if reason else {}))

@@ -9,6 +9,7 @@ from flask_login import login_required
 from service.runtime import koopflow
 from service.web.auth import current_actor
 from service.web.input_guard import row_id
+from workflows.cases.inbox import parse_date
 from workflows.clock import BERLIN
 from workflows.forms.validation import FIRST_YEAR, LAST_YEAR
 from workflows.people.access import require_admin
@@ -67,13 +68,13 @@ def _filter(args) -> tuple[dict, LogFilter, dict]:
     for name, label in (("since", "Von"), ("until", "Bis")):
         if form[name]:
             try:
-                days[name] = date.fromisoformat(form[name])
+                days[name] = parse_date(form[name])
             except ValueError:
-                errors[name] = f"„{label}“ muss ein Datum sein, zum Beispiel 2027-03-01."
+                errors[name] = f"„{label}“ muss ein Datum im Format TT.MM.JJJJ sein, zum Beispiel 01.03.2027."
             else:
                 if not FIRST_YEAR <= days[name].year <= LAST_YEAR:
                     del days[name]
-                    errors[name] = f"„{label}“ muss zwischen 1900-01-01 und 2199-12-31 liegen."
+                    errors[name] = f"„{label}“ muss zwischen dem 01.01.1900 und dem 31.12.2199 liegen."
     if form["kind"] and form["kind"] not in KIND_LABELS:
         errors["kind"] = "Bitte wählen Sie eine Art aus der Liste."
     if not errors and "since" in days and "until" in days and days["until"] < days["since"]:

@@ -58,6 +58,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
     record = case_record(case)
     return render_template(
         "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
+        notes=case.notes,
         returned=returned_with(record, view.task.created_at) if view.task.state == OPEN else None,
         me=current_actor(), conflict=conflict, typed_only=bool(conflict and fields and view.task.state != OPEN),
         panel=task_panel(app, view) if view.task.state == OPEN else None,
@@ -112,10 +113,12 @@ def claim(task_id: int):
     app = koopflow()
     try:
         claim_task(app.db, app.clock, current_actor(), task_id)
-        flash("Sie bearbeiten diese Aufgabe jetzt.", "success")
     except Conflict as exc:
         flash(exc.message, "error")
-    return redirect(_back(task_id))
+        return redirect(_back(task_id))
+    # claimed from the Posteingang too: straight on to the task, not a second click (walk m8)
+    flash("Sie bearbeiten diese Aufgabe jetzt.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/<int:task_id>/unclaim")
@@ -136,7 +139,7 @@ def hand_over(task_id: int):
     app = koopflow()
     try:
         hand_over_task(app.db, app.clock, current_actor(), task_id, request.form.get("colleague", ""),
-                       request.form.get("reason", ""))
+                       request.form.get("reason", ""), request.form.get("handover_note", ""))
         flash("Die Aufgabe wurde übergeben.", "success")
     except (Conflict, Forbidden) as exc:
         flash(exc.message, "error")

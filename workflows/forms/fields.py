@@ -17,6 +17,7 @@ KINDS = ("text", "date", "integer", "number", "boolean", "choice", "consent", "g
 #: Lists: "rows" (array of objects, one fieldset per row), "lines" (array of simple values
 #: in a textarea, one per line). Their `children` describe one item, not fields on the page.
 ARRAY_KINDS = ("rows", "lines")
+DATE_HINT = "Format: TT.MM.JJJJ, z. B. 31.07.2027."
 LINES_HINT = {"date": "Ein Datum pro Zeile, z. B. 31.12.1958.", "text": "Eine Angabe pro Zeile."}
 
 
@@ -138,6 +139,8 @@ def _field(key: str, prop: dict, ui: dict, prefix: str, required: bool, conditio
     accept, max_bytes = _file_rules(name, prop) if widget == "file" else ((), 0)
     if widget == "file":
         hints.append(f"Höchstens {megabytes(max_bytes)}.")
+    if widget == "date" and not any("TT.MM.JJJJ" in (hint or "") for hint in hints):
+        hints.append(DATE_HINT)  # a text field, not the browser's picker: that one drops an impossible date unseen
     if widget == "textarea" and prop.get("maxLength") and not any("Zeichen" in (hint or "") for hint in hints):
         hints.append(f"Höchstens {prop['maxLength']} Zeichen.")  # said before typing, not only after sending
     return Field(
