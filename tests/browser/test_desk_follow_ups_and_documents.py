@@ -1,5 +1,5 @@
-"""The caseworker's desk in a real browser, second part: a Wiedervorlage that comes back on
-its day (the clock moved), a document the Landkreis attaches to its answer and the LWV
+"""The caseworker's desk in a real browser, second part: a Wiedervorlage on a task and one on a
+whole case that come back on their day (the clock moved), a document the Landkreis attaches to its answer and the LWV
 downloads, and an internal note the other agency never sees; axe finds nothing."""
 from __future__ import annotations
 
@@ -44,6 +44,34 @@ def test_a_follow_up_keeps_the_task_out_of_the_inbox_until_its_day(page_as, serv
         kf.clock.set(start + timedelta(days=7))
         page.goto(f"{server.url}/inbox")
         assert number in page.inner_text("tbody")
+    finally:
+        kf.clock.set(start)
+    assert page.console_errors == []
+
+
+def test_a_follow_up_on_a_whole_case_comes_back_as_its_own_row_on_its_day(page_as, server):
+    kf = server.kf
+    case_id = offered_handover(kf)  # the LWV reviews now: the Landkreis has no task of the case
+    number = case_number(kf, case_id)
+    start = kf.clock.now()
+    day = berlin_date(start) + timedelta(days=5)
+    page = page_as("lk.sozialamt")
+    page.goto(f"{server.url}/cases/{case_id}")
+    page.fill("#field-follow_up_on", day.strftime("%d.%m.%Y"))
+    page.fill("#field-follow_up_note", "Beim LWV nachfragen")
+    page.click("main button:has-text('Wiedervorlage setzen')")
+    assert f"am {day:%d.%m.%Y} wieder vorgelegt" in page.inner_text("main")
+    no_violations(page)
+    page.goto(f"{server.url}/inbox")
+    assert "Wieder vorgelegte Vorgänge" not in page.inner_text("main")
+    try:
+        kf.clock.set(start + timedelta(days=5))
+        page.goto(f"{server.url}/inbox")
+        came_back = page.inner_text("section:has(#case-follow-ups-title)")
+        assert number in came_back and "Beim LWV nachfragen" in came_back
+        no_violations(page)
+        page.click("section:has(#case-follow-ups-title) button:has-text('Erledigt')")
+        assert "Wieder vorgelegte Vorgänge" not in page.inner_text("main")
     finally:
         kf.clock.set(start)
     assert page.console_errors == []
