@@ -45,8 +45,8 @@ PERSON = {"last_name": "Muster", "first_name": "Alex", "birth_date": "2010-04-02
 BIRTHS = ["1958-12-31", "1959-11-01", "1959-11-02", "1964-01-01"]  # around the reference date 31.12.2025
 
 
-def count_past_retirement_age(birth_dates, reference_date):
-    """Stand-in for the diagram function the service will register."""
+def count_past_retirement_age(birth_dates, reference_date, overrides=None):
+    """Stand-in for the diagram function the service will register (no persons of their own limit here)."""
     reference = date.fromisoformat(reference_date)
     return sum(past_retirement_age(date.fromisoformat(b), reference) for b in birth_dates)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
 from workflows.annual.cohort import register_list
+from workflows.annual.form_rules import annual_form_errors
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
 from workflows.cases.administration import require_not_suspended
@@ -140,6 +141,8 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             data.update(add_documents(session, now, actor.user_id, case.id, task.id,
                                       {k: v for k, v in (uploads or {}).items() if k in files}))
             errors = validate_form(schema or {}, data)
+            for name, message in annual_form_errors(session, case, task.form_name, data).items():
+                errors.setdefault(name, message)  # the rules that need the year's case (§ 8 b, c)
             if errors:
                 raise ValidationFailed(errors)
             if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
