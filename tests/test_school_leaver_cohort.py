@@ -2,8 +2,11 @@
 the LWV has taken them over; missed milestones remind the side responsible and escalate to its lead."""
 from __future__ import annotations
 
+import re
+
 from tests.support.cohort import (
     ROWS,
+    at,
     confirm_takeover,
     deliver_list,
     mails_to,
@@ -12,6 +15,15 @@ from tests.support.cohort import (
     start_from_row,
     worker_on,
 )
+
+COHORT = "Schulabgänger-Kohorte: Übernahmen je Liste"
+
+
+def row_text(html: str, title: str, year: int = 2027) -> str:
+    """The year's row of the Kennzahlen table under ``title``, as visible text."""
+    section = html[html.index(f"§ 8 b {title}"):]
+    row = re.search(rf'<tr><th scope="row">{year}</th>.*?</tr>', section, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
 
 
 def cohort_text(browser, year: int = 2027, agreement: str = "landkreis-giessen") -> str:
@@ -87,10 +99,21 @@ def test_a_list_delivered_on_31_march_2027_is_followed_to_in_time_late_and_never
     confirm_takeover(kf, simon, "2029-06-01")
 
     # Then the cohort page shows each person's state on 01.06.2029
-    page = cohort_text(as_user("lwv.fachdienst"))
+    fachdienst = as_user("lwv.fachdienst")
+    page = cohort_text(fachdienst)
     assert "Übernahme bestätigt (03.04.2029)" in page and "Übernahme bestätigt (01.06.2029)" in page
     assert "Übergabe nicht begonnen" in page and "Übernahme bestätigt: erreicht am 01.06.2029 (verspätet)" in page
     assert "erinnert am 01.08.2028; eskaliert am 07.08.2028" in page
+
+    # And after the end of school the Kennzahlen count one in time, one late, one not at all, without names
+    at(kf, "2029-08-01")
+    figures = fachdienst.get("/figures").text
+    assert row_text(figures, COHORT) == "2027 3 1 1 1 0 0 0 764"  # median of 734 and 793 days
+    export = fachdienst.get("/figures/export.csv").get_data().decode("utf-8-sig")
+    assert f"landkreis-giessen;§ 8 b;{COHORT};2027;Verspätet übernommen;1" in export
+    assert f"landkreis-giessen;§ 8 b;{COHORT};2027;Median der Tage von der Liste bis zur bestätigten Übernahme;764" \
+        in export
+    assert not any(name in figures + export for person in ROWS for name in (person["last_name"], person["first_name"]))
 
 
 def test_the_cohort_page_is_for_those_who_may_see_the_list(kf, as_user):
@@ -120,6 +143,11 @@ def test_a_person_named_again_a_year_later_is_linked_not_doubled(kf, as_user):
     sozialamt.submit(f"/cases/{second}", f"/cases/{second}/rows/0/handover", status=409)
     assert "läuft bereits die Übergabe" in sozialamt.text
     assert handover
+
+    # Kennzahlen year over year: the person counts once, in the later list
+    figures = sozialamt.get("/figures").text
+    assert row_text(figures, COHORT, 2027) == "2027 1 0 0 0 0 0 1 –"
+    assert row_text(figures, COHORT, 2028) == "2028 1 0 0 0 0 1 0 –"
 
 
 def test_lahnfeld_runs_its_own_milestones(kf, as_user):
