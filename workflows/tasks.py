@@ -24,6 +24,7 @@ from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, decided_so_far, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
+from workflows.cases.plausible_dates import implausible_dates
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, ValidationFailed
@@ -141,8 +142,10 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             data.update(add_documents(session, now, actor.user_id, case.id, task.id,
                                       {k: v for k, v in (uploads or {}).items() if k in files}))
             errors = validate_form(schema or {}, data)
-            for name, message in annual_form_errors(session, case, task.form_name, data).items():
-                errors.setdefault(name, message)  # the rules that need the year's case (§ 8 b, c)
+            rules = {**implausible_dates(schema or {}, data, clock.today()),
+                     **annual_form_errors(session, case, task.form_name, data)}
+            for name, message in rules.items():
+                errors.setdefault(name, message)  # plausible dates; the rules that need the year's case (§ 8 b, c)
             if errors:
                 raise ValidationFailed(errors)
             if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
