@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -83,3 +83,10 @@ def notices_of(session: Session, entry_ids: list[int]) -> dict[tuple[int, str, s
     rows = session.execute(select(CohortNotice.entry_id, CohortNotice.milestone, CohortNotice.kind,
                                   CohortNotice.sent_at).where(CohortNotice.entry_id.in_(entry_ids)))
     return {(e, m, k): at for e, m, k, at in rows}
+
+
+def forget_persons_of_list(session: Session, list_case_id: int) -> None:
+    """Retention of the list's case: its entries keep their dates and outcome (the Kennzahlen), not
+    the digest that could recognise the person."""
+    session.execute(update(CohortEntry).where(CohortEntry.list_case_id == list_case_id).values(person_key="")
+                    .execution_options(synchronize_session=False))
