@@ -15,6 +15,7 @@ from tests.support.cohort import (
     start_from_row,
     worker_on,
 )
+from workflows.agreements.files import check_agreement_data, load_agreement, value_problems
 
 COHORT = "Schulabgänger-Kohorte: Übernahmen je Liste"
 
@@ -158,3 +159,16 @@ def test_lahnfeld_runs_its_own_milestones(kf, as_user):
 
     assert "Übergabe begonnen: fällig am 30.04.2028" in page  # 15 months before 31.07.2029
     assert "Übernahme bestätigt: fällig am 10.04.2029" in page  # 16 weeks before
+
+
+def test_agreement_data_whose_milestones_name_no_role_or_no_distance_is_refused():
+    data = load_agreement("landkreis-giessen").data
+    cohort = data["school_leaver_cohort"]
+    unknown = {**cohort, "milestones": {**cohort["milestones"],
+                                        "takeover_confirmed": {"weeks_before": 12, "office": "x", "lead": "local_lead"}}}
+    assert "school_leaver_cohort/milestones/takeover_confirmed/office: die Rolle x steht nicht unter roles." \
+        in value_problems({**data, "school_leaver_cohort": unknown}).values()
+    no_distance = {**cohort, "milestones": {**cohort["milestones"],
+                                            "handover_started": {"office": "local_case_office", "lead": "local_lead"}}}
+    assert "school_leaver_cohort/milestones/handover_started" in check_agreement_data(
+        {**data, "school_leaver_cohort": no_distance})
