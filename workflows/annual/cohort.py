@@ -72,6 +72,7 @@ def register_list(session, case: Case, form_name: str | None, values: dict, now)
         entry.person_key = person_key(case.agreement_id, person)
         entry.expected_school_end = school_end
         entry.education = person.get("education") or SCHOOL
+        entry.next_chase_on = berlin_date(now)  # the next round plans its chasing
         _link_earlier(session, entry)
     for entry in entries_of_list(session, case.id):
         if entry.row_index >= len(persons) and entry.handover_case_id is None:

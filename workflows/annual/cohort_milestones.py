@@ -114,8 +114,8 @@ def chase_milestones(db, clock) -> int:
     with db.transaction() as session:
         waiting = incidents.open_subjects(session, clock.now(), KIND)
         ids = list(session.scalars(select(CohortEntry.id).where(
-            CohortEntry.relisted.is_(False), CohortEntry.takeover_confirmed_on.is_(None),
-            CohortEntry.expected_school_end >= today - timedelta(days=365)).order_by(CohortEntry.id)))
+            CohortEntry.next_chase_on <= today, CohortEntry.relisted.is_(False),
+            CohortEntry.takeover_confirmed_on.is_(None)).order_by(CohortEntry.id)))
     sent: list[int] = []
     for entry_id in ids:
         incidents.run_unit(db, clock, KIND, f"{KIND}:{entry_id}", waiting,
@@ -129,24 +129,32 @@ def chase_entry(db, clock, entry_id: int) -> int:
         list_case = session.get(Case, entry.list_case_id)
         handover = session.get(Case, entry.handover_case_id) if entry.handover_case_id else None
         if handover is not None and handover.status in ENDED:
+            entry.next_chase_on = None
             return 0
         agreement = data_of_case(session, list_case)
         settings = settings_of(agreement)
         days = int(settings.get("escalation_working_days", DEFAULT_ESCALATION_DAYS))
         now, today, count = clock.now(), berlin_date(clock.now()), 0
         status = "running" if handover else "not_started"
+        upcoming = []
         for milestone in milestones_of(session, list_case, entry, handover, status, today):
-            if not milestone.applies or milestone.met_on is not None or today <= milestone.due_on:
+            if not milestone.applies or milestone.met_on is not None:
                 continue
+            escalate_on = add_working_days(milestone.due_on, days, agreement.get("holiday_subdivision", "HE"))
+            waiting = [day for day, sent in ((milestone.due_on + timedelta(days=1), milestone.reminded_on),
+                                             (escalate_on, milestone.escalated_on)) if sent is None]
             if milestone.key != HANDOVER_STARTED and handover is None:
+                upcoming += [max(day, today + timedelta(days=1)) for day in waiting]  # looked at daily until started
                 continue  # nothing the other side can do yet: the first milestone chases the start
             roles = settings["milestones"][milestone.key]
             case = handover or list_case
-            if milestone.reminded_on is None:
+            if milestone.reminded_on is None and today > milestone.due_on:
                 count += _tell(session, now, case, entry, milestone, "reminder", units_for_role(session, list_case, roles["office"]))
-            escalate_on = add_working_days(milestone.due_on, days, agreement.get("holiday_subdivision", "HE"))
             if milestone.escalated_on is None and today >= escalate_on:
                 count += _tell(session, now, case, entry, milestone, "escalation", units_for_role(session, list_case, roles["lead"]))
+            upcoming += [day for day in waiting if day > today]
+        gives_up = entry.expected_school_end + timedelta(days=365)  # a year after school: nothing is chased
+        entry.next_chase_on = min(upcoming) if upcoming and min(upcoming) <= gives_up else None
         return count
 
 

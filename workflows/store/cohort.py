@@ -38,6 +38,8 @@ class CohortEntry(Base):
     # the same person's entry in an earlier list: that one is continued here, not counted twice
     earlier_entry_id: Mapped[int | None] = mapped_column(ForeignKey("cohort_entries.id"))
     relisted: Mapped[bool] = mapped_column(default=False)  # named again in a later list
+    # the next day a missed milestone may have to be chased (the worker's index); None: nothing left
+    next_chase_on: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class CohortNotice(Base):

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column('takeover_confirmed_on', sa.Date(), nullable=True),
         sa.Column('earlier_entry_id', sa.Integer(), nullable=True),
         sa.Column('relisted', sa.Boolean(), nullable=False),
+        sa.Column('next_chase_on', sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(['agreement_id'], ['agreements.id']),
         sa.ForeignKeyConstraint(['list_case_id'], ['cases.id']),
         sa.ForeignKeyConstraint(['handover_case_id'], ['cases.id']),
@@ -42,6 +43,7 @@ def upgrade() -> None:
     op.create_index('ix_cohort_entries_person', 'cohort_entries', ['agreement_id', 'person_key'])
     op.create_index('ix_cohort_entries_year', 'cohort_entries', ['agreement_id', 'list_year'])
     op.create_index('ix_cohort_entries_handover_case_id', 'cohort_entries', ['handover_case_id'])
+    op.create_index('ix_cohort_entries_next_chase_on', 'cohort_entries', ['next_chase_on'])
     op.create_table(
         'cohort_notices',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -59,6 +61,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_cohort_notices_entry_id', table_name='cohort_notices')
     op.drop_table('cohort_notices')
+    op.drop_index('ix_cohort_entries_next_chase_on', table_name='cohort_entries')
     op.drop_index('ix_cohort_entries_handover_case_id', table_name='cohort_entries')
     op.drop_index('ix_cohort_entries_year', table_name='cohort_entries')
     op.drop_index('ix_cohort_entries_person', table_name='cohort_entries')
