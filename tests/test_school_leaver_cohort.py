@@ -15,7 +15,10 @@ from tests.support.cohort import (
     start_from_row,
     worker_on,
 )
+from tests.support.flows import actor
 from workflows.agreements.files import check_agreement_data, load_agreement, value_problems
+from workflows.cases.starting import start_case
+from workflows.tasks import complete_task
 
 COHORT = "Schulabgänger-Kohorte: Übernahmen je Liste"
 
@@ -149,6 +152,23 @@ def test_a_person_named_again_a_year_later_is_linked_not_doubled(kf, as_user):
     figures = sozialamt.get("/figures").text
     assert row_text(figures, COHORT, 2027) == "2027 1 0 0 0 0 0 1 –"
     assert row_text(figures, COHORT, 2028) == "2028 1 0 0 0 0 1 0 –"
+
+
+def test_a_handover_prepared_by_hand_for_a_listed_person_is_linked_to_the_entry(kf, as_user):
+    list_case = deliver_list(kf, 2027, ROWS, "2027-03-31")
+    person = ROWS[2]
+    started = start_case(kf.db, kf.clock, actor(kf, "lk.jugendamt"), "handover_school_end", "landkreis-giessen")
+    complete_task(kf.db, kf.clock, actor(kf, "lk.jugendamt"), started.my_task_id, {
+        "person": {k: person[k].upper() if k == "last_name" else person[k]  # typed in capitals: still her
+                   for k in ("last_name", "first_name", "birth_date", "habitual_residence")},
+        "school": person["school"], "expected_school_end": person["expected_school_end"],
+        "current_benefits": "Wohnen im Internat", "has_overall_plan": True, "consent_on_file": True})
+
+    sozialamt = as_user("lk.sozialamt")
+    page = cohort_text(sozialamt)
+    assert page.count("Übergabe nicht begonnen") == 2 and page.count("Übergabe läuft") == 1
+    sozialamt.submit(f"/cases/{list_case}", f"/cases/{list_case}/rows/2/handover", status=409)
+    assert "Für diese Person läuft bereits die Übergabe GI-2027-" in sozialamt.text
 
 
 def test_lahnfeld_runs_its_own_milestones(kf, as_user):

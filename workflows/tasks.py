@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
-from workflows.annual.cohort import register_list
+from workflows.annual.cohort import track_cohort
 from workflows.annual.form_rules import annual_form_errors
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
@@ -211,7 +211,7 @@ def _finish_task(session, clock, case: Case, definition: ProcessDefinition, task
     notices = runtime.complete(workflow, task.spiff_task_id, {**data, **effect}, clock)
     after = runtime.data_after(workflow, task.spiff_task_id)
     record_figures(session, case, info, definition.forms, after, now)
-    register_list(session, case, task.form_name, data, now)  # § 8 b: each person joins the cohort
+    track_cohort(session, case, task.form_name, data, now)  # § 8 b: each person is followed to the takeover
     if sends_invitations(info.get("properties", {})):
         send_invitations(session, case, after, now)
     transient = transient_fields(schema or {})

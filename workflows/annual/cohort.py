@@ -19,7 +19,7 @@ from datetime import date
 from sqlalchemy import select
 
 from workflows.annual.cohort_milestones import Milestone, milestones_of
-from workflows.annual.named_list import LIST_FORM, LIST_PROCESS, delivered_persons
+from workflows.annual.named_list import HANDOVER_PROCESS, LIST_FORM, LIST_PROCESS, delivered_persons
 from workflows.clock import berlin_date
 from workflows.errors import NotFound
 from workflows.people.access import Actor, case_for, may_see_case
@@ -37,6 +37,7 @@ from workflows.store.cohort import (
 from workflows.store.organisation import Agreement
 
 REQUEST_KEY = "named_list"
+PREPARE_FORM = "handover_prepare.schema.json"
 EDUCATION_LABELS = {SCHOOL: "Schulausbildung", VOCATIONAL_SCHOOL: "Schulische Berufsausbildung"}
 NOT_STARTED, STARTED, CONFIRMED = "not_started", "running", "confirmed"
 STATUS_LABELS = {NOT_STARTED: "Übergabe nicht begonnen", STARTED: "Übergabe läuft", CONFIRMED: "Übernahme bestätigt",
@@ -51,10 +52,28 @@ def person_key(agreement_id: str, person: dict) -> str:
     return hashlib.sha256("|".join([agreement_id, *words]).encode()).hexdigest()
 
 
-def register_list(session, case: Case, form_name: str | None, values: dict, now) -> None:
+def track_cohort(session, case: Case, form_name: str | None, values: dict, now) -> None:
+    """After a completed task: a delivered list joins the cohort; a handover prepared by hand
+    for a listed person is linked to their entry as if started from the row."""
+    if case.process_key == LIST_PROCESS and form_name == LIST_FORM:
+        register_list(session, case, values, now)
+    elif case.process_key == HANDOVER_PROCESS and form_name == PREPARE_FORM and isinstance(values.get("person"), dict):
+        _link_by_person(session, case, values["person"], now)
+
+
+def _link_by_person(session, case: Case, person: dict, now) -> None:
+    if session.scalar(select(CohortEntry.id).where(CohortEntry.handover_case_id == case.id).limit(1)):
+        return  # started from the row: linked already
+    entry = session.scalar(select(CohortEntry).where(
+        CohortEntry.agreement_id == case.agreement_id, CohortEntry.person_key == person_key(case.agreement_id, person),
+        CohortEntry.relisted.is_(False), CohortEntry.handover_case_id.is_(None))
+        .order_by(CohortEntry.list_year.desc()).limit(1))
+    if entry is not None:
+        entry.handover_case_id, entry.next_chase_on = case.id, berlin_date(now)
+
+
+def register_list(session, case: Case, values: dict, now) -> None:
     """A named list was delivered: each row becomes (or, delivered again, updates) its entry."""
-    if case.process_key != LIST_PROCESS or form_name != LIST_FORM:
-        return
     annual = annual_case_of(session, case.id)
     if annual is None:
         return

@@ -54,8 +54,7 @@ def start_handover_from_row(db, clock, actor: Actor, list_case_id: int, row: int
         entry = entry_of_row(session, list_case.id, row)
         running = session.get(Case, entry.handover_case_id) if entry and entry.handover_case_id else None
         if running is not None and running.status == RUNNING:
-            raise Conflict(f"Für diese Person läuft bereits die Übergabe {running.case_number} "
-                           "(aus einer früheren Liste).")
+            raise Conflict(f"Für diese Person läuft bereits die Übergabe {running.case_number}.")
         agreement, definition = require_starter(session, actor, HANDOVER_PROCESS, list_case.agreement_id)
         case, created = begin_case(session, clock, agreement, definition, actor.user_id, _prepare_data(persons[row]))
         for task in created:
