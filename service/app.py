@@ -17,6 +17,7 @@ from service.pages import (
     audit_log,
     case_administration,
     cases,
+    cohort,
     contacts,
     deadlines,
     documents,
@@ -40,7 +41,7 @@ from workflows.clock import SystemClock
 
 # What every request passes, in the order it is installed.
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
-BLUEPRINTS = (login, settings, inbox, tasks, cases, documents, figures, deadlines, outbox, approvals, v1,
+BLUEPRINTS = (login, settings, inbox, tasks, cases, cohort, documents, figures, deadlines, outbox, approvals, v1,
               processes, process_changes, agreements, audit_log, oidc, contacts, incidents,
               case_administration, healthz, absences, metrics, users)
 

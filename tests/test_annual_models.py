@@ -40,12 +40,13 @@ CASE = {"year": 2026, "due_date": "2026-03-31", "reminder_at": REMINDER_AT, "esc
         "reference_date": "2025-12-31", "legal_reference": "§ 8 b", "request_title": "Jährliche Meldung",
         "target_year": 2028}
 PERSON = {"last_name": "Muster", "first_name": "Alex", "birth_date": "2010-04-02", "habitual_residence": "Lich",
-          "school": "Förderschule am Rosenhang", "expected_school_end": "2028-07-31", "placement": "Internat Lich"}
+          "school": "Förderschule am Rosenhang", "education": "school", "expected_school_end": "2028-07-31",
+          "placement": "Internat Lich"}
 BIRTHS = ["1958-12-31", "1959-11-01", "1959-11-02", "1964-01-01"]  # around the reference date 31.12.2025
 
 
-def count_past_retirement_age(birth_dates, reference_date):
-    """Stand-in for the diagram function the service will register."""
+def count_past_retirement_age(birth_dates, reference_date, overrides=None):
+    """Stand-in for the diagram function the service will register (no persons of their own limit here)."""
     reference = date.fromisoformat(reference_date)
     return sum(past_retirement_age(date.fromisoformat(b), reference) for b in birth_dates)
 

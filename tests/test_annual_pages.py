@@ -144,6 +144,7 @@ def person_rows(count: int) -> dict:
                      f"persons.{index}.first_name": first, f"persons.{index}.birth_date": born,
                      f"persons.{index}.habitual_residence": residence,
                      f"persons.{index}.school": "Förderschule am Rosenhang",
+                     f"persons.{index}.education": "school",
                      f"persons.{index}.expected_school_end": "31.07.2029",
                      f"persons.{index}.placement": "Wohnheim Am Wald"})
     return form

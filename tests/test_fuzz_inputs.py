@@ -28,7 +28,8 @@ PLAUSIBLE = ["", "true", "false", "on", "14.05.2008", "2008-05-14", "31.02.2027"
 VALUES = st.one_of(st.sampled_from(PLAUSIBLE), st.text(max_size=60))
 NAMED_LIST_KEYS = ["nobody_to_report", "persons", "_form_action"] + [
     f"persons.{i}.{name}" for i in (0, 1, 7, -1) for name in
-    ("last_name", "first_name", "birth_date", "habitual_residence", "school", "expected_school_end", "placement")
+    ("last_name", "first_name", "birth_date", "habitual_residence", "school", "education", "expected_school_end",
+     "placement")
 ] + ["persons.0", "persons.x.last_name", "persons..last_name"]
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),

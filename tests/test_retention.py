@@ -16,6 +16,7 @@ from workflows.clock import BERLIN
 from workflows.store.annual import AnnualCase
 from workflows.store.audit_log import AuditLogEntry
 from workflows.store.cases import Case
+from workflows.store.cohort import CohortEntry
 from workflows.store.documents import Document
 from workflows.store.history import HistoryEvent
 from workflows.tasks import complete_task
@@ -80,6 +81,11 @@ def test_ten_years_after_closing_the_persons_are_gone_and_the_figures_stay(kf, s
         assert all(e.details == {} for e in session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == list_case)))
         [logged] = session.scalars(select(AuditLogEntry).where(AuditLogEntry.kind == "retention.deleted"))
         assert (logged.case_id, logged.case_number, logged.actor_id) == (list_case, case.case_number, None)
+        # the school-leaver cohort keeps its entries (the Kennzahlen), not what recognised the persons
+        entries = session.scalars(select(CohortEntry).where(CohortEntry.list_case_id == list_case)).all()
+        assert len(entries) == 2 and {e.person_key for e in entries} == {""}
+    page = fachdienst.get("/cohort/landkreis-giessen/2027").text
+    assert "(Daten gelöscht)" in page and ROWS[1]["last_name"] not in page
     assert worker(kf, settings) == 0  # once is enough
 
 

@@ -53,7 +53,7 @@ PERSONAL = sorted({p[key] for p in (PERSON, *ROWS) for key in ("last_name", "fir
                   | {".".join(reversed(p["birth_date"].split("-"))) for p in (PERSON, *ROWS)})
 ID_PARAMS = {"case_id", "task_id", "document_id", "row", "mail_id", "process_key", "definition_id", "comment_id",
              "agreement_id", "number", "contact_id", "incident_id", "token_id", "filter_id", "absence_id",
-             "note_id", "user_id", "proposal_id"}
+             "note_id", "user_id", "proposal_id", "year"}
 WRITING_KINDS = ("task.", "case.", "approval.", "document.", "handover.")
 FORM = {"decision": "confirm", "effective_date": "01.08.2027", "vocational_participation": "true",
         "colleague": "lwv.fachdienst2", "comment": "x", "note": "x", "follow_up_on": "01.08.2027",
@@ -148,7 +148,7 @@ def state(kf, as_user):
                "contact_id": list(session.scalars(select(Contact.id))), "incident_id": [incident_id],
                "token_id": list(session.scalars(select(ApiToken.id))), "filter_id": [saved.id],
                "absence_id": [absence.id], "note_id": [note_id], "user_id": list(session.scalars(select(User.id))),
-               "proposal_id": [proposal_id]}
+               "proposal_id": [proposal_id], "year": [2027]}
         handover_definition = session.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_key == "handover_school_end", ProcessDefinition.is_current))
         upload_task_id = session.scalar(select(HumanTask.id).where(HumanTask.bpmn_id == "provide_regional_data"))
@@ -170,7 +170,7 @@ def state(kf, as_user):
                      "mail_id": ids["mail_id"][:1], "row": [0], "filename": ["koopflow.css"],
                      "process_key": ["handover_school_end"], "definition_id": [handover_definition], "comment_id": [comment_id],
                      "agreement_id": ["landkreis-giessen"], "number": [1], "contact_id": ids["contact_id"][:1],
-                     "incident_id": [incident_id], "user_id": [fachdienst_id], "proposal_id": [proposal_id],
+                     "incident_id": [incident_id], "user_id": [fachdienst_id], "proposal_id": [proposal_id], "year": [2027],
                      "approval": [make_token(secret, kf.clock, request_id, nonce)],
                      "calendar": [calendar.dumps({"u": fachdienst_id, "k": calendar_key(kf.db, fachdienst_id)})]},
         "forged": {"approval": [make_token(secret, kf.clock, request_id, "not-the-nonce"),

@@ -27,6 +27,13 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier; the month's last day where that month is
+    shorter (31.07.2029 - 5 months = 28.02.2029)."""
+    year, month = _add_months(day.year, day.month, -months)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
 # --- Regelaltersgrenze (§ 35, § 235 Abs. 2 SGB VI) -------------------------------------------
 
 def retirement_limit(birth_year: int) -> tuple[int, int]:

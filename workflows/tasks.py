@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
+from workflows.annual.cohort import track_cohort
+from workflows.annual.form_rules import annual_form_errors
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
 from workflows.cases.administration import require_not_suspended
@@ -23,6 +25,7 @@ from workflows.cases.approvals import Decision, decided_so_far, is_approval, pen
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
 from workflows.cases.instances import close_task, load_workflow, save_workflow
 from workflows.cases.notes import NOTE_MAX
+from workflows.cases.plausible_dates import implausible_dates
 from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, ValidationFailed
@@ -141,6 +144,10 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             data.update(add_documents(session, now, actor.user_id, case.id, task.id,
                                       {k: v for k, v in (uploads or {}).items() if k in files}))
             errors = validate_form(schema or {}, data)
+            rules = {**implausible_dates(schema or {}, data, clock.today()),
+                     **annual_form_errors(session, case, task.form_name, data)}
+            for name, message in rules.items():
+                errors.setdefault(name, message)  # plausible dates; the rules that need the year's case (§ 8 b, c)
             if errors:
                 raise ValidationFailed(errors)
             if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
@@ -206,6 +213,7 @@ def _finish_task(session, clock, case: Case, definition: ProcessDefinition, task
     notices = runtime.complete(workflow, task.spiff_task_id, {**data, **effect}, clock)
     after = runtime.data_after(workflow, task.spiff_task_id)
     record_figures(session, case, info, definition.forms, after, now)
+    track_cohort(session, case, task.form_name, data, now)  # § 8 b: each person is followed to the takeover
     if sends_invitations(info.get("properties", {})):
         send_invitations(session, case, after, now)
     transient = transient_fields(schema or {})

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from workflows.agreements.termination import end_terminated_agreements
 from workflows.agreements.versions import activate_due_versions
+from workflows.annual.cohort_milestones import chase_milestones
 from workflows.annual.requests import open_annual_cases
 from workflows.bodies.conferences import open_conference_cases
 from workflows.cases.instances import load_workflow, save_workflow
@@ -58,6 +59,7 @@ class Round:
     incidents_open: int = 0  # after the round, all kinds
     school_ends_warned: int = 0  # handovers whose takeover is still open weeks before the school ends
     tasks_chased: int = 0  # reminders and escalations of waiting tasks sent
+    milestones_chased: int = 0  # reminders and escalations of missed § 8 b cohort milestones sent
 
 
 def _is_running():
@@ -175,6 +177,9 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
     def reminders() -> None:
         result.tasks_chased = chase_tasks(db, clock)
 
+    def milestones() -> None:
+        result.milestones_chased = chase_milestones(db, clock)
+
     def retention() -> None:
         result.personal_data_deleted = delete_expired(db, clock, documents_dir)
 
@@ -186,6 +191,7 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
     step("timers", timers)
     step("school_ends", school_ends)
     step("reminders", reminders)  # after the timers: a task a timer just closed is not chased
+    step("cohort milestones", milestones)
     step("digests", lambda: send_digests(db, clock))
     if transport is not None:
         step("outbox", outbox)

@@ -15,8 +15,10 @@ bp = Blueprint("figures", __name__, url_prefix="/figures")
 @bp.get("")
 @login_required
 def figures():
-    series = figure_series(koopflow().db, current_actor())
-    charts = {s.request_key + s.agreement_id: bar_chart(f"chart-{i}", f"{s.reference} {s.title}", s.columns, s.years)
+    app = koopflow()
+    series = figure_series(app.db, current_actor(), app.clock.today())
+    charts = {s.request_key + s.agreement_id: bar_chart(f"chart-{i}", f"{s.reference} {s.title}",
+                                                        s.chart_columns or s.columns, s.years)
               for i, s in enumerate(series)}
     return render_template("figures.html", series=series, charts=charts)
 
@@ -24,6 +26,7 @@ def figures():
 @bp.get("/export.csv")
 @login_required
 def export():
-    body = figures_csv(figure_series(koopflow().db, current_actor()))
+    app = koopflow()
+    body = figures_csv(figure_series(app.db, current_actor(), app.clock.today()))
     return Response("\ufeff" + body, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="kennzahlen.csv"'})

@@ -12,6 +12,7 @@ from service.runtime import koopflow
 from service.web.auth import current_actor
 from service.web.errors import failure
 from workflows.agreements.view import agreement_status
+from workflows.annual.request_facts import request_facts
 from workflows.cases.documents import discard_uploads
 from workflows.cases.follow_ups import clear_follow_up, my_follow_up, set_follow_up
 from workflows.cases.reminders import reminder_rows
@@ -66,6 +67,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
         can_take_over=view.task.state == OPEN and may_take_over(app.db, app.clock, current_actor(), view.task),
         follow_up=my_follow_up(app.db, current_actor(), task_id), follow_up_errors=follow_up_errors or {},
         follow_up_typed=follow_up_typed, reminders=reminder_rows(view.task) if view.task.state == OPEN else [],
+        facts=request_facts(app.db, view.case.id),
     ), status
 
 

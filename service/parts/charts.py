@@ -6,8 +6,9 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 24, 48
-# (fill, pattern) per series: dark blue solid, then hatched and dotted variants
-STYLES = [("#1d4f91", None), ("#ffffff", "hatch"), ("#ffffff", "dots")]
+# (fill, pattern) per series: dark blue solid, then hatched and dotted variants, then greys and black
+STYLES = [("#1d4f91", None), ("#ffffff", "hatch"), ("#ffffff", "dots"), ("#b1b4b6", None), ("#505a5f", None),
+          ("#0b0c0c", None)]
 
 
 def bar_chart(chart_id: str, title: str, columns: list[tuple[str, str]], years: dict[int, dict[str, int]]) -> Markup:

@@ -26,7 +26,8 @@ from workflows.people.audit_log import Access, append_access, record_access
 # Reads worth a trace: endpoint -> kind. Every request that is not a GET is a change.
 READS = {
     "cases.show": "case.read", "processes.case": "case.read", "api.get_case": "case.read",
-    "case_administration.show": "case.read", "cases.cancel_confirm": "case.read",
+    "case_administration.show": "case.read", "cohort.show": "case.read",
+    "cases.cancel_confirm": "case.read",
     "tasks.show": "task.read", "api.get_task": "task.read",
     "cases.index": "list.read", "inbox.inbox": "list.read", "inbox.home": "list.read", "api.list_tasks": "list.read",
     "documents.download": "document.read",

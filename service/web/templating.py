@@ -30,6 +30,9 @@ EVENT_LABELS = {
     "case.escalation": "Eskalation an die Leitung",
     "case.started_from_list": "Vorgang aus der namentlichen Liste begonnen",
     "handover.started_from_list": "Übergabe für eine Person der Liste begonnen",
+    # missed milestones of the § 8 b cohort (workflows/annual/cohort_milestones.py)
+    "cohort.milestone_reminder": "Erinnerung: Meilenstein der Schulabgänger-Kohorte versäumt",
+    "cohort.milestone_escalation": "Eskalation an die Leitung: Meilenstein der Schulabgänger-Kohorte versäumt",
     "document.downloaded": "Dokument heruntergeladen",
     "approval.decided": "Entscheidung",  # the case page writes it out as a sentence (decision_sentence)
     "agreement.terminated": "Vereinbarung gekündigt",

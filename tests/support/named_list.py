@@ -11,9 +11,9 @@ from workflows.worker import run_once
 
 ROWS = [
     {"last_name": "Mustermann", "first_name": "Jonas", "birth_date": "2009-05-14", "habitual_residence": "Lich",
-     "school": "Förderschule am Rosenhang", "expected_school_end": "2029-07-31", "placement": "Wohnheim Lich"},
+     "school": "Förderschule am Rosenhang", "education": "school", "expected_school_end": "2029-07-31", "placement": "Wohnheim Lich"},
     {"last_name": "Beispiel", "first_name": "Mia", "birth_date": "2010-02-01", "habitual_residence": "Gießen",
-     "school": "Helen-Keller-Schule", "expected_school_end": "2029-07-31", "placement": "Internat Gießen"},
+     "school": "Helen-Keller-Schule", "education": "vocational_school", "expected_school_end": "2029-07-31", "placement": "Internat Gießen"},
 ]
 
 

@@ -157,6 +157,12 @@ def value_problems(data: dict) -> dict[str, str]:
             problems[f"escalation_roles/{partner_id}"] = "ist kein Partner der Vereinbarung."
         elif role not in (data.get("roles") or {}):
             problems[f"escalation_roles/{partner_id}"] = f"die Rolle {role} steht nicht unter roles."
+    milestones = (data.get("school_leaver_cohort") or {}).get("milestones") or {}
+    for key, milestone in milestones.items() if isinstance(milestones, dict) else ():
+        for side in ("office", "lead"):
+            role = milestone.get(side) if isinstance(milestone, dict) else None
+            if role is not None and role not in (data.get("roles") or {}):
+                problems[f"school_leaver_cohort/milestones/{key}/{side}"] = f"die Rolle {role} steht nicht unter roles."
     for where, text in _strings(data, ""):
         if any(ord(char) < 32 or ord(char) == 127 or char in "\u2028\u2029" for char in text):
             problems.setdefault(where or "(Wurzel)", "darf keinen Zeilenumbruch und kein Steuerzeichen enthalten.")

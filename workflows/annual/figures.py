@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
+from workflows.annual.cohort_figures import COLUMNS, MEDIAN, cohort_years
 from workflows.annual.requests import enabled_requests
 from workflows.people.access import Actor
 from workflows.store.annual import figures_by_year
@@ -27,6 +29,11 @@ class FigureSeries:
     title: str
     columns: list[tuple[str, str]]  # (figure key, label)
     years: dict[int, dict[str, int]]
+    chart_columns: list[tuple[str, str]] | None = None  # the chart's, where not all columns count the same
+
+
+COHORT_KEY = "cohort"
+COHORT_TITLE = "Schulabgänger-Kohorte: Übernahmen je Liste"
 
 
 def agreements_of(session, actor: Actor) -> list[Agreement]:
@@ -34,7 +41,8 @@ def agreements_of(session, actor: Actor) -> list[Agreement]:
     return list(session.scalars(select(Agreement).where(Agreement.id.in_(ids)).order_by(Agreement.name)))
 
 
-def figure_series(db, actor: Actor) -> list[FigureSeries]:
+def figure_series(db, actor: Actor, today: date | None = None) -> list[FigureSeries]:
+    """Each request's figures per agreement; with ``today`` also the school-leaver cohort's."""
     result = []
     with db.transaction() as session:
         for agreement in agreements_of(session, actor):
@@ -47,6 +55,10 @@ def figure_series(db, actor: Actor) -> list[FigureSeries]:
                 years = {year: {k: f.value for k, f in figures.items()} for year, figures in by_year.items()}
                 result.append(FigureSeries(agreement.id, agreement.name, request["key"], request["reference"],
                                            request["title"], sorted(columns.items()), years))
+            cohort = cohort_years(session, agreement, today) if today is not None else {}
+            if cohort:
+                result.append(FigureSeries(agreement.id, agreement.name, COHORT_KEY, "§ 8 b", COHORT_TITLE,
+                                           [*COLUMNS, MEDIAN], cohort, chart_columns=COLUMNS[:-1]))
     return result
 
 

@@ -25,6 +25,7 @@ from workflows.store.approvals import forget_comments
 from workflows.store.audit_log import append
 from workflows.store.case_notes import forget_notes
 from workflows.store.cases import Case, closed_before
+from workflows.store.cohort import forget_persons_of_list
 from workflows.store.documents import documents_of_case
 from workflows.store.drafts import forget_drafts_of_case
 from workflows.store.follow_ups import forget_follow_ups_of_case
@@ -101,6 +102,7 @@ def _delete_case_data(db, clock, case_id: int) -> Expired | None:
         forget_drafts_of_case(session, case.id)
         forget_notes(session, case.id)
         forget_follow_ups_of_case(session, case.id)
+        forget_persons_of_list(session, case.id)
         case.state = b""
         case.personal_data_deleted_at = now
         append(session, now, DELETED_KIND, case_id=case.id, case_number=case.case_number,

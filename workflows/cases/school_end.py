@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.agreements.partner_roles import units_for_role
@@ -21,6 +21,7 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.mail.notifications import notice_raised
 from workflows.store.cases import RUNNING, Case
+from workflows.store.cohort import CohortEntry
 from workflows.store.history import record
 
 SCHOOL_END_KEY = "expected_school_end"
@@ -31,6 +32,7 @@ LEAD_ROLES = ("local_lead", "supra_local_lead")  # both sides' leads
 
 def track_school_end(session: Session, case: Case, workflow) -> None:
     """Keep the case's school end (and warning day) while its takeover is still open."""
+    date_cohort_takeover(session, case, workflow)
     value = runtime.last_value(workflow, SCHOOL_END_KEY) if case.status == RUNNING else None
     open_takeover = value and not runtime.message_passed(workflow, TAKEOVER_MESSAGE)
     try:
@@ -46,6 +48,17 @@ def track_school_end(session: Session, case: Case, workflow) -> None:
         case.school_end_warned_at = None  # a corrected date is warned about afresh
     case.school_end_on = school_end  # the one school-end date of a case (also the Vorgänge filter's)
     case.school_end_warn_on = warn_on
+
+
+def date_cohort_takeover(session: Session, case: Case, workflow) -> None:
+    """The day the takeover of a § 8 b cohort person was confirmed (workflows/annual/cohort.py)."""
+    waiting = select(CohortEntry.id).where(CohortEntry.handover_case_id == case.id,
+                                           CohortEntry.takeover_confirmed_on.is_(None))
+    if session.scalar(waiting.limit(1)) is None or not runtime.message_passed(workflow, TAKEOVER_MESSAGE):
+        return
+    session.execute(update(CohortEntry).where(CohortEntry.id.in_(waiting))
+                    .values(takeover_confirmed_on=berlin_date(case.updated_at))
+                    .execution_options(synchronize_session=False))
 
 
 def school_end_hint(school_end: date | None, warn_on: date | None, today: date) -> str | None:

@@ -28,10 +28,14 @@ def at_day_start(day: date) -> str:
     return datetime.combine(day, time(0), BERLIN).isoformat()
 
 
-def count_past_retirement_age(birth_dates: list[str], reference_date: str) -> int:
-    """§ 8 c: how many of these birth dates lie past their Regelaltersgrenze on the reference date."""
+def count_past_retirement_age(birth_dates: list[str], reference_date: str, overrides: list[dict] | None = None) -> int:
+    """§ 8 c: how many of these birth dates lie past their Regelaltersgrenze on the reference date;
+    ``overrides`` are further persons with a limit of their own (§ 235 Abs. 2 S. 3 SGB VI):
+    ``birth_date``, ``reached_on``, ``reason``."""
     reference = date.fromisoformat(reference_date)
-    return sum(1 for born in birth_dates if past_retirement_age(date.fromisoformat(born), reference))
+    counted = sum(1 for born in birth_dates or [] if past_retirement_age(date.fromisoformat(born), reference))
+    return counted + sum(1 for row in overrides or [] if past_retirement_age(
+        date.fromisoformat(row["birth_date"]), reference, date.fromisoformat(row["reached_on"])))
 
 
 # The names functions_for registers: a diagram calling anything else is refused at start-up.

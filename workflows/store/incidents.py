@@ -41,11 +41,13 @@ MAIL = "mail"                        # sending one mail of the outbox
 REQUEST = "request"                  # a page or API request failed with an error no rule foresaw
 DIAGRAM_VERSION = "diagram_version"  # a diagram version running cases use fails today's checks
 TASK_REMINDER = "task_reminder"      # reminding or escalating one waiting task
+COHORT_MILESTONE = "cohort_milestone"  # chasing the missed milestones of one § 8 b cohort person
 KIND_LABELS = {
     TIMER: "Zeitgeber", ANNUAL_OPENING: "Jahresabfragen eröffnen", MEETING_OPENING: "Sitzungen eröffnen",
     RETENTION: "Löschfrist", ROUND_STEP: "Arbeitsschritt des Hintergrunddienstes",
     TASK_COMPLETION: "Aufgabe abschließen", MAIL: "Mailversand", REQUEST: "Anfrage",
     DIAGRAM_VERSION: "Diagrammfassung laufender Vorgänge", TASK_REMINDER: "Erinnerung an eine Aufgabe",
+    COHORT_MILESTONE: "Meilenstein der Schulabgänger-Kohorte",
 }
 MESSAGES = {
     TIMER: "Die fälligen Zeitgeber des Vorgangs konnten nicht ausgelöst werden.",
@@ -60,6 +62,8 @@ MESSAGES = {
     DIAGRAM_VERSION: "Eine Diagrammfassung, die laufende Vorgänge nutzen, besteht die heutigen Prüfungen "
                      "nicht; ihre Vorgänge können nicht weiterlaufen, bis sie migriert werden.",
     TASK_REMINDER: "Die Erinnerung oder Eskalation einer wartenden Aufgabe konnte nicht versandt werden.",
+    COHORT_MILESTONE: "Die Erinnerung oder Eskalation eines versäumten Meilensteins der Schulabgänger-Kohorte "
+                      "konnte nicht versandt werden.",
 }
 RESOLUTION_LABELS = {"succeeded": "beim nächsten Versuch gelungen", "resolved": "als erledigt markiert",
                      "skipped": "übersprungen", "cancelled": "Vorgang abgebrochen"}

@@ -8,6 +8,7 @@ from workflows.store.case_notes import CaseNote
 from workflows.store.case_roles import CaseRole
 from workflows.store.case_search import CaseSearchTerm
 from workflows.store.cases import Case, CaseNumberCounter
+from workflows.store.cohort import CohortEntry, CohortNotice
 from workflows.store.comments import ReviewComment
 from workflows.store.conferences import ConferenceCase
 from workflows.store.contacts import Contact
@@ -29,7 +30,7 @@ from workflows.store.worker_rounds import WorkerRound
 
 __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseFollowUp", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseFollowUp", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "CohortEntry", "CohortNotice", "ConferenceCase", "Contact", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ProcessProposal", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]
