@@ -12,6 +12,11 @@ What is drawn where follows bpmn-js 18 (the viewer KoopFlow serves, node_modules
   the flow's midpoint (up to 100 px wide). That name is usually the technical name the engine
   correlates on, so a message flow must not reference a message whose name looks like an id.
 
+Inside its own shape a name is set in the 12 px font, about 8 px per character; bpmn-js wraps it
+in the shape less 5 px padding each side. A task's name must fit in three lines (a fourth runs
+into the boundary events on the task's lower edge), a lane's or pool's, turned on its side in the
+30 px header, in two. Every flow node lies inside the lane it belongs to.
+
 Text size is estimated, not measured: 7 px per character (11 px external label font; the
 fallback sans-serif font of a browser without Arial is about that wide) and 14 px per line,
 words wrapped greedily at spaces and after hyphens as bpmn-js does. A word wider than its box
@@ -37,6 +42,11 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
 CHAR_WIDTH = 7
+INNER_CHAR_WIDTH = 8
+INNER_PADDING = 10
+TASK_LINES, HEADER_LINES = 3, 2
+ACTIVITIES = {"task", "userTask", "serviceTask", "scriptTask", "manualTask", "sendTask", "receiveTask",
+              "businessRuleTask", "callActivity", "subProcess"}
 LINE_HEIGHT = 14
 DEFAULT_LABEL_WIDTH = 90
 MESSAGE_LABEL_WIDTH = 100
@@ -233,3 +243,46 @@ def test_no_external_label_breaks_a_word(path):
             found.append(f"{label.owner}: {longest!r} ({len(longest) * CHAR_WIDTH} px) "
                          f"in {label.box.width:g} px")
     assert found == [], "labels narrower than their longest word (widen their BPMNLabel bounds)"
+
+
+def _inner_lines(text: str, width: float) -> int:
+    return len(_wrap(text, width * CHAR_WIDTH / INNER_CHAR_WIDTH))
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
+def test_every_name_inside_a_shape_fits_it(path):
+    diagram, found = Diagram(path), []
+    for element_id, shape in diagram.shapes.items():
+        element = diagram.elements.get(element_id)
+        text = (element.get("name") or "").strip() if element is not None else ""
+        if not text or shape.get("isExpanded") == "true":
+            continue
+        box = _box(shape.find("dc:Bounds", NS))
+        if _kind(element) in ACTIVITIES:
+            room, most = box.width - INNER_PADDING, TASK_LINES
+        elif _kind(element) in ("lane", "participant"):
+            room, most = box.height - INNER_PADDING, HEADER_LINES
+        else:
+            continue
+        longest = max(_pieces(text), key=len)
+        if len(longest) * INNER_CHAR_WIDTH > room:
+            found.append(f"{element_id}: {longest!r} ({len(longest) * INNER_CHAR_WIDTH} px) in {room:g} px")
+        elif _inner_lines(text, room) > most:
+            found.append(f"{element_id}: {text!r} needs {_inner_lines(text, room)} lines, {most} fit")
+    assert found == [], "names that break a word or run out of their shape (widen the task, heighten the lane)"
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.name)
+def test_every_flow_node_is_drawn_inside_its_lane(path):
+    diagram, found = Diagram(path), []
+    for lane in diagram.root.iterfind(".//bpmn:lane", NS):
+        outer = _box(diagram.shapes[lane.get("id")].find("dc:Bounds", NS))
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            shape = diagram.shapes.get(ref.text)
+            if shape is None or _kind(diagram.elements[ref.text]) == "boundaryEvent":  # sits on its task's edge
+                continue
+            box = _box(shape.find("dc:Bounds", NS))
+            if (box.x < outer.x or box.y < outer.y or box.x + box.width > outer.x + outer.width
+                    or box.y + box.height > outer.y + outer.height):
+                found.append(f"{ref.text} outside lane {lane.get('id')}")
+    assert found == [], "shapes drawn outside the lane they belong to"

@@ -91,6 +91,7 @@ def test_case_diagram_shows_each_elements_state_and_the_open_tasks(kf, as_user):
     assert 'data-state="waiting"' in timer and "fällig" in timer and 'data-due="' in timer
     assert "nicht erreicht" in _row(html, "close_local")
     assert "Offene Aufgaben" in fachdienst.text and "wartet bei" in fachdienst.text
+    assert re.search(r"Übergabe bei Ende der Schulausbildung, Fassung \d+", fachdienst.text)  # a human name, no hash
 
     complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"), CONFIRM_JSON)
     html = fachdienst.get(f"/cases/{case_id}/diagram").text

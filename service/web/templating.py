@@ -8,6 +8,7 @@ from flask import Flask
 from workflows.cases.approvals import decision_sentence
 from workflows.cases.school_end import school_end_hint
 from workflows.clock import BERLIN, berlin_date
+from workflows.processes.catalogue import version_label
 
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime_de)
     app.add_template_global(EVENT_LABELS, "EVENT_LABELS")
     app.add_template_global(decision_sentence, "decision_sentence")
+    app.add_template_global(version_label, "version_label")  # "Fassung 3": a version's human name
     app.add_template_filter(lambda unit_id: app.extensions["koopflow"].org_unit_name(unit_id), "org_unit_name")
     # "Schulende in 5 Wochen, Übernahme noch offen" for a case or an inbox row, on the app's clock
     app.add_template_global(lambda row: school_end_hint(row.school_end_on, row.school_end_warn_on,
