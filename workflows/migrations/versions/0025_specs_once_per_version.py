@@ -8,6 +8,9 @@ Each version's spec is built from its diagram (as new cases get it) and stored i
 ``definition_specs``; a case's state loses its copy of the spec where every step and
 subprocess it knows of is in its version's spec (else it keeps it and is read as before).
 The downgrade joins the spec back into every state and drops the table.
+
+Mails already sent lose their text (as every mail does once sent, ``workflows.mail.sending``);
+the downgrade cannot bring it back.
 """
 import json
 
@@ -24,6 +27,8 @@ depends_on = None
 
 DEFINITIONS = sa.table('process_definitions', sa.column('id', sa.Integer), sa.column('process_key', sa.String),
                        sa.column('filename', sa.String), sa.column('bpmn_xml', sa.Text))
+MAILS = sa.table('outbox_mails', sa.column('status', sa.String), sa.column('text_body', sa.Text),
+                 sa.column('html_body', sa.Text), sa.column('calendar_attachment', sa.Text))
 CASES = sa.table('cases', sa.column('id', sa.Integer), sa.column('definition_id', sa.Integer),
                  sa.column('state', sa.LargeBinary))
 
@@ -55,6 +60,8 @@ def upgrade() -> None:
         if spec_cache.fits_dicts(own, specs[definition_id]):
             connection.execute(CASES.update().where(CASES.c.id == case_id)
                                .values(state=json.dumps(instance).encode("utf-8")))
+    connection.execute(MAILS.update().where(MAILS.c.status == 'sent')
+                       .values(text_body='', html_body='', calendar_attachment=None))
 
 
 def downgrade() -> None:
