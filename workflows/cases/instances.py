@@ -37,7 +37,7 @@ from workflows.store.tasks import (
     last_worker,
     open_tasks_of_case,
 )
-from workflows.store.users import members_of
+from workflows.store.users import is_active_member
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -165,7 +165,7 @@ def _continuing_worker(session: Session, case: Case, org_units: list[str], day) 
     """The group member who last worked on the case (or their deputy while they are away): the
     new task is theirs, still visible in the group inbox. None: nobody of the group has yet."""
     user_id = last_worker(session, case.id, org_units)
-    if user_id is None or user_id not in {u.id for u in members_of(session, org_units)}:
+    if user_id is None or not is_active_member(session, user_id, org_units):
         return None
     return stand_in(session, user_id, day)
 

@@ -70,9 +70,15 @@ class DefinitionSpec(Base):
     spec: Mapped[str] = mapped_column(Text)  # JSON: {"spec": …, "subprocess_specs": …}
 
 
+_SPECS = "koopflow.definition_specs"  # session.info: definition id -> spec text, read once per transaction
+
+
 def stored_spec(session: Session, definition_id: int) -> str | None:
-    row = session.get(DefinitionSpec, definition_id)
-    return row.spec if row is not None else None
+    specs = session.info.setdefault(_SPECS, {})
+    if specs.get(definition_id) is None:
+        row = session.get(DefinitionSpec, definition_id)
+        specs[definition_id] = row.spec if row is not None else None
+    return specs[definition_id]
 
 
 def keep_spec(session: Session, definition_id: int, spec: str) -> None:
@@ -80,3 +86,4 @@ def keep_spec(session: Session, definition_id: int, spec: str) -> None:
     insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
     session.execute(insert(DefinitionSpec).values(definition_id=definition_id, spec=spec)
                     .on_conflict_do_nothing(index_elements=["definition_id"]))
+    session.info.setdefault(_SPECS, {})[definition_id] = spec
