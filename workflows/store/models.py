@@ -12,7 +12,7 @@ from workflows.store.comments import ReviewComment
 from workflows.store.conferences import ConferenceCase
 from workflows.store.contacts import Contact
 from workflows.store.db import Base
-from workflows.store.definitions import ProcessDefinition
+from workflows.store.definitions import DefinitionSpec, ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.drafts import TaskDraft
 from workflows.store.follow_ups import TaskFollowUp
@@ -29,7 +29,7 @@ from workflows.store.worker_rounds import WorkerRound
 
 __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "Document",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "ConferenceCase", "Contact", "DefinitionSpec", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ProcessProposal", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]
