@@ -1,7 +1,8 @@
 """Stored bytes of a case's SpiffWorkflow state: a finished handover, and 30 years of annual requests.
 
 1. A school-end handover driven through the commands to its end with two question rounds:
-   the ``cases.state`` bytes after each step (goal: at most 64 KiB when finished).
+   the ``cases.state`` bytes after each step (goal, issue 20: at most 24 KiB when finished; the
+   spec of its version is stored once, apart from the case, and not counted).
 2. The worker runs 30 simulated years of the agreement's annual requests (each request is a
    case of its own per year). Every task is completed with valid data; in even years the
    cases are first left until their reminder and escalation timers have fired. For each
@@ -46,14 +47,14 @@ from workflows.store.users import members_of
 from workflows.tasks import complete_task
 
 FIRST_YEAR, YEARS = 2027, 30
-GOAL = 64 * 1024
+GOAL = 24 * 1024  # issue 20
 # (user, task, data) in the order the handover's tasks are done
 HANDOVER = [
     ("lk.sozialamt", "prepare_handover", PREPARE_JSON),
     ("lwv.fachdienst", "review_handover", question("Welche Werkstatt ist angefragt?")),
     ("lk.sozialamt", "answer_question", {"answer": "Die WfbM in Lich."}),
     ("lwv.fachdienst", "review_handover", question("Liegt das Gutachten vor?")),
-    ("lk.sozialamt2", "answer_question", {"answer": "Ja, seit Februar."}),
+    ("lk.sozialamt", "answer_question", {"answer": "Ja, seit Februar."}),
     ("lwv.fachdienst", "review_handover", CONFIRM_JSON),
     ("lwv.leitung", "approve_takeover", {"decision": "approve"}),
     ("lwv.fachdienst", "join_participation_planning", PLANNING_JSON),
@@ -147,7 +148,7 @@ def main() -> None:
     for step, size in handover:
         print(f"| {step} | {size:,} B ({kib(size)}) |")
     final = handover[-1][1]
-    print(f"\nFinished handover: {kib(final)} (goal ≤ {kib(GOAL)}: {final / GOAL:.0%} of it).\n")
+    print(f"\nFinished handover: {kib(final)}; ratio to the goal {final / GOAL:.2f} (goal ≤ 1: ≤ {kib(GOAL)}).\n")
     print(f"## Annual requests, one case per request and year, {FIRST_YEAR}–{FIRST_YEAR + YEARS - 1}\n")
     print("Odd years: delivered in time. Even years: left until reminder and escalation fired, then done "
           f"({notices} reminders and escalations raised in all).\n")

@@ -29,6 +29,7 @@ from workflows.cases.instances import diagram_functions
 from workflows.clock import BERLIN, FixedClock
 from workflows.engine import runtime
 from workflows.store.cases import Case
+from workflows.store.definitions import stored_spec
 from workflows.store.tasks import HumanTask
 
 RUNS = 30
@@ -53,7 +54,9 @@ def main() -> None:
             task_id = open_task(kf, case_id, "review_handover")
             with kf.db.transaction() as session:
                 case = session.get(Case, case_id)
-                state, functions = case.state, diagram_functions(session, case, kf.clock)
+                # as SpiffWorkflow alone stores it: with its spec
+                state = runtime.joined_state(case.state, stored_spec(session, case.definition_id))
+                functions = diagram_functions(session, case, kf.clock)
                 spiff_id = session.get(HumanTask, task_id).spiff_task_id
             size = len(state)
             engine.append(floor(kf, state, functions, spiff_id))

@@ -43,6 +43,7 @@ from workflows.cases.starting import start_case
 from workflows.clock import BERLIN, FixedClock, SystemClock
 from workflows.engine import runtime
 from workflows.store.cases import RUNNING, Case
+from workflows.store.definitions import stored_spec
 from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
 from workflows.tasks import complete_task
 from workflows.worker import BATCH, due_case_ids, run_forever, sweep_timers
@@ -133,7 +134,8 @@ def time_query(kf, query, runs: int) -> list[float]:
     return samples
 
 
-def time_sweeps(kf, clock, template: dict, due_ids: list[int], functions: dict) -> tuple[list[float], list[float]]:
+def time_sweeps(kf, clock, template: dict, due_ids: list[int], functions: dict,
+                full_state: bytes) -> tuple[list[float], list[float]]:
     """RUNS sweeps waking the DUE cases, each followed by the engine floor of the same wakes."""
     samples, floors = [], []
     for _ in range(RUNS):
@@ -142,7 +144,7 @@ def time_sweeps(kf, clock, template: dict, due_ids: list[int], functions: dict) 
         fired = sweep_timers(kf.db, clock)
         samples.append(time.perf_counter() - start)
         assert fired == DUE, fired
-        floors.append(sweep_floor(clock, template, functions))
+        floors.append(sweep_floor(clock, full_state, functions))
     return samples, floors
 
 
@@ -166,9 +168,9 @@ def query_plan(kf, query) -> str:
     return "; ".join(row[-1] for row in rows)
 
 
-def sweep_floor(clock, template: dict, functions: dict) -> float:
+def sweep_floor(clock, full_state: bytes, functions: dict) -> float:
     """Seconds SpiffWorkflow alone needs for the DUE wakes of one sweep: load, fire, dump each."""
-    return sum(engine_only(template["state"], functions, lambda workflow: runtime.fire_timers(workflow, clock))
+    return sum(engine_only(full_state, functions, lambda workflow: runtime.fire_timers(workflow, clock))
                for _ in range(DUE))
 
 
@@ -223,6 +225,8 @@ def main() -> None:
         waiting, results = 1, {}
         with kf.db.transaction() as session:
             functions = diagram_functions(session, template["agreement_id"], clock)
+            # the floor's state as SpiffWorkflow alone stores it: with its spec
+            full_state = runtime.joined_state(template["state"], stored_spec(session, template["definition_id"]))
         for size in SIZES:
             start = time.perf_counter()
             add_copies(kf, template, DUE + waiting, size - waiting, due=False)
@@ -235,7 +239,7 @@ def main() -> None:
                 "before": time_query(kf, query_before_fix, RUNS_BEFORE_FIX),
                 "mb": os.path.getsize(directory / "bench.db") / 1e6,
             }
-            results[size]["sweep"], results[size]["floor"] = time_sweeps(kf, clock, template, due_ids, functions)
+            results[size]["sweep"], results[size]["floor"] = time_sweeps(kf, clock, template, due_ids, functions, full_state)
         make_due(kf, template, due_ids)
         plan, plan_before = query_plan(kf, due_case_ids), query_plan(kf, query_before_fix)
         delays = worker_delays(kf, template, due_ids)
@@ -261,7 +265,7 @@ def main() -> None:
     sweep, floor = statistics.median(large["sweep"]), statistics.median(large["floor"])
     print(f"\nSweep at {SIZES[-1]:,} waiting: {ms(sweep)} median (goal < 20 ms). Engine floor of the same "
           f"{DUE} wakes (SpiffWorkflow alone: load, fire, dump each, measured right after each sweep): "
-          f"{ms(floor)} median; sweep/floor {sweep / floor:.2f}.")
+          f"{ms(floor)} median; sweep/floor {sweep / floor:.2f} (goal ≤ 1.5, issue 20).")
     first, last = [r[0] for r in delays], [r[-1] for r in delays]
     every = [d for r in delays for d in r]
     print(f"\n## Worker: how late timers fire\n\n`run_forever` on a clock passing in real time, started {LEAD.seconds} s "

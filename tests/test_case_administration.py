@@ -3,6 +3,7 @@ newer version of their diagram — for administrators and the leads of the agree
 action in the case history with who and why."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from workflows.cases.administration import (
     resume_case,
     suspend_case,
 )
+from workflows.cases.instances import load_workflow
 from workflows.clock import BERLIN
 from workflows.errors import Conflict, NotFound, ValidationFailed
 from workflows.processes.definitions import load_definition, register_versions
@@ -137,7 +139,12 @@ def test_a_running_handover_moved_to_a_version_with_a_renamed_step_completes_on_
 
     migrate_case(kf.db, kf.clock, admin, case_id, "Schritt umbenannt")
     with kf.db.transaction() as session:
-        assert session.get(Case, case_id).definition_id == new_version
+        case = session.get(Case, case_id)
+        assert case.definition_id == new_version
+        # stored without a spec: loading joins the new version's, with the renamed step
+        assert "spec" not in json.loads(case.state)
+        names = {t.task_spec.bpmn_name for t in load_workflow(session, case, kf.clock).get_tasks()}
+        assert "Übergabe sichten" in names and "Übergabe prüfen" not in names
     assert open_steps(kf, case_id) == [("review_handover", "Übergabe sichten")]
     event = history(kf, case_id)[-1]
     assert (event.kind, event.details["from_version"], event.details["to_version"]) == (

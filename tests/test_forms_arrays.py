@@ -366,6 +366,7 @@ def test_list_buttons_on_the_task_page_re_render_instead_of_completing(as_user, 
     import dataclasses
 
     import service.pages.tasks
+    import workflows.tasks
 
     sozialamt = as_user("lk.sozialamt")
     response = sozialamt.submit("/cases/new", "/cases", {"choice": "landkreis-giessen/handover_school_end"}, status=302)
@@ -373,8 +374,9 @@ def test_list_buttons_on_the_task_page_re_render_instead_of_completing(as_user, 
     real_view = service.pages.tasks.task_view
     monkeypatch.setattr(service.pages.tasks, "task_view",
                         lambda *args: dataclasses.replace(real_view(*args), schema=NAMED_LIST, ui=UI))
-    real_form = service.pages.tasks.task_form  # what a sent form is checked against
+    real_form = service.pages.tasks.task_form  # what a list button's form is re-rendered from
     monkeypatch.setattr(service.pages.tasks, "task_form", lambda *args: (real_form(*args)[0], NAMED_LIST, UI))
+    monkeypatch.setattr(workflows.tasks, "form_of", lambda definition, task: (NAMED_LIST, UI))  # a sent form's
 
     def browser_form(*rows, **others):  # as the page posts it; the browser adds the real csrf_token
         return {key: value for key, value in posted(*rows, **others).items() if key != "csrf_token"}

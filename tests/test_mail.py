@@ -135,3 +135,20 @@ def test_the_postausgang_shows_mails_to_admins_only(kf, as_user):
     admin.get(f"/admin/outbox/{mail_id}")
     assert "http://localhost:5000/tasks/" in admin.text
     as_user("lwv.fachdienst").get("/admin/outbox", status=404)
+
+
+def test_a_sent_mail_keeps_recipient_subject_and_times_but_not_its_text(app, kf, smtp, as_user):
+    offered_handover(kf)
+    send_due(kf.db, kf.clock, transport_to(app, smtp.port))
+    with kf.db.transaction() as session:
+        sent = session.scalars(select(OutboxMail)).all()
+        assert {m.status for m in sent} == {"sent"}
+        assert {(m.text_body, m.html_body) for m in sent} == {("", "")}
+        mail_id, subject, message_id = sent[0].id, sent[0].subject, sent[0].message_id
+    assert smtp.inbox.messages[0].get_body(("plain",)).get_content()  # the recipient has the text
+
+    admin = as_user("admin")
+    admin.get("/admin/outbox")
+    assert subject in admin.text and "gesendet" in admin.text
+    admin.get(f"/admin/outbox/{mail_id}")
+    assert message_id in admin.text and "Der Text wird nach dem Versand nicht aufbewahrt" in admin.text

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import CONFIRM_JSON
-from workflows.engine import runtime
+from workflows.cases.instances import load_workflow
 from workflows.engine.states import element_states
 from workflows.processes.catalogue import processes, viewer_agreements
 from workflows.store.cases import Case
@@ -72,7 +72,7 @@ def test_pages_need_a_login(app, kf):
 def test_element_states_of_an_offered_handover(kf):
     case_id = offered_handover(kf)
     with kf.db.transaction() as session:
-        states = element_states(runtime.load(session.get(Case, case_id).state, {}))
+        states = element_states(load_workflow(session, session.get(Case, case_id), kf.clock))
     assert states["prepare_handover"].state == "completed"
     assert states["review_handover"].state == "active"
     assert states["review_reminder_timer"].state == "waiting" and states["review_reminder_timer"].due

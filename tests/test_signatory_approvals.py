@@ -14,10 +14,10 @@ from tests.support.app import make_app, settings_for
 from tests.support.flows import actor
 from tests.support.pages import text_of
 from workflows.cases.approvals import Decision
+from workflows.cases.instances import load_workflow
 from workflows.cases.starting import start_case
 from workflows.clock import BERLIN
 from workflows.decisions import decide
-from workflows.engine import runtime
 from workflows.paths import AGREEMENTS_DIR, BPMN_DIR, FORMS_DIR
 from workflows.store.approvals import ApprovalRequest
 from workflows.store.cases import Case
@@ -73,7 +73,7 @@ def test_both_signatories_are_asked_and_one_signature_alone_decides_nothing(kf):
     assert decide(kf.db, kf.clock, second.id, second.nonce, Decision(True, None, "reply")) == "decided"
     assert case_status(kf, case_id) == "completed"
     with kf.db.transaction() as session:
-        data = runtime.load(session.get(Case, case_id).state, {}).data
+        data = load_workflow(session, session.get(Case, case_id), kf.clock).data
     assert data["approved"] is True and sorted(data["approved_by"]) == ["Demo-Kreisbeigeordneter", "Demo-Landrätin"]
 
 

@@ -1,27 +1,67 @@
-"""Stored instances stay exactly what SpiffWorkflow writes, though their specs are shared."""
+"""A case stores only its instance; its version's spec is stored once and joined on load. Joined,
+a stored state is byte for byte what SpiffWorkflow itself reads and writes."""
 from __future__ import annotations
 
+import json
+
+from alembic import command
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from sqlalchemy import func, select
 
 from tests.support.flows import actor, offered_handover, open_task
-from tests.support.handover import question
+from tests.support.handover import PREPARE_JSON, question
 from workflows.cases.instances import load_workflow
+from workflows.cases.starting import start_case
 from workflows.engine import runtime
+from workflows.schema import alembic_config, upgrade
 from workflows.store.cases import Case
+from workflows.store.definitions import DefinitionSpec, stored_spec
 from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task
 
 SPIFFWORKFLOW = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
 
-def test_a_case_state_is_byte_for_byte_what_spiffworkflow_itself_reads_and_writes(kf):
-    case_id = offered_handover(kf)
+def stored(kf, case_id: int) -> tuple[bytes, str | None]:
     with kf.db.transaction() as session:
-        state = session.get(Case, case_id).state
+        case = session.get(Case, case_id)
+        return case.state, stored_spec(session, case.definition_id)
+
+
+def assert_spiffworkflow_reads_what_we_store(kf, case_id: int) -> None:
+    state, spec = stored(kf, case_id)
+    assert "spec" not in json.loads(state)  # the case holds its instance only
+    full = runtime.joined_state(state, spec)
+    theirs = SPIFFWORKFLOW.deserialize_json(full.decode("utf-8"))
+    assert SPIFFWORKFLOW.serialize_json(theirs).encode("utf-8") == full
+    with kf.db.transaction() as session:
         ours = load_workflow(session, session.get(Case, case_id), kf.clock)
-    theirs = SPIFFWORKFLOW.deserialize_json(state.decode("utf-8"))
-    assert runtime.dump(ours) == SPIFFWORKFLOW.serialize_json(theirs).encode("utf-8") == state
+    assert runtime.dump(ours) == full
+    assert runtime.dump_instance(ours) == state
+    assert [t.task_spec.name for t in ours.get_tasks()] == [t.task_spec.name for t in theirs.get_tasks()]
+
+
+def test_a_stored_state_joined_with_its_spec_is_byte_for_byte_what_spiffworkflow_reads_and_writes(kf):
+    started = start_case(kf.db, kf.clock, actor(kf, "lk.sozialamt"), "handover_school_end", "landkreis-giessen")
+    assert_spiffworkflow_reads_what_we_store(kf, started.case_id)
+    # the offer starts the other partner's pool by a message: SpiffWorkflow connects it in the spec
+    complete_task(kf.db, kf.clock, actor(kf, "lk.sozialamt"), open_task(kf, started.case_id, "prepare_handover"),
+                  PREPARE_JSON)
+    assert_spiffworkflow_reads_what_we_store(kf, started.case_id)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, started.case_id, "review_handover"),
+                  question("Liegt das Gutachten vor?"))
+    assert_spiffworkflow_reads_what_we_store(kf, started.case_id)
+
+
+def test_the_spec_is_stored_once_per_version_however_many_cases_run_on_it(kf):
+    cases = [offered_handover(kf) for _ in range(3)]
+    with kf.db.transaction() as session:
+        definitions = {session.get(Case, case_id).definition_id for case_id in cases}
+        assert session.scalar(select(func.count()).select_from(DefinitionSpec)
+                              .where(DefinitionSpec.definition_id.in_(definitions))) == 1
+        spec_size = len(session.get(DefinitionSpec, definitions.pop()).spec)
+    assert all(len(stored(kf, case_id)[0]) < spec_size for case_id in cases)
 
 
 def test_two_cases_of_one_diagram_share_the_spec_and_move_on_independently(kf):
@@ -37,6 +77,35 @@ def test_two_cases_of_one_diagram_share_the_spec_and_move_on_independently(kf):
     complete_task(kf.db, kf.clock, lwv, open_task(kf, second, "review_handover"), question("Welche Werkstatt?"))
     assert [received_question(kf, case_id) for case_id in (first, second)] == [
         {"question": "Liegt das Gutachten vor?"}, {"question": "Welche Werkstatt?"}]
+
+
+def test_a_state_stored_with_its_spec_before_the_migration_is_still_read_and_then_stored_without(kf):
+    case_id = offered_handover(kf)
+    state, spec = stored(kf, case_id)
+    with kf.db.transaction() as session:
+        session.get(Case, case_id).state = runtime.joined_state(state, spec)  # as SpiffWorkflow wrote it
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  question("Welche Werkstatt?"))
+    assert received_question(kf, case_id) == {"question": "Welche Werkstatt?"}
+    assert_spiffworkflow_reads_what_we_store(kf, case_id)
+
+
+def test_the_migration_puts_the_spec_back_into_every_state_on_downgrade_and_takes_it_out_on_upgrade(kf):
+    case_id = offered_handover(kf)
+    state, spec = stored(kf, case_id)
+    kf.db.dispose()
+    with kf.db.engine.connect() as connection, connection.begin():
+        config = alembic_config(kf.db.url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0022")
+        full = connection.exec_driver_sql("SELECT state FROM cases WHERE id = ?", (case_id,)).scalar()
+    assert full == runtime.joined_state(state, spec)
+    SPIFFWORKFLOW.deserialize_json(full.decode("utf-8"))  # what SpiffWorkflow alone reads
+    upgrade(kf.db)
+    assert stored(kf, case_id) == (state, spec)
+    complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
+                  question("Welche Werkstatt?"))
+    assert received_question(kf, case_id) == {"question": "Welche Werkstatt?"}
 
 
 def received_question(kf, case_id: int) -> dict:

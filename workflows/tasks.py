@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,6 +48,8 @@ STEP_FAILED = ("Der nächste Schritt dieses Vorgangs ist fehlgeschlagen. Ihre Ei
                "Bitte versuchen Sie es später noch einmal.")
 log = logging.getLogger(__name__)
 ALREADY_DONE = "Diese Aufgabe wurde inzwischen von jemand anderem erledigt. Ihre Eingaben wurden nicht gespeichert."
+# (task, JSON Schema, UI schema) -> (typed and validated data, stored uploads by field)
+FormCheck = Callable[[HumanTask, dict | None, dict | None], tuple[dict, dict[str, StoredUpload]]]
 TAKEN = "Diese Aufgabe bearbeitet bereits {name}."
 NOT_YOURS = ("Diese Aufgabe bearbeitet {name}. Übernehmen können sie nur die Vertretung während einer "
              "Abwesenheit oder die Leitung der Gruppe.")
@@ -120,14 +122,20 @@ def form_of(definition: ProcessDefinition, task: HumanTask) -> tuple[dict | None
     return definition.forms.get(info.get("form") or ""), definition.forms.get(info.get("ui_form") or "")
 
 
-def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
-                  uploads: dict[str, StoredUpload] | None = None, channel: str = "page") -> Case:
+def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = None,
+                  uploads: dict[str, StoredUpload] | None = None, channel: str = "page",
+                  check: FormCheck | None = None) -> Case:
     """Complete the task with ``data`` (already typed JSON). Raises ValidationFailed, Conflict.
 
     ``uploads`` are files already checked and stored (workflows.cases.documents.store_upload), by
     field name: each becomes a Document row of the case in this same transaction, and its id
     the field's value. A file field takes nothing else, so a client cannot point it at some
-    other document by sending a number."""
+    other document by sending a number.
+
+    ``check`` instead of ``data`` and ``uploads``: a posted form still to be read, in this same
+    command, against the task's form as read here (task, case and version are read once):
+    ``check(task, schema, ui)`` returns the typed, validated data and the stored uploads, or
+    raises ValidationFailed; its data are not validated again."""
     try:
         with recording_step_failures(db, clock), db.transaction() as session:
             task = task_for(session, actor, task_id)
@@ -139,11 +147,13 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             definition = session.get(ProcessDefinition, case.definition_id)
             schema, ui = form_of(definition, task)
             now = clock.now()
+            if check is not None:
+                data, uploads = check(task, schema, ui)
             files = {field.name for field in file_fields(schema or {}, ui)}
             data = {k: v for k, v in data.items() if k not in files}
             data.update(add_documents(session, now, actor.user_id, case.id, task.id,
                                       {k: v for k, v in (uploads or {}).items() if k in files}))
-            errors = validate_form(schema or {}, data)
+            errors = validate_form(schema or {}, data) if check is None else {}  # a check validated already
             rules = {**implausible_dates(schema or {}, data, clock.today()),
                      **annual_form_errors(session, case, task.form_name, data)}
             for name, message in rules.items():

@@ -33,7 +33,10 @@ def show(mail_id: int):
 def _readable(mail) -> str:
     """The mail as its recipient gets it. Approval links decide for their approver, so they
     are shown working only in the embedded mode without SMTP, where this page is how mails
-    are read at all; with a mail server they exist only in the sent mail."""
+    are read at all; with a mail server they exist only in the sent mail. A sent mail's text is
+    not kept (``workflows.mail.sending``): empty."""
+    if not mail.text_body:
+        return ""
     if not current_app.config.get("MAIL_SERVER"):
         return rendered(current_app, mail)[0]
     return with_base_url(mail.text_body, koopflow().settings.base_url,

@@ -17,7 +17,7 @@ from workflows.cases.documents import discard_uploads
 from workflows.cases.follow_ups import clear_follow_up, my_follow_up, set_follow_up
 from workflows.cases.reminders import reminder_rows
 from workflows.cases.view import case_view
-from workflows.errors import Conflict, Forbidden, ValidationFailed
+from workflows.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows.forms import apply_form_action, check_form, form_action, form_fields, form_values
 from workflows.store.tasks import OPEN
 from workflows.tasks import (
@@ -75,7 +75,6 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
 @login_required
 def complete(task_id: int):
     app = koopflow()
-    task, schema, ui = task_form(app.db, current_actor(), task_id)
     if request.form.get(DRAFT_BUTTON):  # "Als Entwurf speichern": kept for me, nothing checked or done
         try:
             save_draft(app.db, app.clock, current_actor(), task_id, request.form.to_dict(flat=False))
@@ -87,15 +86,24 @@ def complete(task_id: int):
                  if chosen else ""), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     if form_action(request.form):  # "Weitere Person hinzufügen" / "Person 2 entfernen": not done yet
+        _task, schema, ui = task_form(app.db, current_actor(), task_id)
         return _render(task_id, apply_form_action(schema or {}, ui, request.form), {})
-    data, errors = check_form(schema or {}, ui, request.form)
-    uploads, errors = read_uploads(app.settings.documents_dir, schema or {}, ui, request.files, errors)
-    if errors:
-        discard_uploads(app.db, app.settings.documents_dir, uploads.values())  # stored only when committed
-        return _render(task_id, request.form, errors, status=422)
+    uploads, names = {}, []
+
+    def check(task, schema, ui):  # in the command, against the form it reads with the task
+        names.append(task.name)
+        data, errors = check_form(schema or {}, ui, request.form)
+        stored, errors = read_uploads(app.settings.documents_dir, schema or {}, ui, request.files, errors)
+        uploads.update(stored)
+        if errors:
+            raise ValidationFailed(errors)
+        return data, stored
+
     try:
-        case = complete_task(app.db, app.clock, current_actor(), task_id, data, uploads=uploads)
-    except ValidationFailed as exc:
+        case = complete_task(app.db, app.clock, current_actor(), task_id, check=check)
+    except (NotFound, Forbidden):
+        raise
+    except ValidationFailed as exc:  # the uploads are stored only when the command commits
         discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         return _render(task_id, request.form, exc.errors, status=422)
     except Conflict as exc:
@@ -105,7 +113,7 @@ def complete(task_id: int):
         discard_uploads(app.db, app.settings.documents_dir, uploads.values())
         status, message = failure(exc)
         return _render(task_id, request.form, {}, status=status, conflict=message)
-    flash(f"„{task.name}“ ist erledigt.", "success")
+    flash(f"„{names[0]}“ ist erledigt.", "success")
     return redirect(url_for("cases.show", case_id=case.id))
 
 

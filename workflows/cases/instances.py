@@ -25,7 +25,7 @@ from workflows.people.absences import stand_in
 from workflows.processes.diagram_functions import functions_for
 from workflows.processes.properties import DEADLINE, DUE_DATE
 from workflows.store.cases import COMPLETED, DECLINED, RUNNING, WITHDRAWN, Case
-from workflows.store.definitions import ProcessDefinition
+from workflows.store.definitions import ProcessDefinition, keep_spec, stored_spec
 from workflows.store.history import record
 from workflows.store.organisation import Agreement, OrgUnit
 from workflows.store.tasks import (
@@ -37,7 +37,7 @@ from workflows.store.tasks import (
     last_worker,
     open_tasks_of_case,
 )
-from workflows.store.users import members_of
+from workflows.store.users import is_active_member
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -48,13 +48,29 @@ def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
 
 
 def load_workflow(session: Session, case: Case, clock):
-    return runtime.load(case.state, diagram_functions(session, case, clock))
+    """The case's instance, joined with the spec of the version it runs on."""
+    spec = stored_spec(session, case.definition_id)
+    if spec is None:  # no case of the version stored since migration 0025 (e.g. rows copied from elsewhere)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        spec = runtime.definition_spec(definition.bpmn_xml.encode(), definition.filename, definition.process_key)
+    return runtime.load(case.state, diagram_functions(session, case, clock), spec)
+
+
+def version_spec(session: Session, definition: ProcessDefinition) -> str:
+    """The spec of the version, stored the first time a case of it is."""
+    spec = stored_spec(session, definition.id)
+    if spec is None:
+        spec = runtime.definition_spec(definition.bpmn_xml.encode(), definition.filename, definition.process_key)
+        keep_spec(session, definition.id, spec)
+    return spec
 
 
 def save_workflow(session: Session, case: Case, definition: ProcessDefinition, workflow, now: datetime,
                   actor_id: int | None, notices: list[runtime.Notice] = ()) -> list[HumanTask]:
-    """Write the instance back, sync the task rows, record notices; returns new ready tasks."""
-    case.state = runtime.dump(workflow)
+    """Write the instance back (without the spec of its version, ``definition``, unless a step
+    of it is not in that spec), sync the task rows, record notices; returns new ready tasks."""
+    spec = version_spec(session, definition)
+    case.state = runtime.dump_instance(workflow) if runtime.fits_spec(workflow, spec) else runtime.dump(workflow)
     case.updated_at = now
     case.next_timer_due = None if case.suspended_at is not None else runtime.next_due(workflow)
     update_subject(session, case, definition, runtime.current_data(workflow))
@@ -149,7 +165,7 @@ def _continuing_worker(session: Session, case: Case, org_units: list[str], day) 
     """The group member who last worked on the case (or their deputy while they are away): the
     new task is theirs, still visible in the group inbox. None: nobody of the group has yet."""
     user_id = last_worker(session, case.id, org_units)
-    if user_id is None or user_id not in {u.id for u in members_of(session, org_units)}:
+    if user_id is None or not is_active_member(session, user_id, org_units):
         return None
     return stand_in(session, user_id, day)
 

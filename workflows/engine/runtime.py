@@ -6,6 +6,7 @@ extension property ``notify`` (e.g. a reminder or an escalation) that the caller
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.engine import spec_cache
 from workflows.engine.parsing import build_spec
 from workflows.engine.scripting import script_engine
 from workflows.engine.spec_cache import SharedSpecWorkflowConverter
@@ -28,7 +30,8 @@ NOTIFY_PROPERTY = "notify"
 NOTIFY_ROLE_PROPERTY = "notifyRole"
 CASE_OUTCOME_PROPERTY = "caseOutcome"  # on an end event: how the case ended if it ends there
 
-__all__ = ["ReadyTask", "Notice", "start", "load", "dump", "complete", "fire_timers",
+__all__ = ["ReadyTask", "Notice", "start", "load", "dump", "dump_instance", "definition_spec", "fits_spec",
+           "joined_state", "complete", "fire_timers",
            "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget",
            "Outcome", "outcome", "message_passed", "last_value", "waiting_for_message", "deliver_message", "cancel", "open_work"]
 
@@ -60,14 +63,58 @@ def start(xml: bytes, filename: str, process_key: str, functions: dict, clock,
     return workflow, _settle(workflow, clock)
 
 
-def load(state: bytes, functions: dict) -> BpmnWorkflow:
-    workflow = _SERIALIZER.deserialize_json(state.decode("utf-8"))
+def load(state: bytes, functions: dict, spec: str | None = None) -> BpmnWorkflow:
+    """The instance ``state`` (``dump_instance``), joined with its definition version's ``spec``
+    (``definition_spec``); a state stored with its spec (``dump``) is read as it is."""
+    dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
+    if "spec" not in dct and dct.get(_SERIALIZER.VERSION_KEY) != _SERIALIZER.VERSION:
+        dct = spec_cache.joined(dct, json.loads(spec))  # an older format: SpiffWorkflow migrates it whole
+    _SERIALIZER.migrate(dct)
+    workflow = _SERIALIZER.registry.restore(dct, spec_text=spec)
     workflow.script_engine = script_engine(functions)
     return workflow
 
 
 def dump(workflow: BpmnWorkflow) -> bytes:
+    """The instance with its spec, exactly as SpiffWorkflow's own serializer writes it."""
     return _SERIALIZER.serialize_json(workflow).encode("utf-8")
+
+
+def dump_instance(workflow: BpmnWorkflow) -> bytes:
+    """The instance without its spec: what a case stores (``load`` joins the spec again)."""
+    registry = _SERIALIZER.registry
+    registry._encoder_mode = True  # as BpmnWorkflowSerializer.serialize_json does
+    try:
+        dct = _converter().to_dict(workflow, with_spec=False)
+        dct["typename"] = registry.typenames[BpmnWorkflow]  # as the registry adds it
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        return json.dumps(dct, cls=_SERIALIZER._encoder_cls).encode("utf-8")
+    finally:
+        registry._encoder_mode = False
+
+
+def definition_spec(xml: bytes, filename: str, process_key: str) -> str:
+    """The spec text stored once per definition version and joined with its instances on load."""
+    return spec_cache.spec_text(_converter(), *build_spec(xml, filename, process_key))
+
+
+def fits_spec(workflow: BpmnWorkflow, spec: str) -> bool:
+    """Whether the instance can be stored without its spec, to be joined with ``spec`` on load."""
+    return spec_cache.fits(workflow, spec, _converter())
+
+
+def joined_state(state: bytes, spec: str | None) -> bytes:
+    """A stored state as SpiffWorkflow's own serializer writes it: with its spec."""
+    dct = json.loads(state)
+    if "spec" in dct:
+        return state
+    return json.dumps(spec_cache.joined(dct, json.loads(spec))).encode("utf-8")
+
+
+def _converter() -> SharedSpecWorkflowConverter:
+    """The converter instance the serializer registered for BpmnWorkflow (its to_dict, bound)."""
+    registered = _SERIALIZER.registry.convert_to_dict[_SERIALIZER.registry.typenames[BpmnWorkflow]]
+    return registered.args[1].__self__
 
 
 def complete(workflow: BpmnWorkflow, spiff_id: str, data: dict, clock) -> list[Notice]:

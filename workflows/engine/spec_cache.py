@@ -1,18 +1,27 @@
-"""Process specs restored once per diagram version and shared by its instances.
+"""Process specs stored once per diagram version, restored once, shared by its instances.
 
 SpiffWorkflow stores every instance together with its whole spec (for the handover: the
-collaboration and its pools, about 30 kB of the 45 kB a waiting case holds) and, by default,
-rebuilds all those spec objects on every load and converts them back to dicts on every dump:
-about half of what loading and storing an instance costs (bench/README.md). A spec is not
-changed by running an instance (``parsing.build_spec`` already shares one per diagram between
-all new instances), so:
+collaboration and its pools, about 50 kB) and, by default, rebuilds all those spec objects
+on every load and converts them back on every dump. A spec is not changed by running an
+instance, with one exception (below), so KoopFlow keeps it apart:
 
-- loading restores the spec only the first time that exact spec text is seen, and reuses the
-  objects for every later instance with the same spec;
-- dumping converts a shared spec to its dict once and reuses that dict.
+- an instance is stored without ``spec`` and ``subprocess_specs`` (``instance_dict``); the
+  spec of its definition version is stored once (``definition_specs``, ``spec_text``) and
+  joined on load. Joined, the text is exactly what SpiffWorkflow's own serializer writes for
+  the instance (``joined``), so SpiffWorkflow reads what we write;
+- the spec is restored only the first time that exact spec text is seen and its objects are
+  reused by every later instance of that version (``_restored``);
+- an instance stored with its spec (before migration 0025, or one whose steps the version's
+  spec lacks) is still read as SpiffWorkflow wrote it.
 
-The stored JSON stays exactly what SpiffWorkflow writes (same keys, same order), so states
-written before and after this cache are interchangeable.
+The exception: when a message starts a pool of a collaboration, SpiffWorkflow connects that
+pool to the collaboration's start and end in the spec (``BpmnStartTask.trigger_wf``). The
+stored spec has every such pool connected already (``_connect_triggered_pools``), as the
+shared spec of a running process ends up anyway; a case whose pool has not been started has
+no task for it, and a completed start is never predicted again.
+
+A SpiffWorkflow upgrade that changes the serializer version needs a migration like 0025 that
+joins, lets SpiffWorkflow migrate, and splits again.
 """
 from __future__ import annotations
 
@@ -24,6 +33,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 
 # distinct diagram versions whose specs are kept; a running process rarely sees more
 CAPACITY = 64
+SPEC_KEYS = ("spec", "subprocess_specs")
 
 
 class _Specs:
@@ -42,9 +52,10 @@ class _Specs:
 
 @lru_cache(maxsize=CAPACITY)
 def _restored(converter: "SharedSpecWorkflowConverter", text: str):
-    """(spec, subprocess_specs) for this spec text, restored the first time it is seen."""
-    spec_dict, subprocess_dicts = json.loads(text)
-    return converter.registry.restore(spec_dict), converter.mapping_from_dict(subprocess_dicts)
+    """(spec, subprocess_specs) for this spec text ({"spec": …, "subprocess_specs": …}), restored
+    the first time it is seen."""
+    specs = json.loads(text)
+    return converter.registry.restore(specs["spec"]), converter.mapping_from_dict(specs["subprocess_specs"])
 
 
 @lru_cache(maxsize=CAPACITY)
@@ -53,18 +64,81 @@ def _converted(converter: "SharedSpecWorkflowConverter", specs: _Specs) -> tuple
     return converter.registry.convert(specs.spec), converter.mapping_to_dict(specs.subprocess_specs)
 
 
-class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
-    """SpiffWorkflow's converter for a top-level BpmnWorkflow, with the specs cached."""
+def _connect_triggered_pools(spec) -> None:
+    """Connect every pool a message starts, as SpiffWorkflow does when it starts one."""
+    start = spec.start
+    for name in getattr(start, "trigger_specs", ()):
+        pool = spec.task_specs[name]
+        if start not in pool.inputs:
+            start.connect(pool)
+            pool.connect(spec.end)
 
-    def to_dict(self, workflow):
+
+def spec_text(converter: "SharedSpecWorkflowConverter", spec, subprocess_specs: dict) -> str:
+    """The text stored once per definition version: a private copy of the specs (the parser's
+    objects are shared by new instances and stay untouched), its pools connected."""
+    top, subprocesses = converter.registry.convert(spec), converter.mapping_to_dict(subprocess_specs)
+    copy = converter.registry.restore(json.loads(json.dumps(top)))
+    _connect_triggered_pools(copy)
+    return json.dumps({"spec": converter.registry.convert(copy), "subprocess_specs": subprocesses})
+
+
+def fits(workflow, text: str, converter: "SharedSpecWorkflowConverter") -> bool:
+    """Whether the instance can be joined with this spec text: it runs on these very specs, or
+    every step and subprocess it knows of is in them (a new instance of the version, an
+    instance moved to it)."""
+    spec, subprocess_specs = _restored(converter, text)
+    if workflow.spec is spec and workflow.subprocess_specs is subprocess_specs:
+        return True
+    if workflow.spec.name != spec.name or not set(workflow.spec.task_specs) <= set(spec.task_specs):
+        return False
+    return all(name in subprocess_specs and set(sub.task_specs) <= set(subprocess_specs[name].task_specs)
+               for name, sub in workflow.subprocess_specs.items())
+
+
+def fits_dicts(specs: dict, version: dict) -> bool:
+    """``fits`` for specs as stored ({"spec": …, "subprocess_specs": …}): the instance's and its version's."""
+    top, version_top = specs["spec"], version["spec"]
+    if top.get("name") != version_top.get("name") or not set(top["task_specs"]) <= set(version_top["task_specs"]):
+        return False
+    subprocesses = version["subprocess_specs"]
+    return all(name in subprocesses and set(sub["task_specs"]) <= set(subprocesses[name]["task_specs"])
+               for name, sub in specs["subprocess_specs"].items())
+
+
+def joined(instance: dict, specs: dict) -> dict:
+    """The instance as SpiffWorkflow writes it: the specs in their place (after ``root``)."""
+    full = {}
+    for key, value in instance.items():
+        full[key] = value
+        if key == "root":
+            full.update((name, specs[name]) for name in SPEC_KEYS)
+    return full
+
+
+def split(full: dict) -> tuple[dict, dict]:
+    """(instance, specs) of a state as SpiffWorkflow writes it."""
+    instance = {key: value for key, value in full.items() if key not in SPEC_KEYS}
+    return instance, {name: full[name] for name in SPEC_KEYS}
+
+
+class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's converter for a top-level BpmnWorkflow, with the specs cached; with
+    ``with_spec=False`` the specs are left out, with ``spec_text`` they are taken from there."""
+
+    def to_dict(self, workflow, with_spec: bool = True):
         dct = WorkflowConverter.to_dict(self, workflow)
-        dct["spec"], dct["subprocess_specs"] = _converted(self, _Specs(workflow.spec, workflow.subprocess_specs))
+        if with_spec:
+            dct["spec"], dct["subprocess_specs"] = _converted(self, _Specs(workflow.spec, workflow.subprocess_specs))
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct):
-        text = json.dumps([dct.pop("spec"), dct.pop("subprocess_specs", {})])
+    def from_dict(self, dct, spec_text: str | None = None):
+        if "spec" in dct:
+            text = json.dumps({"spec": dct.pop("spec"), "subprocess_specs": dct.pop("subprocess_specs", {})})
+        else:
+            text = spec_text
         spec, subprocess_specs = _restored(self, text)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)

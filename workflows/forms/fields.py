@@ -83,7 +83,21 @@ def form_fields(schema: dict, ui: dict | None = None) -> list[Field]:
     items, or lists inside list rows), so that a broken form is found when the definitions
     are loaded, not when a caseworker opens it.
     """
-    return list(_object_fields(schema, ui or {}, prefix="", group_required=True))
+    key = (id(schema), id(ui))
+    walked = _WALKED.get(key)
+    if walked is None or walked[0] is not schema or walked[1] is not ui:
+        if len(_WALKED) >= _WALKED_CAPACITY:
+            _WALKED.clear()
+        walked = (schema, ui, tuple(_object_fields(schema, ui or {}, prefix="", group_required=True)))
+        _WALKED[key] = walked
+    return list(walked[2])
+
+
+# The fields of the forms walked last, by the very schema and UI schema objects (held here, so
+# their ids stay theirs): checking one posted form asks for them several times (parsing,
+# validation, message order, file fields). A form's schema is not changed once read.
+_WALKED: dict[tuple[int, int], tuple[dict, dict | None, tuple[Field, ...]]] = {}
+_WALKED_CAPACITY = 32
 
 
 def walk(fields: list[Field] | tuple[Field, ...]) -> Iterator[Field]:

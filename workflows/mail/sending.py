@@ -43,6 +43,9 @@ class SendResult:
     more_due: bool = False  # the round's budget ended before the outbox was empty
 
 
+BODY_DROPPED = {"text_body": "", "html_body": "", "calendar_attachment": None}
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 … minutes after each failed attempt, at most six hours."""
     return min(timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
@@ -103,7 +106,9 @@ def send_one(db, clock, transport, mail_id: int) -> bool | None:
         _record(db, mail, status=PENDING, next_attempt_at=clock.now() + backoff(mail.attempts),
                 last_error=f"{type(exc).__name__}: {cause}"[:500])
         return False
-    _record(db, mail, status=SENT, sent_at=clock.now(), last_error=None)
+    # Sent, the recipient has the text: the outbox keeps what its page shows of a sent mail
+    # (kind, case, recipient, subject, Message-ID, times), not the body (data minimisation).
+    _record(db, mail, status=SENT, sent_at=clock.now(), last_error=None, **BODY_DROPPED)
     return True
 
 

@@ -19,7 +19,7 @@ from workflows.forms import form_fields
 from workflows.people.access import Actor, case_for
 from workflows.processes.properties import FORM, UI_FORM
 from workflows.store.cases import RUNNING, Case
-from workflows.store.definitions import ProcessDefinition
+from workflows.store.definitions import ProcessDefinition, stored_spec
 from workflows.store.organisation import Agreement, AgreementRole
 from workflows.store.tasks import OPEN, HumanTask, open_tasks_of_case, org_units_of_task
 from workflows.store.users import User
@@ -209,7 +209,7 @@ def case_diagram(db, actor: Actor, case_id: int) -> CaseDiagram:
     with db.transaction() as session:
         case = case_for(session, actor, case_id)
         definition = session.get(ProcessDefinition, case.definition_id)
-        states = element_states(runtime.load(case.state, {})) if case.state else {}
+        states = element_states(runtime.load(case.state, {}, stored_spec(session, case.definition_id))) if case.state else {}
         elements = elements_of(definition)
         for element in elements:
             element.state = states.get(element.id)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -57,3 +59,31 @@ def next_number(session: Session, process_key: str) -> int:
     highest = session.scalar(select(func.max(ProcessDefinition.number))
                              .where(ProcessDefinition.process_key == process_key))
     return (highest or 0) + 1
+
+
+class DefinitionSpec(Base):
+    """The SpiffWorkflow spec of a version, stored once and joined with each of its cases' states
+    on load (``workflows.engine.spec_cache``); written the first time a case of it is stored."""
+
+    __tablename__ = "definition_specs"
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), primary_key=True)
+    spec: Mapped[str] = mapped_column(Text)  # JSON: {"spec": …, "subprocess_specs": …}
+
+
+_SPECS = "koopflow.definition_specs"  # session.info: definition id -> spec text, read once per transaction
+
+
+def stored_spec(session: Session, definition_id: int) -> str | None:
+    specs = session.info.setdefault(_SPECS, {})
+    if specs.get(definition_id) is None:
+        row = session.get(DefinitionSpec, definition_id)
+        specs[definition_id] = row.spec if row is not None else None
+    return specs[definition_id]
+
+
+def keep_spec(session: Session, definition_id: int, spec: str) -> None:
+    """Store the version's spec unless it is (two first cases of a version may race: one wins)."""
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
+    session.execute(insert(DefinitionSpec).values(definition_id=definition_id, spec=spec)
+                    .on_conflict_do_nothing(index_elements=["definition_id"]))
+    session.info.setdefault(_SPECS, {})[definition_id] = spec

@@ -13,7 +13,7 @@ from workflows.store.comments import ReviewComment
 from workflows.store.conferences import ConferenceCase
 from workflows.store.contacts import Contact
 from workflows.store.db import Base
-from workflows.store.definitions import ProcessDefinition
+from workflows.store.definitions import DefinitionSpec, ProcessDefinition
 from workflows.store.documents import Document
 from workflows.store.drafts import TaskDraft
 from workflows.store.follow_ups import CaseFollowUp, TaskFollowUp
@@ -30,7 +30,7 @@ from workflows.store.worker_rounds import WorkerRound
 
 __all__ = [
     "Absence", "AgreementVersion", "AnnualCase", "AnnualFigure", "ApprovalRequest", "HistoryEvent", "AuditLogEntry", "Agency", "Agreement",
-    "AgreementRole", "ApiToken", "Base", "Case", "CaseFollowUp", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "CohortEntry", "CohortNotice", "ConferenceCase", "Contact", "Document",
+    "AgreementRole", "ApiToken", "Base", "Case", "CaseFollowUp", "CaseNote", "CaseNumberCounter", "CaseRole", "CaseSearchTerm", "CohortEntry", "CohortNotice", "ConferenceCase", "Contact", "DefinitionSpec", "Document",
     "HumanTask", "HumanTaskGroup", "Incident", "LoginFailure", "Membership", "OrgUnit", "OutboxMail",
     "ProcessDefinition", "ProcessProposal", "ReviewComment", "SavedFilter", "TaskDraft", "TaskFollowUp", "User", "WorkerRound",
 ]

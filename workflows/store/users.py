@@ -74,6 +74,14 @@ def leads_of(session: Session, org_unit_ids: list[str]) -> list[User]:
         .distinct().order_by(User.display_name)))
 
 
+def is_active_member(session: Session, user_id: int, org_unit_ids: list[str]) -> bool:
+    """Whether the user is active and in any of these org units (``members_of``, for one user)."""
+    return bool(org_unit_ids) and session.scalar(
+        select(Membership.user_id).join(User)
+        .where(Membership.user_id == user_id, Membership.org_unit_id.in_(org_unit_ids), User.active.is_(True))
+        .limit(1)) is not None
+
+
 def members_of(session: Session, org_unit_ids: list[str]) -> list[User]:
     """Active users in any of these org units, by name."""
     if not org_unit_ids:
