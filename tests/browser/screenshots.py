@@ -4,9 +4,9 @@ Run: `.venv/bin/python -m tests.browser.screenshots` (``KOOPFLOW_SCREENSHOTS=/tm
 there instead, every diagram of bpmn/ then, for looking at them all)."""
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import datetime
-import os
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
