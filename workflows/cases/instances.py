@@ -170,12 +170,22 @@ def _continuing_worker(session: Session, case: Case, org_units: list[str], day) 
     return stand_in(session, user_id, day)
 
 
+def _variable(data: dict, name: str):
+    """A process variable, or a field of one with a dot (``report.view_due``: the date a message
+    from the other pool carried)."""
+    value = data
+    for part in filter(None, name.split(".")):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value if name else None
+
+
 def _due_date(session: Session, case: Case, properties: dict, now: datetime, data: dict):
-    """A process variable named by ``dueDate`` (e.g. an annual request's), else the working days
-    the agreement gives the task's kind (its ``deadline`` property) or, failing that, every
-    task (``default``); None only when the agreement names neither."""
-    if properties.get(DUE_DATE.name) and data.get(properties[DUE_DATE.name]):
-        return date.fromisoformat(data[properties[DUE_DATE.name]])
+    """A process variable named by ``dueDate`` (e.g. an annual request's; ``a.b`` for a field of
+    one), else the working days the agreement gives the task's kind (its ``deadline`` property)
+    or, failing that, every task (``default``); None only when the agreement names neither."""
+    named = _variable(data, properties.get(DUE_DATE.name) or "")
+    if named:
+        return date.fromisoformat(named)
     agreement = data_of_case(session, case)
     deadlines = agreement.get("task_deadlines") or {}
     days = deadlines.get(properties.get(DEADLINE.name) or DEFAULT_KIND) or deadlines.get(DEFAULT_KIND)

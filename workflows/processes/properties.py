@@ -38,7 +38,7 @@ FORM = Property(FORM_PROPERTY, "the task's form: a JSON Schema file in forms/ (r
 UI_FORM = Property(UI_PROPERTY, "the form's UI schema in forms/: field order, widgets, hints")
 PREFILL = Property("prefill", '"true": the form starts with the values its fields already have in the case')
 DEADLINE = Property("deadline", "a key of the agreement's task_deadlines: the task is due that many working days on")
-DUE_DATE = Property("dueDate", "a process variable holding the task's due date (ISO date); wins over deadline")
+DUE_DATE = Property("dueDate", "a process variable holding the task's due date (ISO date; report.view_due for a field of one); wins over deadline")
 APPROVAL = Property("approval", '"role:<lane role>" or "signatories:<partner kind|lead|counterpart|all>": '
                                 "the task is decided by mail by these approvers")
 APPROVAL_QUORUM = Property("approvalQuorum", '"one" (default) or "all": how many approvers must agree')
