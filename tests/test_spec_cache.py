@@ -7,7 +7,7 @@ import json
 from alembic import command
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PREPARE_JSON, question
@@ -98,7 +98,7 @@ def test_the_migration_puts_the_spec_back_into_every_state_on_downgrade_and_take
         config = alembic_config(kf.db.url)
         config.attributes["connection"] = connection
         command.downgrade(config, "0022")
-        full = connection.exec_driver_sql("SELECT state FROM cases WHERE id = ?", (case_id,)).scalar()
+        full = connection.execute(text("SELECT state FROM cases WHERE id = :id"), {"id": case_id}).scalar()
     assert full == runtime.joined_state(state, spec)
     SPIFFWORKFLOW.deserialize_json(full.decode("utf-8"))  # what SpiffWorkflow alone reads
     upgrade(kf.db)
