@@ -138,6 +138,12 @@ def value_problems(data: dict) -> dict[str, str]:
     if isinstance(subdivision, str) and subdivision not in holidays.Germany.subdivisions:
         problems["holiday_subdivision"] = (f"{subdivision} ist kein deutsches Bundesland, das der Feiertagskalender "
                                            f"kennt (z. B. HE).")
+    start = data.get("operation_start")
+    if isinstance(start, str):
+        try:
+            date.fromisoformat(start)
+        except ValueError:
+            problems["operation_start"] = "ist kein Datum (JJJJ-MM-TT)."
     for index, request in enumerate(data.get("annual_requests", [])):
         for key in ("opens", "due"):
             if not _real_month_day(request.get(key)):
