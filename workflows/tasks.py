@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
+from workflows.annual.data_set import check_uploads, keep_figures
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
 from workflows.cases.administration import require_not_suspended
@@ -140,12 +141,14 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict,
             data = {k: v for k, v in data.items() if k not in files}
             data.update(add_documents(session, now, actor.user_id, case.id, task.id,
                                       {k: v for k, v in (uploads or {}).items() if k in files}))
-            errors = validate_form(schema or {}, data)
+            data_set = check_uploads(session, case, {k: v for k, v in (uploads or {}).items() if k in files})
+            errors = {**data_set.errors, **validate_form(schema or {}, data)}
             if errors:
                 raise ValidationFailed(errors)
             if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
                 return _decide_in_form(session, clock, actor, case, definition, task, data, channel)
             finish_task(session, clock, case, definition, task, data, actor.user_id, schema)
+            keep_figures(session, case, data_set, now)  # § 9: the figures the checked data set names
             return case
     except StaleDataError as exc:
         raise Conflict(ALREADY_DONE) from exc
