@@ -34,12 +34,16 @@ def meeting(kf, agreement: str, key: str) -> tuple[int, str]:
     return case_id, number
 
 
-def upload_minutes(browser, task_id: int, held_on: str) -> None:
+ATTENDANCE = "Sozialamt\nFachdienst für den Landkreis Gießen\nWerkstattrat"
+
+
+def upload_minutes(browser, task_id: int, held_on: str, attendance: str = ATTENDANCE, status: int = 302):
     page = browser.get(f"/tasks/{task_id}")
     response = browser.client.post(f"/tasks/{task_id}", content_type="multipart/form-data", data={
-        "csrf_token": CSRF.search(page.text).group(1), "held_on": held_on,
+        "csrf_token": CSRF.search(page.text).group(1), "held_on": held_on, "attendance": attendance,
         "minutes_document_id": (io.BytesIO(PDF), "protokoll.pdf")})
-    assert response.status_code == 302, response.status_code
+    assert response.status_code == status, response.status_code
+    return response
 
 
 def sent_to(app, kf, smtp) -> dict[str, object]:
@@ -104,16 +108,18 @@ def test_contacts_get_the_invitation_and_nothing_of_the_case(app, kf, as_user, s
     complete(fb207, task_in_inbox(fb207, "Termin festlegen und einladen", number), DATE_FORM)
 
     mails = sent_to(app, kf, smtp)
-    # Anlage 2, 207: providers and the EUTB of this agreement (not the Förderschulen, not the
-    # second agreement's contacts)
+    # Anlage 2, 207: providers, the EUTB and (§ 3) the self-advocacy groups of this agreement (not
+    # the Förderschulen, not the second agreement's contacts)
     contacts = {a: m for a, m in mails.items() if a.endswith("-demo.invalid")}
-    assert sorted(contacts) == ["eutb@beratung-demo.invalid", "kontakt@sozialwerk-demo.invalid",
-                                "planung@lebenshilfe-demo.invalid"]
+    assert sorted(contacts) == ["bewohnerbeirat@wohnverbund-demo.invalid", "eutb@beratung-demo.invalid",
+                                "ex-in@genesung-demo.invalid", "kontakt@sozialwerk-demo.invalid",
+                                "planung@lebenshilfe-demo.invalid", "werkstattrat@werkstatt-demo.invalid"]
     for message in contacts.values():
         text = text_of(message)
         assert "Regionale Planungskonferenz 207" in text and "12.05.2027" in text
         assert number not in text and "/cases/" not in text and "/tasks/" not in text and "http" not in text
-        assert "Guten Tag Erika Beraterin" in text or "Guten Tag P" in text
+        assert any(f"Guten Tag {name}" in text for name in ("Erika Beraterin", "P", "Wilma Werkstattrat",
+                                                            "Bernd Beirat", "Ella Erfahren"))
         assert calendar_of(message).walk("VEVENT")
     with kf.db.transaction() as session:
         rows = session.scalars(select(OutboxMail).where(OutboxMail.kind == "invitation.contact")).all()
