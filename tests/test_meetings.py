@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tests.support.pages import complete, task_in_inbox, text_of
+from tests.support.pages import CSRF, complete, task_in_inbox, text_of
+from tests.support.smtp import text_of as mail_text
 from tests.test_conferences import DATE_FORM, meeting, sent_to, upload_minutes
 from workflows.clock import BERLIN
-from workflows.store.conferences import ConferenceCase
+from workflows.store.conferences import ConferenceCase, MeetingGuest
+from workflows.store.contacts import Contact
 from workflows.store.tasks import HumanTask
 from workflows.worker import run_once
 
@@ -84,3 +86,46 @@ def test_the_minutes_record_who_attended(kf, as_user):
     upload_minutes(fb207, hold, "19.05.2027", attendance="Fachbereich 207\nSozialamt\nWerkstattrat\nEUTB")
     text = text_of(fb207.get(f"/cases/{case_id}").text)
     assert "Anwesend Fachbereich 207, Sozialamt, Werkstattrat, EUTB" in text
+
+
+def test_a_meeting_invites_ad_hoc_org_units_and_contacts_before_and_after_its_date(app, kf, as_user, smtp):
+    case_id, number = meeting(kf, "landkreis-giessen", "planning_conference_207")
+    fb207 = as_user("lwv.fb207")
+    page = text_of(fb207.get(f"/cases/{case_id}").text)
+    assert "Weitere Teilnehmende einladen" in page
+    assert "Jugendamt (Landkreis Gießen)" in page  # not named for the 207 conference
+    assert "Förderschule geistige Entwicklung (Demo) – Förderschulen" in page
+    assert "Sozialamt (Landkreis Gießen)" not in page  # invited anyway
+
+    response = fb207.submit(f"/cases/{case_id}", f"/cases/{case_id}/guests", {}, status=422)
+    assert response.text.count("Bitte wählen Sie mindestens eine Stelle oder einen Kontakt") == 2  # summary and field
+    assert 'href="#field-guests"' in response.text and "<title>Fehler:" in response.text
+
+    # chosen before the date: invited with everyone else
+    fb207.submit(f"/cases/{case_id}", f"/cases/{case_id}/guests", {"org_unit": "lkgi-jugendamt"})
+    assert "Bereits zusätzlich eingeladen: Jugendamt (Landkreis Gießen)." in text_of(fb207.get(f"/cases/{case_id}").text)
+    complete(fb207, task_in_inbox(fb207, "Termin festlegen und einladen", number), DATE_FORM)
+    mails = sent_to(app, kf, smtp)
+    assert mails["lk.jugendamt@demo.invalid"]["Subject"].startswith("Einladung: Regionale Planungskonferenz 207")
+    assert "sekretariat@foerderschule-demo.invalid" not in mails
+
+    # chosen after the date: invited at once, a contact without the case
+    with kf.db.transaction() as session:
+        school = session.scalar(select(Contact.id).where(Contact.email == "sekretariat@foerderschule-demo.invalid"))
+    fb207.submit(f"/cases/{case_id}", f"/cases/{case_id}/guests", {"contact": str(school)})
+    invitation = sent_to(app, kf, smtp)["sekretariat@foerderschule-demo.invalid"]
+    text = mail_text(invitation)
+    assert "Regionale Planungskonferenz 207" in text and "12.05.2027" in text and number not in text
+    assert "Weitere Teilnehmende eingeladen" in text_of(fb207.get(f"/cases/{case_id}").text)
+
+
+def test_who_does_not_run_the_body_cannot_invite(kf, as_user):
+    case_id, _number = meeting(kf, "landkreis-giessen", "planning_conference_207")
+    for username in ("lk.beauftragter", "lwvlf.fachdienst"):
+        browser = as_user(username)
+        browser.get("/inbox")
+        token = CSRF.search(browser.page.text).group(1)
+        assert browser.client.post(f"/cases/{case_id}/guests", data={"csrf_token": token,
+                                                                      "org_unit": "lkgi-jugendamt"}).status_code == 404
+    with kf.db.transaction() as session:
+        assert session.scalar(select(MeetingGuest.id)) is None
