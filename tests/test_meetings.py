@@ -129,3 +129,15 @@ def test_who_does_not_run_the_body_cannot_invite(kf, as_user):
                                                                       "org_unit": "lkgi-jugendamt"}).status_code == 404
     with kf.db.transaction() as session:
         assert session.scalar(select(MeetingGuest.id)) is None
+
+
+def test_a_contact_invited_as_a_guest_can_still_be_deleted(kf, as_user):
+    case_id, _number = meeting(kf, "landkreis-giessen", "planning_conference_207")
+    with kf.db.transaction() as session:
+        school = session.scalar(select(Contact.id).where(Contact.email == "sekretariat@foerderschule-demo.invalid"))
+    fb207, admin = as_user("lwv.fb207"), as_user("admin")
+    fb207.submit(f"/cases/{case_id}", f"/cases/{case_id}/guests", {"contact": str(school)})
+    admin.follow(admin.submit("/admin/contacts", f"/admin/contacts/{school}/delete", {"confirm": "yes"}))
+    with kf.db.transaction() as session:
+        assert session.get(Contact, school) is None and session.scalar(select(MeetingGuest.id)) is None
+    assert "Förderschule" not in text_of(fb207.get(f"/cases/{case_id}").text)
