@@ -73,6 +73,20 @@ def test_a_first_start_in_december_opens_nothing_overdue_and_the_next_year_runs(
     kf.db.dispose()
 
 
+def test_the_fristen_page_lists_no_deadline_due_before_the_start_of_operation(tmp_path):
+    from tests.support.app import make_app
+    from tests.support.pages import login, text_of
+
+    app, kf = make_app(tmp_path, datetime(2026, 12, 1, 8, 0, tzinfo=BERLIN))
+    with kf.db.transaction() as session:
+        row = session.get(Agreement, GI)
+        row.data = {**row.data, "operation_start": "2026-12-01"}
+    text = text_of(login(app, "lk.sozialamt").get("/deadlines").text)
+    assert "Namentliche Liste der voraussichtlichen Schulabgänger (stationär) 2027" in text
+    assert "Namentliche Liste der voraussichtlichen Schulabgänger (stationär) 2026" not in text
+    kf.db.dispose()
+
+
 def test_an_impossible_start_of_operation_is_named():
     assert value_problems({"operation_start": "2026-02-30"}) == {
         "operation_start": "operation_start: ist kein Datum (JJJJ-MM-TT)."}
