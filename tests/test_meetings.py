@@ -80,6 +80,10 @@ def test_the_minutes_record_who_attended(kf, as_user):
     fb207 = as_user("lwv.fb207")
     complete(fb207, task_in_inbox(fb207, "Termin festlegen und einladen", number), DATE_FORM)
     hold = task_in_inbox(fb207, "Sitzung durchführen und Protokoll hochladen", number)
+    # who was invited stands beside the form, to note who attended
+    assert "Zu dieser Sitzung eingeladen: Fachbereich 207 Psychiatrische Versorgung und Sucht, Fachdienst für den " \
+           "Landkreis Gießen, Sozialamt, Gesundheitsamt / Sozialpsychiatrischer Dienst, Beauftragter für Menschen mit " \
+           "Behinderung, Bewohnerbeirat Wohnverbund (Demo)" in text_of(fb207.get(f"/tasks/{hold}").text)
     refused = upload_minutes(fb207, hold, "19.05.2027", attendance="", status=422)
     assert "Bitte geben Sie an, wer an der Sitzung teilgenommen hat (eine Stelle pro Zeile)." in \
         text_of(refused.get_data(as_text=True))
@@ -104,7 +108,9 @@ def test_a_meeting_invites_ad_hoc_org_units_and_contacts_before_and_after_its_da
     # chosen before the date: invited with everyone else
     fb207.submit(f"/cases/{case_id}", f"/cases/{case_id}/guests", {"org_unit": "lkgi-jugendamt"})
     assert "Bereits zusätzlich eingeladen: Jugendamt (Landkreis Gießen)." in text_of(fb207.get(f"/cases/{case_id}").text)
-    complete(fb207, task_in_inbox(fb207, "Termin festlegen und einladen", number), DATE_FORM)
+    fix_date = task_in_inbox(fb207, "Termin festlegen und einladen", number)
+    assert "Jugendamt (zusätzlich eingeladen)." in text_of(fb207.get(f"/tasks/{fix_date}").text)
+    complete(fb207, fix_date, DATE_FORM)
     mails = sent_to(app, kf, smtp)
     assert mails["lk.jugendamt@demo.invalid"]["Subject"].startswith("Einladung: Regionale Planungskonferenz 207")
     assert "sekretariat@foerderschule-demo.invalid" not in mails

@@ -13,6 +13,7 @@ from service.web.auth import current_actor
 from service.web.errors import failure
 from workflows.agreements.view import agreement_status
 from workflows.annual.data_set import column_rows, data_set_of_case
+from workflows.bodies.guests import invitees
 from workflows.cases.documents import discard_uploads
 from workflows.cases.follow_ups import clear_follow_up, my_follow_up, set_follow_up
 from workflows.cases.reminders import reminder_rows
@@ -70,6 +71,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
         follow_up_typed=follow_up_typed, reminders=reminder_rows(view.task) if view.task.state == OPEN else [],
         data_set=data_set if data_set and data_set["field"] in [f.name for f in fields] else None,
         data_set_columns=column_rows(data_set) if data_set else [],
+        invitees=invitees(app.db, view.case) if fields else None,  # a meeting: who is invited
     ), status
 
 

@@ -63,6 +63,24 @@ def _offered(session, case: Case, agreement: dict, conference: dict) -> GuestCho
         invited=invited)
 
 
+def invitees(db, case) -> list[str] | None:
+    """Who is invited to this meeting (the body's org units and contact groups, then the
+    ad-hoc guests), for its task pages; None if the case is no meeting. Organisations only."""
+    with db.transaction(read_only=True) as session:
+        row = session.scalar(select(ConferenceCase).where(ConferenceCase.case_id == case.id))
+        if row is None:
+            return None
+        agreement = session.get(Agreement, case.agreement_id).data
+        participants = conference_of(agreement, row.conference_key).get("participants", {})
+        units = {u["id"]: u["name"] for p in agreement["partners"] for u in p["org_units"]}
+        guest_units, guest_contacts = guests_of(session, case.id)
+        named = [units.get(u, u) for u in participants.get("org_units", [])]
+        named += [f"{c.organisation}" for c in contacts_of(session, case.agreement_id, participants.get("contact_groups", []))]
+        guests = [units.get(u, u) for u in guest_units]
+        guests += [c.organisation for c in contacts_of(session, case.agreement_id) if c.id in guest_contacts]
+        return named + [f"{name} (zusätzlich eingeladen)" for name in guests]
+
+
 def guest_choices(db, actor: Actor, case_id: int) -> GuestChoices | None:
     """For the case page: what the actor may invite to this meeting, or None."""
     with db.transaction(read_only=True) as session:
