@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from tests.support.meetings import DATE_FORM, meeting, sent_to, upload_minutes
 from tests.support.pages import CSRF, complete, task_in_inbox, text_of
 from tests.support.smtp import text_of as mail_text
-from tests.test_conferences import DATE_FORM, meeting, sent_to, upload_minutes
 from workflows.clock import BERLIN
 from workflows.store.conferences import ConferenceCase, MeetingGuest
 from workflows.store.contacts import Contact
