@@ -61,6 +61,7 @@ PREPARE = {  # invented
     "person": {"last_name": "Beispiel", "first_name": "Bea", "birth_date": "2008-05-14", "habitual_residence": "Lich"},
     "school": "Förderschule am Rosenhang", "expected_school_end": "2027-07-31",
     "current_benefits": "Schulbegleitung", "has_overall_plan": True, "consent_on_file": True,
+    "prior_benefits": {"checked": True, "sgb_v": True},
 }
 cases, tasks, groups = Case.__table__, HumanTask.__table__, HumanTaskGroup.__table__
 

@@ -26,6 +26,7 @@ from service.pages import (
     inbox,
     incidents,
     login,
+    meetings,
     metrics,
     outbox,
     process_changes,
@@ -43,7 +44,7 @@ from workflows.clock import SystemClock
 EXTENSIONS = (auth, templating, security_headers, errors, input_guard, uploads, audit_hook, oidc)
 BLUEPRINTS = (login, settings, inbox, tasks, cases, cohort, documents, figures, deadlines, outbox, approvals, v1,
               processes, process_changes, agreements, audit_log, oidc, contacts, incidents,
-              case_administration, healthz, absences, metrics, users)
+              case_administration, healthz, absences, metrics, users, meetings)
 
 
 def create_app(config: Settings | None = None, clock=None) -> Flask:

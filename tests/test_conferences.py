@@ -3,48 +3,17 @@ minutes, invitations with a calendar entry over real SMTP, and contacts without 
 get the invitation and nothing of the case."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.support.pages import CSRF, complete, task_in_inbox
-from tests.support.smtp import text_of, transport_to
+from tests.support.meetings import DATE_FORM, meeting, sent_to, upload_minutes
+from tests.support.pages import complete, task_in_inbox
+from tests.support.smtp import text_of
 from workflows.clock import BERLIN
-from workflows.mail.sending import send_due
-from workflows.store.cases import Case
-from workflows.store.conferences import ConferenceCase
 from workflows.store.outbox import OutboxMail
-from workflows.worker import run_once
-
-PDF = b"%PDF-1.4\n% Protokoll\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DATE_FORM = {"meeting_date": "12.05.2027", "start_time": "09:30", "end_time": "12:00",
-             "location": "Kassel, Ständeplatz 6, Raum 3"}
-
-
-def meeting(kf, agreement: str, key: str) -> tuple[int, str]:
-    """(case id, case number) of this year's first meeting of a body, opened by the worker."""
-    run_once(kf.db, kf.clock)
-    with kf.db.transaction() as session:
-        case_id, number = session.execute(
-            select(Case.id, Case.case_number).join(ConferenceCase, ConferenceCase.case_id == Case.id)
-            .where(ConferenceCase.agreement_id == agreement, ConferenceCase.conference_key == key)).one()
-    return case_id, number
-
-
-def upload_minutes(browser, task_id: int, held_on: str) -> None:
-    page = browser.get(f"/tasks/{task_id}")
-    response = browser.client.post(f"/tasks/{task_id}", content_type="multipart/form-data", data={
-        "csrf_token": CSRF.search(page.text).group(1), "held_on": held_on,
-        "minutes_document_id": (io.BytesIO(PDF), "protokoll.pdf")})
-    assert response.status_code == 302, response.status_code
-
-
-def sent_to(app, kf, smtp) -> dict[str, object]:
-    send_due(kf.db, kf.clock, transport_to(app, smtp.port))
-    return {rcpts[0]: message for (_, rcpts), message in zip(smtp.inbox.envelopes, smtp.inbox.messages)}
 
 
 def calendar_of(message) -> Calendar:
@@ -104,16 +73,18 @@ def test_contacts_get_the_invitation_and_nothing_of_the_case(app, kf, as_user, s
     complete(fb207, task_in_inbox(fb207, "Termin festlegen und einladen", number), DATE_FORM)
 
     mails = sent_to(app, kf, smtp)
-    # Anlage 2, 207: providers and the EUTB of this agreement (not the Förderschulen, not the
-    # second agreement's contacts)
+    # Anlage 2, 207: providers, the EUTB and (§ 3) the self-advocacy groups of this agreement (not
+    # the Förderschulen, not the second agreement's contacts)
     contacts = {a: m for a, m in mails.items() if a.endswith("-demo.invalid")}
-    assert sorted(contacts) == ["eutb@beratung-demo.invalid", "kontakt@sozialwerk-demo.invalid",
-                                "planung@lebenshilfe-demo.invalid"]
+    assert sorted(contacts) == ["bewohnerbeirat@wohnverbund-demo.invalid", "eutb@beratung-demo.invalid",
+                                "ex-in@genesung-demo.invalid", "kontakt@sozialwerk-demo.invalid",
+                                "planung@lebenshilfe-demo.invalid", "werkstattrat@werkstatt-demo.invalid"]
     for message in contacts.values():
         text = text_of(message)
         assert "Regionale Planungskonferenz 207" in text and "12.05.2027" in text
         assert number not in text and "/cases/" not in text and "/tasks/" not in text and "http" not in text
-        assert "Guten Tag Erika Beraterin" in text or "Guten Tag P" in text
+        assert any(f"Guten Tag {name}" in text for name in ("Erika Beraterin", "P", "Wilma Werkstattrat",
+                                                            "Bernd Beirat", "Ella Erfahren"))
         assert calendar_of(message).walk("VEVENT")
     with kf.db.transaction() as session:
         rows = session.scalars(select(OutboxMail).where(OutboxMail.kind == "invitation.contact")).all()

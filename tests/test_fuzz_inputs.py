@@ -106,8 +106,8 @@ def test_the_named_list_form_page_survives_any_input(kf, as_user):
 def test_the_api_survives_any_json(app, kf):
     api = api_client(app, kf, kf.clock, "lk.sozialamt")
     target = Target(kf, lambda: new_handover(kf))
-    field_names = ["person", "school", "expected_school_end", "current_benefits", "has_overall_plan",
-                   "consent_on_file", "note"]
+    field_names = ["person", "school", "expected_school_end", "current_benefits", "prior_benefits",
+                   "has_overall_plan", "consent_on_file", "note"]
 
     @FUZZ
     @given(st.one_of(JSON, st.dictionaries(st.sampled_from(field_names), JSON)), st.sampled_from(["complete", "cases"]))

@@ -49,6 +49,7 @@ PREPARE = {
     "school": "Förderschule am Park, Marburg",
     "expected_school_end": "2026-07-31",
     "current_benefits": "Wohnen in besonderer Wohnform, Leistungserbringer X, bis 31.07.2026",
+    "prior_benefits": {"checked": True, "sgb_vi": True},
     "has_overall_plan": True,
     "consent_on_file": True,
 }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from workflows.annual.figures import agreements_of
 from workflows.annual.requests import enabled_requests, schedule
+from workflows.cases.scheduled import due_before_operation
 from workflows.people.access import Actor, may_see_case
 from workflows.store.annual import AnnualCase
 from workflows.store.cases import COMPLETED, Case
@@ -85,6 +86,8 @@ def _annual_deadlines(session, actor: Actor, today: date) -> list[Deadline]:
                     continue
                 case = row[1] if row else None
                 dates = schedule(request, year, agreement.data)
+                if case is None and due_before_operation(agreement.data, dates.due_on):
+                    continue  # due before the agreement ran here: never opened (operation_start)
                 result.append(Deadline(
                     dates.due_on, f"{request['reference']} {request['title']} {year}", agreement.id,
                     case.id if case else None, case.case_number if case else None, None,

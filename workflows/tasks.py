@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.effects import apply_effect
 from workflows.annual.cohort import track_cohort
+from workflows.annual.data_set import check_uploads, keep_figures
 from workflows.annual.form_rules import annual_form_errors
 from workflows.annual.requests import record_figures
 from workflows.bodies.invitations import send_invitations, sends_invitations
@@ -153,7 +154,8 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
             data = {k: v for k, v in data.items() if k not in files}
             data.update(add_documents(session, now, actor.user_id, case.id, task.id,
                                       {k: v for k, v in (uploads or {}).items() if k in files}))
-            errors = validate_form(schema or {}, data) if check is None else {}  # a check validated already
+            data_set = check_uploads(session, case, {k: v for k, v in (uploads or {}).items() if k in files})
+            errors = {**data_set.errors, **(validate_form(schema or {}, data) if check is None else {})}  # a check validated already
             rules = {**implausible_dates(schema or {}, data, clock.today()),
                      **annual_form_errors(session, case, task.form_name, data)}
             for name, message in rules.items():
@@ -163,6 +165,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
             if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
                 return _decide_in_form(session, clock, actor, case, definition, task, data, channel)
             finish_task(session, clock, case, definition, task, data, actor.user_id, schema)
+            keep_figures(session, case, data_set, now)  # § 9: the figures the checked data set names
             return case
     except StaleDataError as exc:
         raise Conflict(ALREADY_DONE) from exc

@@ -7,7 +7,8 @@ from flask_login import login_required
 from service.runtime import koopflow
 from service.web.auth import current_actor
 from workflows.agreements.amendment import diff_lines
-from workflows.agreements.view import my_agreements, version_text, versions
+from workflows.agreements.reading import read_agreement
+from workflows.agreements.view import current_data, my_agreements, version_text, versions
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
@@ -22,7 +23,9 @@ def index():
 @login_required
 def show(agreement_id: str):
     status, rows = versions(koopflow().db, current_actor(), agreement_id)
-    return render_template("agreements/show.html", status=status, versions=rows)
+    data, number = current_data(koopflow().db, current_actor(), agreement_id)
+    return render_template("agreements/show.html", status=status, versions=rows, reading=read_agreement(data),
+                           current_number=number)
 
 
 @bp.get("/<agreement_id>/versions/<int:number>")
@@ -30,4 +33,5 @@ def show(agreement_id: str):
 def version(agreement_id: str, number: int):
     status, _rows = versions(koopflow().db, current_actor(), agreement_id)
     text = version_text(koopflow().db, current_actor(), agreement_id, number)
-    return render_template("agreements/version.html", status=status, version=text, diff=diff_lines(text.diff))
+    return render_template("agreements/version.html", status=status, version=text, diff=diff_lines(text.diff),
+                           reading=read_agreement(text.data))

@@ -12,6 +12,7 @@ from service.runtime import koopflow
 from service.web.auth import current_actor
 from workflows.agreements.view import agreement_status, my_agreements
 from workflows.annual.named_list import HANDOVER_PROCESS, list_rows, start_handover_from_row
+from workflows.bodies.guests import guest_choices, invite_guests
 from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.case_list import case_page, filter_from_params, parse_case_filter
 from workflows.cases.follow_ups import clear_case_follow_up, my_case_follow_up, set_case_follow_up
@@ -147,13 +148,15 @@ def show(case_id: int):
 
 
 def _show(view, rows, can_hand_over, errors: dict, typed: dict, status: int, follow_up_errors: dict | None = None,
-          follow_up_typed: dict | None = None):
+          follow_up_typed: dict | None = None, guest_errors: dict | None = None):
     app = koopflow()
     return render_template("cases/show.html", view=view, record=case_record(view), rows=rows, can_hand_over=can_hand_over,
                            agreement=agreement_status(app.db, view.case.agreement_id),
                            withdraw_reasons=WITHDRAW_REASONS, errors=errors, typed=typed,
                            follow_up=my_case_follow_up(app.db, current_actor(), view.case.id),
-                           follow_up_errors=follow_up_errors or {}, follow_up_typed=follow_up_typed), status
+                           follow_up_errors=follow_up_errors or {}, follow_up_typed=follow_up_typed,
+                           guests=guest_choices(app.db, current_actor(), view.case.id),
+                           guest_errors=guest_errors or {}), status
 
 
 @bp.post("/<int:case_id>/withdraw")
@@ -187,6 +190,21 @@ def follow_up_post(case_id: int):
     flash(f"Der Vorgang wird Ihnen am {due_on:%d.%m.%Y} wieder vorgelegt; bis dahin stehen seine Aufgaben nicht "
           "in Ihrem Posteingang.", "success")
     return redirect(url_for("cases.show", case_id=case_id, _anchor="follow-up-heading"))
+
+
+@bp.post("/<int:case_id>/guests")
+@login_required
+def guests_post(case_id: int):
+    """Ad-hoc participants of a meeting: org units of either partner, contacts (§ 5)."""
+    app = koopflow()
+    try:
+        count = invite_guests(app.db, app.clock, current_actor(), case_id, request.form.getlist("org_unit"),
+                              request.form.getlist("contact"))
+    except ValidationFailed as exc:
+        view = case_view(app.db, current_actor(), case_id)
+        return _show(view, [], False, {}, {}, 422, guest_errors=exc.errors)
+    flash(f"Weitere Teilnehmende eingeladen: {count}.", "success")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="guests-heading"))
 
 
 @bp.post("/<int:case_id>/follow-up/delete")

@@ -12,7 +12,9 @@ from service.runtime import koopflow
 from service.web.auth import current_actor
 from service.web.errors import failure
 from workflows.agreements.view import agreement_status
+from workflows.annual.data_set import column_rows, data_set_of_case
 from workflows.annual.request_facts import request_facts
+from workflows.bodies.guests import invitees
 from workflows.cases.documents import discard_uploads
 from workflows.cases.follow_ups import clear_follow_up, my_follow_up, set_follow_up
 from workflows.cases.reminders import reminder_rows
@@ -57,6 +59,7 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
         fields = form_fields(view.schema or {}, view.ui)
     case = case_view(app.db, current_actor(), view.case.id)
     record = case_record(case)
+    data_set = data_set_of_case(app.db, view.case) if fields else None  # § 9: the columns expected
     return render_template(
         "tasks.html", view=view, fields=fields, values=values, errors=errors, record=record, figures=case.figures,
         notes=case.notes,
@@ -68,6 +71,9 @@ def _render(task_id: int, values, errors: dict, status: int = 200, conflict: str
         follow_up=my_follow_up(app.db, current_actor(), task_id), follow_up_errors=follow_up_errors or {},
         follow_up_typed=follow_up_typed, reminders=reminder_rows(view.task) if view.task.state == OPEN else [],
         facts=request_facts(app.db, view.case.id),
+        data_set=data_set if data_set and data_set["field"] in [f.name for f in fields] else None,
+        data_set_columns=column_rows(data_set) if data_set else [],
+        invitees=invitees(app.db, view.case) if fields else None,  # a meeting: who is invited
     ), status
 
 

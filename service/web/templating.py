@@ -13,6 +13,8 @@ from workflows.processes.catalogue import version_label
 EVENT_LABELS = {
     "case.started": "Vorgang begonnen",
     "case.opened_late": "Verspätet eröffnet (das Jahr endete, während der Dienst ruhte)",
+    "case.extra_meeting": "Zusätzliche Sitzung einberufen",
+    "case.guests_invited": "Weitere Teilnehmende eingeladen",
     "case.completed": "Vorgang abgeschlossen",
     "case.declined": "Übernahme abgelehnt",
     "case.withdrawn": "Übergabe zurückgezogen",

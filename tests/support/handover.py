@@ -11,16 +11,25 @@ PREPARE_FORM = {
     "school": "Förderschule am Rosenhang",
     "expected_school_end": "2027-07-31",
     "current_benefits": "Schulbegleitung, Wohnen im Internat",
+    "prior_benefits.checked": "true",
+    "prior_benefits.sgb_v": "true",
+    "prior_benefits.psychkhg": "true",
+    "prior_benefits.outcome": "Krankenkasse trägt die Therapie; PsychKHG-Hilfen nicht nötig.",
     "has_overall_plan": "true",
     "consent_on_file": "true",
     "note": "Eltern wünschen ein gemeinsames Gespräch.",
 }
+
+# § 4: which prior benefits of other agencies were checked
+PRIOR_BENEFITS = {"checked": True, "sgb_v": True, "psychkhg": True,
+                  "outcome": "Krankenkasse trägt die Therapie; PsychKHG-Hilfen nicht nötig."}
 
 PREPARE_JSON = {
     "person": PERSON,
     "school": "Förderschule am Rosenhang",
     "expected_school_end": "2027-07-31",
     "current_benefits": "Schulbegleitung, Wohnen im Internat",
+    "prior_benefits": PRIOR_BENEFITS,
     "has_overall_plan": True,
     "consent_on_file": True,
 }
@@ -37,4 +46,5 @@ CLOSE_SUPRA_JSON = {"benefit_notice_issued": True, "benefit_notice_date": "2027-
 
 CARE = {"person": PERSON, "care_grade": 4,
         "care_need": "Pflege überwiegt seit dem Schlaganfall.", "expected_switch": "2027-06-01",
-        "current_benefits": "Assistenz im eigenen Wohnraum", "consent_on_file": True}
+        "current_benefits": "Assistenz im eigenen Wohnraum", "consent_on_file": True,
+        "prior_benefits": {"checked": True, "sgb_xi": True, "outcome": "Pflegekasse: Pflegegrad 4 bewilligt."}}

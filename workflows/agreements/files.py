@@ -138,6 +138,12 @@ def value_problems(data: dict) -> dict[str, str]:
     if isinstance(subdivision, str) and subdivision not in holidays.Germany.subdivisions:
         problems["holiday_subdivision"] = (f"{subdivision} ist kein deutsches Bundesland, das der Feiertagskalender "
                                            f"kennt (z. B. HE).")
+    start = data.get("operation_start")
+    if isinstance(start, str):
+        try:
+            date.fromisoformat(start)
+        except ValueError:
+            problems["operation_start"] = "ist kein Datum (JJJJ-MM-TT)."
     for index, request in enumerate(data.get("annual_requests", [])):
         for key in ("opens", "due"):
             if not _real_month_day(request.get(key)):
@@ -217,6 +223,25 @@ def _check_references(filename: str, data: dict) -> None:
             if role not in data["roles"]:
                 raise DefinitionError(f"{filename}, process_changes/{key}/{role}: die Rolle steht nicht unter roles")
     _check_conferences(filename, data, set(units))
+    _check_data_sets(filename, data)
+
+
+def _check_data_sets(filename: str, data: dict) -> None:
+    """§ 9 data sets name a request of the agreement, and their figures name its columns."""
+    requests = {r["key"] for r in data.get("annual_requests", [])}
+    for index, data_set in enumerate(data.get("data_sets", [])):
+        where = f"{filename}, data_sets/{index}"
+        if data_set["request"] not in requests:
+            raise DefinitionError(f"{where}: unbekannte jährliche Abfrage {data_set['request']}")
+        kinds = {c["name"]: c.get("type", "text") for c in data_set["columns"]}
+        if len(kinds) != len(data_set["columns"]):
+            raise DefinitionError(f"{where}: eine Spalte ist doppelt aufgeführt")
+        for figure in data_set.get("figures", []):
+            if figure.get("sum") is not None and kinds.get(figure["sum"]) not in ("integer", "number"):
+                raise DefinitionError(f"{where}, {figure['key']}: sum nennt keine Zahlenspalte: {figure['sum']}")
+            for column in figure.get("where", {}):
+                if column not in kinds:
+                    raise DefinitionError(f"{where}, {figure['key']}: unbekannte Spalte {column}")
 
 
 def _check_conferences(filename: str, data: dict, units: set[str]) -> None:

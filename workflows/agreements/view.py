@@ -1,7 +1,7 @@
 """The agreement as both partners read it: status (gekündigt zum …, beendet), versions, diffs."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -93,6 +93,7 @@ class VersionText:
     summary: str | None
     text: str  # the whole version as YAML
     diff: str  # against the version before ("" for version 1)
+    data: dict = field(default_factory=dict)  # the version's data, read out on its page
 
 
 def version_text(db, actor: Actor, agreement_id: str, number: int) -> VersionText:
@@ -103,4 +104,11 @@ def version_text(db, actor: Actor, agreement_id: str, number: int) -> VersionTex
             raise NotFound("Diese Fassung der Vereinbarung gibt es nicht.")
         before = version_of(session, agreement_id, number - 1)
         return VersionText(version.number, version.effective_on, version.summary, as_text(version.data),
-                           diff_text(before.data, version.data) if before else "")
+                           diff_text(before.data, version.data) if before else "", dict(version.data))
+
+
+def current_data(db, actor: Actor, agreement_id: str) -> tuple[dict, int]:
+    """The data in effect of an agreement the actor is party to, and its version number."""
+    with db.transaction(read_only=True) as session:
+        agreement = _visible(session, actor, agreement_id)
+        return dict(agreement.data), agreement.version

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from workflows.cases.scheduled import open_once, served_before_end_of
+from workflows.cases.scheduled import due_before_operation, open_once, served_before_end_of
 from workflows.legal_dates import add_working_days, annual_due_date, effective_delivery_date, reminder_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.processes.properties import FIGURES
@@ -72,12 +72,15 @@ def enabled_requests(agreement: dict) -> list[dict]:
 
 def years_to_open(request: dict, agreement: dict, today: date, ends_on: date | None = None) -> list[int]:
     """This year's cycle, once it has opened; never a past cycle (no flood after an outage); never
-    one due after the end of a terminated agreement (``ends_on``)."""
+    one due after the end of a terminated agreement (``ends_on``) nor one due before the
+    agreement's start of operation (``operation_start``)."""
     year = today.year
     if year < request["first_year"] or year > request.get("last_year", year):
         return []
     dates = schedule(request, year, agreement)
     if ends_on is not None and dates.due_on > ends_on:
+        return []
+    if due_before_operation(agreement, dates.due_on):
         return []
     return [year] if dates.opens_on <= today else []
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from workflows.agreements.partner_roles import narrowed_roles, partner_of_units
-from workflows.cases.scheduled import open_once, served_before_end_of
+from workflows.cases.scheduled import due_before_operation, open_once, served_before_end_of
 from workflows.legal_dates import add_working_days, annual_due_date
 from workflows.processes.diagram_functions import at_workday_start
 from workflows.store import incidents
@@ -94,13 +94,18 @@ def start_data(conference: dict, meeting: Meeting, agreement: dict) -> dict:
         "occurrence": meeting.occurrence,
         "managing_partner": _partner_name(agreement, managing_partner(conference, agreement, meeting.year)),
     }
-    # no date fixed N weeks before the year's end: the managing units are reminded (on the last
-    # working day on or before that day: reminders skip weekends and holidays)
-    week_day = date(meeting.year, 12, 31) - timedelta(weeks=conference.get("date_reminder_weeks", DEFAULT_REMINDER_WEEKS))
-    reminder_on = add_working_days(week_day + timedelta(days=1), -1, agreement["holiday_subdivision"])
+    reminder_on = date_due(conference, meeting.year, agreement)
     data["date_due"] = reminder_on.isoformat()
     data["date_reminder_at"] = at_workday_start(reminder_on)
     return data
+
+
+def date_due(conference: dict, year: int, agreement: dict) -> date:
+    """The day a meeting of ``year`` must have its date: N weeks before the year's end the
+    managing units are reminded (on the last working day on or before that day: reminders skip
+    weekends and holidays)."""
+    week_day = date(year, 12, 31) - timedelta(weeks=conference.get("date_reminder_weeks", DEFAULT_REMINDER_WEEKS))
+    return add_working_days(week_day + timedelta(days=1), -1, agreement["holiday_subdivision"])
 
 
 def _partner_name(agreement: dict, partner_id: str | None) -> str:
@@ -127,6 +132,8 @@ def open_conference_cases(db, clock) -> list[tuple[str, str, int, int, int]]:
                         (m, False) for m in meetings_to_open(conference, today)]:
                     if ends_on is not None and meeting.opens_on > ends_on:
                         continue  # gekündigt: no meeting after the agreement's end
+                    if due_before_operation(data, date_due(conference, meeting.year, data)):
+                        continue  # its date was due before the agreement's operation here began
                     case_id = _open_one(db, clock, agreement_id, conference, meeting, late)
                     if case_id is not None:
                         if late:

@@ -18,6 +18,7 @@ from workflows.clock import BERLIN
 from workflows.mail.compose import MESSAGE_ID_DOMAIN, enqueue, enqueue_external
 from workflows.processes.properties import INVITATIONS
 from workflows.store.cases import Case
+from workflows.store.conferences import guests_of
 from workflows.store.contacts import contacts_of
 from workflows.store.history import record
 from workflows.store.organisation import Agreement
@@ -65,21 +66,30 @@ def calendar_entry(case: Case, title: str, data: dict, now: datetime) -> str:
 
 
 def send_invitations(session, case: Case, data: dict, now: datetime) -> int:
-    """Mail every participant of the case's body; returns how many mails were written."""
+    """Mail every participant of the case's body, and the meeting's ad-hoc guests
+    (workflows/bodies/guests.py); returns how many mails were written."""
     agreement = session.get(Agreement, case.agreement_id).data
     conference = conference_of(agreement, data["conference_key"])
     participants = conference.get("participants", {})
-    meeting = {k: data.get(k) for k in MEETING_FIELDS}
+    guest_units, guest_contacts = guests_of(session, case.id)
+    units = list(dict.fromkeys([*participants.get("org_units", []), *guest_units]))
+    contacts = contacts_of(session, case.agreement_id, participants.get("contact_groups", []))
+    contacts += [c for c in contacts_of(session, case.agreement_id) if c.id in guest_contacts and c not in contacts]
+    return invite(session, case, conference, {k: data.get(k) for k in MEETING_FIELDS}, units, contacts, now)
+
+
+def invite(session, case: Case, conference: dict, meeting: dict, org_units: list[str], contacts: list, now) -> int:
+    """Mail the members of ``org_units`` and the ``contacts`` the invitation to this meeting."""
     start, end = meeting_times(meeting)
     ics = calendar_entry(case, conference["title"], meeting, now)
     subject = f"Einladung: {conference['title']} am {start:%d.%m.%Y}"
     context = {"title": conference["title"], "start": start, "end": end, "location": meeting.get("location") or "",
                "reference": conference.get("reference", ""), "case_id": case.id, "case_number": case.case_number}
     written = 0
-    for user in members_of(session, participants.get("org_units", [])):
+    for user in members_of(session, org_units):
         written += enqueue(session, now, kind="invitation", recipient=user, case_id=case.id, subject=subject,
                            template="invitation", context={**context, "internal": True}, calendar=ics) is not None
-    for contact in contacts_of(session, case.agreement_id, participants.get("contact_groups", [])):
+    for contact in contacts:
         enqueue_external(session, now, kind="invitation.contact", to_address=contact.email,
                          recipient_name=contact.name, subject=subject, template="invitation",
                          context={**context, "internal": False, "case_id": None, "case_number": None}, calendar=ics)

@@ -10,10 +10,14 @@ late, not skipped: ``late=True`` records "verspätet eröffnet" (``case.opened_l
 case's history, shown on its page. ``served_before_end_of`` keeps a fresh installation from
 opening a past year it never served: only an agreement for which some case was begun before
 that year ended gets its missed cycles.
+
+``operation_start`` (agreement data, § "Going live mid-year"): a cycle due before the day the
+agreement's operation in KoopFlow starts is never opened, so a first start in December does not
+open the year's requests already overdue and escalate them at once.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable
 
 from sqlalchemy import select
@@ -60,3 +64,15 @@ def served_before_end_of(db, agreement_id: str, year: int) -> bool:
     with db.transaction(read_only=True) as session:
         return session.scalar(select(Case.id).where(
             Case.agreement_id == agreement_id, Case.created_at < end).limit(1)) is not None
+
+
+def operation_start(agreement: dict) -> date | None:
+    """The first day the agreement is run here (``operation_start``), or None: always."""
+    value = agreement.get("operation_start")
+    return date.fromisoformat(value) if value else None
+
+
+def due_before_operation(agreement: dict, due_on: date) -> bool:
+    """Whether a cycle due on ``due_on`` lies before the agreement's start of operation."""
+    start = operation_start(agreement)
+    return start is not None and due_on < start

@@ -64,3 +64,13 @@ def figures_of_case(session: Session, case_id: int) -> list[tuple[str, int]]:
         .join(AnnualCase, AnnualCase.id == AnnualFigure.annual_case_id)
         .where(AnnualCase.case_id == case_id).order_by(AnnualFigure.figure_key))
     return [(label, value) for label, value in rows]
+
+
+def keep_figure(session: Session, annual_case_id: int, key: str, label: str, value: int, recorded_at: datetime) -> None:
+    """Record (or replace) one figure of a year's case."""
+    figure = session.scalar(select(AnnualFigure).where(
+        AnnualFigure.annual_case_id == annual_case_id, AnnualFigure.figure_key == key))
+    if figure is None:
+        figure = AnnualFigure(annual_case_id=annual_case_id, figure_key=key)
+        session.add(figure)
+    figure.label, figure.value, figure.recorded_at = label, value, recorded_at
