@@ -16,6 +16,7 @@ from tests.support.cohort import (
     worker_on,
 )
 from tests.support.flows import actor
+from tests.support.handover import PRIOR_BENEFITS
 from workflows.agreements.files import check_agreement_data, load_agreement, value_problems
 from workflows.cases.starting import start_case
 from workflows.tasks import complete_task
@@ -162,7 +163,8 @@ def test_a_handover_prepared_by_hand_for_a_listed_person_is_linked_to_the_entry(
         "person": {k: person[k].upper() if k == "last_name" else person[k]  # typed in capitals: still her
                    for k in ("last_name", "first_name", "birth_date", "habitual_residence")},
         "school": person["school"], "expected_school_end": person["expected_school_end"],
-        "current_benefits": "Wohnen im Internat", "has_overall_plan": True, "consent_on_file": True})
+        "current_benefits": "Wohnen im Internat", "has_overall_plan": True, "consent_on_file": True,
+        "prior_benefits": PRIOR_BENEFITS})
 
     sozialamt = as_user("lk.sozialamt")
     page = cohort_text(sozialamt)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tests.support.flows import actor, open_task
-from tests.support.handover import CONFIRM_JSON
+from tests.support.handover import CONFIRM_JSON, PRIOR_BENEFITS
 from workflows.annual.named_list import start_handover_from_row
 from workflows.clock import BERLIN
 from workflows.store.annual import AnnualCase
@@ -62,7 +62,7 @@ def start_from_row(kf, list_case: int, index: int, on: str, user: str = "lk.sozi
     prepare = {"person": {k: person[k] for k in ("last_name", "first_name", "birth_date", "habitual_residence")},
                "school": person["school"], "expected_school_end": person["expected_school_end"],
                "current_benefits": "Wohnen im Internat", "has_overall_plan": True, "consent_on_file": True,
-               "vocational_in_question": True}
+               "vocational_in_question": True, "prior_benefits": PRIOR_BENEFITS}
     complete_task(kf.db, kf.clock, actor(kf, user), started.my_task_id, prepare)
     return started.case_id
 

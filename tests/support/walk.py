@@ -280,13 +280,26 @@ def _complete(schema: dict, answer: dict, today: date) -> dict:
     """Add what the form requires for these choices (its ``required`` and its if/then rules),
     field by field as the form names what is missing, and nothing else."""
     answer = {**_values(schema, today, only_required=True), **answer}
-    properties = schema.get("properties", {})
-    for _ in range(len(properties)):
-        missing = [name for name in validate_form(schema, answer) if name in properties and name not in answer]
+    for _ in range(len(schema.get("properties", {})) + 5):
+        missing = [name for name in validate_form(schema, answer) if _fill(schema, answer, name, today)]
         if not missing:
             break
-        answer.update({name: _value(name, properties[name], today) for name in missing})
     return answer
+
+
+def _fill(schema: dict, answer: dict, dotted: str, today: date) -> bool:
+    """Give the field ``dotted`` (a group's field: "group.field") a value if it has none; whether it did."""
+    *groups, name = dotted.split(".")
+    for group in groups:
+        schema = schema.get("properties", {}).get(group)
+        if schema is None or not isinstance(answer.setdefault(group, {}), dict):
+            return False
+        answer = answer[group]
+    prop = schema.get("properties", {}).get(name)
+    if prop is None or name in answer:
+        return False
+    answer[name] = _value(name, prop, today)
+    return True
 
 
 def _options(prop: dict) -> list:
