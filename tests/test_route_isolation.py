@@ -90,7 +90,7 @@ SHARED = {
     "process_changes.change": "the page to propose a change (404 unless a lead or process owner)",
 }
 # GET pages only a lead opens (the rightful walk visits them as the LWV's lead)
-LEAD_PAGES = {"process_changes.change"}
+LEAD_PAGES = {"process_changes.change", "agreements.change"}
 # Review comments: every signed-in user may write and resolve them (no case data); the walk's
 # form has no element, so writing is refused (422), resolving redirects back to the page.
 SHARED_WRITES = {
