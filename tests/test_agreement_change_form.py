@@ -23,10 +23,15 @@ def current_form(browser) -> MultiDict:
         name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
         if not name or name.group(1) in ("csrf_token",):
             continue
-        if 'type="checkbox"' in tag and "checked" not in tag:
+        if ('type="checkbox"' in tag or 'type="radio"' in tag) and "checked" not in tag:
             continue
         form.add(name.group(1), value.group(1) if value else "")
     return form
+
+
+def set_values(form: MultiDict, values: dict) -> None:
+    for name, value in values.items():
+        form[name] = value  # replaces (MultiDict.update would add a second value)
 
 
 def post(browser, form: MultiDict, action: str, status: int):
@@ -96,3 +101,24 @@ def test_who_may_not_start_an_anpassung_finds_no_page(as_user):
     caseworker.get(URL, status=404)
     assert "Anpassung vorbereiten" not in caseworker.get(f"/agreements/{AGREEMENT}").text
     as_user("lf.teilhabe").get(URL, status=404)
+
+
+def test_a_new_partner_joins_through_the_form_with_its_first_unit(as_user):
+    lead = as_user("lk.kreisbeigeordnete")
+    form = current_form(lead)
+    set_values(form, {"partner-name": "Universitätsstadt Gießen", "partner-short_name": "Stadt Gießen",
+                 "partner-id": "stadt-giessen", "partner-kind": "special_status_city",
+                 "partner-unit_id": "stadt-giessen-sozialamt", "partner-unit_name": "Sozialamt der Stadt"})
+    page = post(lead, form, "preview", 200).get_data(as_text=True)
+    assert "Neuer Partner: Universitätsstadt Gießen (Stadt mit Sonderstatus), Stelle: Sozialamt der Stadt" in page
+    assert "<ins>+- id: stadt-giessen</ins>" in page and "<ins>+  - stadt-giessen-sozialamt</ins>" in page
+
+
+def test_a_new_partner_half_filled_or_clashing_is_refused_at_its_fields(as_user):
+    lead = as_user("lk.kreisbeigeordnete")
+    form = current_form(lead)
+    set_values(form, {"partner-name": "Stadt", "partner-id": "Stadt Gießen", "partner-unit_id": "lkgi-sozialamt"})
+    page = post(lead, form, "preview", 422).get_data(as_text=True)
+    assert "Für einen neuen Partner fehlt: Kurzname." in page and "Für einen neuen Partner fehlt: Art des Partners." in page
+    assert "nur Kleinbuchstaben, Ziffern und Bindestriche" in page and "lkgi-sozialamt gibt es in der Vereinbarung schon" in page
+    assert 'href="#field-partner-id"' in page and 'value="Stadt Gießen"' in page

@@ -1,8 +1,9 @@
 """An Anpassung of the common parts without writing YAML: how often each body meets and who
-takes part (Anlage 1, 2), and each annual request's due day and reminder. The form's values
+takes part (Anlage 1, 2), each annual request's due day and reminder, and a new partner with
+its first org unit (e.g. a city with special status joining). The form's values
 change a copy of the agreement data in effect; the result is checked like pasted data
 (workflows/agreements/amendment.py) and shown as the diff the partners will see. Anything else
-(a new partner, the wording) is still changed by pasting the whole agreement as YAML."""
+(signatories, renamed units, the wording) is still changed by pasting the whole agreement as YAML."""
 from __future__ import annotations
 
 import copy
@@ -14,6 +15,11 @@ from workflows.agreements.reading import day_month
 
 TIMES_MAX = 12
 REMINDER_MAX = 60
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+PARTNER_KINDS = {"local": "örtlicher Träger", "special_status_city": "Stadt mit Sonderstatus"}
+PARTNER_FIELDS = ("partner-id", "partner-name", "partner-short_name", "partner-kind", "partner-unit_id",
+                  "partner-unit_name")
+ROLE_FOR_KIND = {"local": "local_case_office", "special_status_city": "local_case_office"}
 DAY = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s*$")
 
 
@@ -39,6 +45,7 @@ class ChangeForm:
     bodies: list[BodyFields]
     requests: list[RequestFields]
     units: list[tuple[str, str]]  # (id, name) of every org unit of the agreement, for the choices
+    partner_kinds: dict = None  # the kinds a new partner may have
 
 
 def change_form(data: dict) -> ChangeForm:
@@ -50,7 +57,7 @@ def change_form(data: dict) -> ChangeForm:
     requests = [RequestFields(r["key"], r.get("title", r["key"]), r.get("reference", ""), day_month(r["due"]),
                               int(r.get("reminder_working_days", 0)))
                 for r in data.get("annual_requests", []) if r.get("due")]
-    return ChangeForm(bodies, requests, units)
+    return ChangeForm(bodies, requests, units, PARTNER_KINDS)
 
 
 def changed_data(data: dict, form) -> tuple[dict, dict[str, str]]:
@@ -91,6 +98,7 @@ def changed_data(data: dict, form) -> tuple[dict, dict[str, str]]:
             errors[reminder_name] = f"„Erinnerung“ ({title}) muss eine ganze Zahl von 0 bis {REMINDER_MAX} Arbeitstagen sein."
         elif reminder != request.get("reminder_working_days"):
             request["reminder_working_days"] = reminder
+    errors.update(_new_partner(new, form))
     if not errors:
         _checked, message = parse_agreement_text(as_text(new), data["id"])
         if message:
@@ -98,9 +106,51 @@ def changed_data(data: dict, form) -> tuple[dict, dict[str, str]]:
     return new, errors
 
 
+def _new_partner(new: dict, form) -> dict[str, str]:
+    """Append the partner the form names (if any field of it is filled); German messages by field."""
+    values = {name: (form.get(name) or "").strip() for name in PARTNER_FIELDS}
+    if not any(values.values()):
+        return {}
+    errors = {}
+    labels = {"partner-id": "Kennung des Partners", "partner-name": "Name des Partners",
+              "partner-short_name": "Kurzname", "partner-kind": "Art des Partners",
+              "partner-unit_id": "Kennung der Stelle", "partner-unit_name": "Name der Stelle"}
+    for name, label in labels.items():
+        if not values[name]:
+            errors[name] = f"Für einen neuen Partner fehlt: {label}."
+    taken = {p["id"] for p in new.get("partners", [])} | {
+        u["id"] for p in new.get("partners", []) for u in p.get("org_units", [])}
+    for name in ("partner-id", "partner-unit_id"):
+        if values[name] and not SLUG.match(values[name]):
+            errors[name] = f"„{labels[name]}“: nur Kleinbuchstaben, Ziffern und Bindestriche, 2 bis 63 Zeichen, z. B. stadt-giessen."
+        elif values[name] in taken:
+            errors[name] = f"„{labels[name]}“ {values[name]} gibt es in der Vereinbarung schon."
+    if values["partner-id"] and values["partner-id"] == values["partner-unit_id"]:
+        errors["partner-unit_id"] = "Die Stelle braucht eine andere Kennung als der Partner."
+    if values["partner-kind"] and values["partner-kind"] not in PARTNER_KINDS:
+        errors["partner-kind"] = "Bitte wählen Sie die Art des Partners."
+    for name in ("partner-name", "partner-short_name", "partner-unit_name"):
+        if len(values[name]) > 200:
+            errors[name] = f"„{labels[name]}“ darf höchstens 200 Zeichen lang sein."
+    if errors:
+        return errors
+    new.setdefault("partners", []).append({
+        "id": values["partner-id"], "name": values["partner-name"], "short_name": values["partner-short_name"],
+        "kind": values["partner-kind"], "org_units": [{"id": values["partner-unit_id"], "name": values["partner-unit_name"]}]})
+    role = ROLE_FOR_KIND[values["partner-kind"]]
+    new.setdefault("roles", {}).setdefault(role, []).append(values["partner-unit_id"])
+    return {}
+
+
 def summary_of(old: dict, new: dict) -> str:
     """The proposal's "Inhalt der Anpassung", one sentence per change."""
     lines = []
+    known = {p["id"] for p in old.get("partners", [])}
+    for partner in new.get("partners", []):
+        if partner["id"] not in known:
+            units = ", ".join(u["name"] for u in partner.get("org_units", []))
+            lines.append(f"Neuer Partner: {partner['name']} ({PARTNER_KINDS.get(partner.get('kind'), '')}), "
+                         f"Stelle: {units}; sie bearbeitet Übergaben wie die Eingliederungshilfe des Landkreises.")
     before = {c["key"]: c for c in old.get("conferences", [])}
     for body in new.get("conferences", []):
         was = before.get(body["key"], {})
