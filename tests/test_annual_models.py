@@ -185,6 +185,22 @@ def test_delivery_in_time_is_never_reminded(req):
     assert not run.completed("follow_up_overdue")
 
 
+@pytest.mark.parametrize("form, received", [
+    ({"persons": [PERSON]}, {"persons": [PERSON], "nobody_to_report": False}),
+    ({"nobody_to_report": True}, {"persons": [], "nobody_to_report": True}),
+])
+def test_named_list_reaches_the_lwv_as_the_landkreis_sent_it(form, received):
+    run = Run("annual_named_list", CASE)
+    run.complete("deliver_named_list", form)
+    assert run.ready()["acknowledge_named_list"].data["named_list"] == received
+
+
+def test_regional_data_set_reaches_the_landkreis_with_its_file():
+    run = Run("regional_data_report", CASE)
+    run.complete("provide_regional_data", {"document_id": 7, "comment": "Stand 30.06."})
+    assert run.ready()["acknowledge_regional_data"].data["report"] == {"document_id": 7, "comment": "Stand 30.06."}
+
+
 def test_retirement_age_count_is_computed_and_birth_dates_are_dropped():
     reference = date(2025, 12, 31)
     expected = [past_retirement_age(date.fromisoformat(b), reference) for b in BIRTHS]
