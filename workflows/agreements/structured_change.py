@@ -122,7 +122,7 @@ def _new_partner(new: dict, form) -> dict[str, str]:
         u["id"] for p in new.get("partners", []) for u in p.get("org_units", [])}
     for name in ("partner-id", "partner-unit_id"):
         if values[name] and not SLUG.match(values[name]):
-            errors[name] = f"„{labels[name]}“: nur Kleinbuchstaben, Ziffern und Bindestriche, 2 bis 63 Zeichen, z. B. stadt-giessen."
+            errors[name] = f"„{labels[name]}“: nur Kleinbuchstaben, Ziffern und Bindestriche, 2 bis 63 Zeichen, z. B. stadt-musterstadt."
         elif values[name] in taken:
             errors[name] = f"„{labels[name]}“ {values[name]} gibt es in der Vereinbarung schon."
     if values["partner-id"] and values["partner-id"] == values["partner-unit_id"]:
