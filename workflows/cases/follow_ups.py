@@ -37,13 +37,17 @@ def set_follow_up(db, clock, actor: Actor, task_id: int, due_text: str, note: st
         if task.state != OPEN:
             raise Conflict(CLOSED)
         due_on, note = _checked(clock, due_text, note, "die Aufgabe")
-        existing = follow_up_of(session, task.id, actor.user_id)
-        if existing is None:
-            session.add(TaskFollowUp(task_id=task.id, user_id=actor.user_id, due_on=due_on, note=note,
-                                     created_at=clock.now()))
-        else:
-            existing.due_on, existing.note, existing.created_at = due_on, note, clock.now()
+        _keep(session, follow_up_of(session, task.id, actor.user_id),
+              lambda: TaskFollowUp(task_id=task.id, user_id=actor.user_id), due_on, note, clock.now())
         return due_on
+
+
+def _keep(session, existing, new, due_on: date, note: str | None, now) -> None:
+    """Set a Wiedervorlage (task or case): the existing row moved, else ``new()`` added."""
+    row = existing if existing is not None else new()
+    row.due_on, row.note, row.created_at = due_on, note, now
+    if existing is None:
+        session.add(row)
 
 
 def _checked(clock, due_text: str, note: str | None, what: str) -> tuple[date, str | None]:
@@ -103,12 +107,8 @@ def set_case_follow_up(db, clock, actor: Actor, case_id: int, due_text: str, not
     with db.transaction() as session:
         case = case_for(session, actor, case_id)
         due_on, note = _checked(clock, due_text, note, "der Vorgang")
-        existing = case_follow_up_of(session, case.id, actor.user_id)
-        if existing is None:
-            session.add(CaseFollowUp(case_id=case.id, user_id=actor.user_id, due_on=due_on, note=note,
-                                     created_at=clock.now()))
-        else:
-            existing.due_on, existing.note, existing.created_at = due_on, note, clock.now()
+        _keep(session, case_follow_up_of(session, case.id, actor.user_id),
+              lambda: CaseFollowUp(case_id=case.id, user_id=actor.user_id), due_on, note, clock.now())
         return due_on
 
 
