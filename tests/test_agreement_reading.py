@@ -39,7 +39,7 @@ def test_the_second_agreement_reads_its_own_data(as_user):
     assert "Stadt Lahnfeld (Sonderstatusstadt) Vertreten durch Oberbürgermeister: Demo-Oberbürgermeister Lahnfeld." in reading
     assert "Der Tag gilt, auch wenn er auf ein Wochenende oder einen Feiertag fällt." in reading
     assert "fällig am 30.04." in reading  # its named list, by 30.04.
-    assert "In KoopFlow geführt seit 01.01.2024" in reading
+    assert "In KoopFlow geführt seit 01.03.2027" in reading  # the day it was first loaded here (the clock)
     assert "Gießen" not in reading
 
 

@@ -1,9 +1,12 @@
 """Going live mid-year (issue 18 point 8): an agreement's ``operation_start`` keeps the worker
 from opening annual requests and meetings that were due before it, so a first start in
-December does not open the year's overdue requests and escalate them at once. The second
-agreement (Lahnfeld, in operation since 2024) runs beside it and opens its overdue year."""
+December does not open the year's overdue requests and escalate them at once. The shipped
+agreement files name no such day: operation then starts on the day the agreement was first
+loaded into the database. For contrast, the second agreement (Lahnfeld) is set to have been in
+operation since 2024 and opens its overdue year."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -41,9 +44,10 @@ def test_a_first_start_in_december_opens_nothing_overdue_and_the_next_year_runs(
     from tests.support.app import make_app
 
     app, kf = make_app(tmp_path, datetime(2026, 12, 1, 7, 0, tzinfo=BERLIN))
-    with kf.db.transaction() as session:  # Gießen goes live on 01.12.2026
-        row = session.get(Agreement, GI)
-        row.data = {**row.data, "operation_start": "2026-12-01"}
+    with kf.db.transaction() as session:  # Gießen: first loaded today; Lahnfeld: live since 2024
+        assert session.get(Agreement, GI).data["operation_start"] == "2026-12-01"
+        row = session.get(Agreement, LF)
+        row.data = {**row.data, "operation_start": "2024-01-01"}
 
     for day in (date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 15)):
         _round(kf, day)
@@ -78,9 +82,6 @@ def test_the_fristen_page_lists_no_deadline_due_before_the_start_of_operation(tm
     from tests.support.pages import login, text_of
 
     app, kf = make_app(tmp_path, datetime(2026, 12, 1, 8, 0, tzinfo=BERLIN))
-    with kf.db.transaction() as session:
-        row = session.get(Agreement, GI)
-        row.data = {**row.data, "operation_start": "2026-12-01"}
     text = text_of(login(app, "lk.sozialamt").get("/deadlines").text)
     assert "Namentliche Liste der voraussichtlichen Schulabgänger (stationär) 2027" in text
     assert "Namentliche Liste der voraussichtlichen Schulabgänger (stationär) 2026" not in text
@@ -90,3 +91,57 @@ def test_the_fristen_page_lists_no_deadline_due_before_the_start_of_operation(tm
 def test_an_impossible_start_of_operation_is_named():
     assert value_problems({"operation_start": "2026-02-30"}) == {
         "operation_start": "operation_start: ist kein Datum (JJJJ-MM-TT)."}
+
+
+def test_the_first_load_day_stays_the_start_of_operation_through_a_changed_file_and_an_anpassung(tmp_path):
+    """The day is written once: a later boot with a changed file, or an agreed version put in
+    effect in another year, keeps it (and the agreement page names it)."""
+    from tests.support.app import make_app
+    from tests.support.pages import login, text_of
+    from workflows.agreements.files import load_agreement, store_agreement
+    from workflows.agreements.versions import activate
+    from workflows.store.agreement_versions import AgreementVersion
+
+    app, kf = make_app(tmp_path, datetime(2026, 12, 3, 9, 0, tzinfo=BERLIN))
+    shipped = load_agreement(GI)
+    agreement = dataclasses.replace(shipped, data={**shipped.data, "name": shipped.data["name"] + " (geändert)"},
+                                    content_hash="changed")
+    with kf.db.transaction() as session:  # a boot in 2028 with a changed file
+        store_agreement(session, agreement, datetime(2028, 2, 1, 9, 0, tzinfo=BERLIN))
+    with kf.db.transaction() as session:
+        row = session.get(Agreement, GI)
+        assert row.name.endswith("(geändert)")
+        assert row.data["operation_start"] == "2026-12-03"
+        amended = {k: v for k, v in row.data.items() if k != "operation_start"}
+        version = AgreementVersion(agreement_id=GI, number=2, origin="amendment", consents=[], data=amended,
+                                   created_at=datetime(2029, 5, 1, 9, 0, tzinfo=BERLIN),
+                                   effective_on=date(2029, 6, 1), content_hash="v2")
+        session.add(version)
+        session.flush()
+        activate(session, version, datetime(2029, 6, 1, 0, 5, tzinfo=BERLIN))
+    with kf.db.transaction() as session:
+        row = session.get(Agreement, GI)
+        assert (row.version, row.data["operation_start"]) == (2, "2026-12-03")
+    assert "In KoopFlow geführt seit 03.12.2026" in text_of(login(app, "lk.sozialamt").get(f"/agreements/{GI}").text)
+    kf.db.dispose()
+
+
+def test_a_fresh_start_on_the_shipped_files_in_december_opens_and_escalates_nothing_overdue(tmp_path):
+    """What `make run` on a fresh machine does: both shipped agreements, first start on
+    03.12.2026, the worker's first rounds: no 2026 request opened, nothing reminded or
+    escalated, and whatever did open (the next year's planning) is due after today."""
+    from tests.support.app import make_app
+    from workflows.store.tasks import HumanTask
+
+    app, kf = make_app(tmp_path, datetime(2026, 12, 3, 7, 0, tzinfo=BERLIN))
+    for day in (date(2026, 12, 3), date(2026, 12, 4)):
+        _round(kf, day)
+    for agreement in (GI, LF):
+        assert {year for _, year in _annual(kf, agreement)} == set()
+    with kf.db.transaction() as session:
+        chased = session.scalar(select(HistoryEvent.id).where(HistoryEvent.kind.in_(
+            ("case.reminder", "case.escalation", "task.reminded", "task.escalated"))).limit(1))
+        due = set(session.scalars(select(HumanTask.due_on).where(HumanTask.due_on.is_not(None))))
+    assert chased is None
+    assert due and min(due) > date(2026, 12, 4)
+    kf.db.dispose()

@@ -10,6 +10,11 @@ approvers and task deadlines are read from that version (``data_of_case``).
 The file and the database (docs/decisions/0006): an unchanged file changes nothing; a changed
 file replaces version 1 only while no Anpassung exists; once one does, the database is the
 record and a changed file is reported in the log and otherwise ignored.
+
+Start of operation (``operation_start``): the data in effect always names the first day the
+agreement runs here. A file may set it (a planned go-live day); otherwise it is the day the
+agreement was first loaded into this database (version 1's ``created_at``, written once), so a
+first start in December never opens that year's requests already overdue.
 """
 from __future__ import annotations
 
@@ -53,9 +58,17 @@ def seed_from_file(session: Session, row: Agreement, data: dict, source: str, co
         first = AgreementVersion(agreement_id=row.id, number=1, origin=FROM_FILE, consents=[], created_at=now,
                                  effective_on=date.fromisoformat(data.get("signed_on") or berlin_date(now).isoformat()))
         session.add(first)
-    first.data, first.content_hash, first.activated_at = data, content_hash, now
+    first.data, first.content_hash, first.activated_at = with_operation_start(data, first.created_at), content_hash, now
     row.source, row.content_hash, row.loaded_at = source, content_hash, now
     put_in_effect(session, row, first.data, 1)
+
+
+def with_operation_start(data: dict, first_loaded_at) -> dict:
+    """``data`` naming its start of operation: its own ``operation_start``, else the Berlin day
+    the agreement was first loaded here."""
+    if data.get("operation_start"):
+        return data
+    return {**data, "operation_start": berlin_date(first_loaded_at).isoformat()}
 
 
 def put_in_effect(session: Session, row: Agreement, data: dict, number: int) -> None:
@@ -75,7 +88,9 @@ def put_in_effect(session: Session, row: Agreement, data: dict, number: int) -> 
 
 
 def activate(session: Session, version: AgreementVersion, now) -> None:
-    put_in_effect(session, session.get(Agreement, version.agreement_id), version.data, version.number)
+    first = version_of(session, version.agreement_id, 1)
+    data = with_operation_start(version.data, first.created_at) if first is not None else version.data
+    put_in_effect(session, session.get(Agreement, version.agreement_id), data, version.number)
     version.activated_at = now
 
 
