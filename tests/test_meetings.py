@@ -147,3 +147,29 @@ def test_a_contact_invited_as_a_guest_can_still_be_deleted(kf, as_user):
     with kf.db.transaction() as session:
         assert session.get(Contact, school) is None and session.scalar(select(MeetingGuest.id)) is None
     assert "Förderschule" not in text_of(fb207.get(f"/cases/{case_id}").text)
+
+
+def test_an_agency_system_convenes_an_extra_meeting_through_the_api(app, kf, clock):
+    from tests.support.api import api_client
+
+    sozialamt = api_client(app, kf, clock, "lk.sozialamt")
+    bodies = {b["body"]: b["title"] for b in sozialamt.get("/api/v1/meetings")["bodies"]}
+    assert bodies["landkreis-giessen:planning_conference_207"].startswith("Regionale Planungskonferenz 207")
+    assert not any(body.startswith("landkreis-lahnfeld:") for body in bodies)
+
+    refused = sozialamt.post("/api/v1/meetings", {"body": "", "reason": " "}, status=422)
+    assert refused["errors"] == {"body": "Bitte wählen Sie das Gremium, das zusätzlich tagen soll.",
+                                 "reason": "Bitte nennen Sie den Anlass der zusätzlichen Sitzung."}
+    sozialamt.post("/api/v1/meetings", {"body": "landkreis-lahnfeld:cooperation_conference", "reason": REASON},
+                   status=404)
+    sozialamt.post_raw("/api/v1/meetings", '{"body": 7}', status=400)
+
+    started = sozialamt.post("/api/v1/meetings", {"body": "landkreis-giessen:planning_conference_207",
+                                                 "reason": REASON}, status=201)
+    case = sozialamt.get(f"/api/v1/cases/{started['id']}")
+    assert case["case_number"] == started["case_number"]
+    assert "case.extra_meeting" in [e["event"] for e in case["history"]]
+    assert api_client(app, kf, clock, "lk.beauftragter").get("/api/v1/meetings") == {"bodies": []}
+    with kf.db.transaction() as session:
+        assert session.scalar(select(ConferenceCase.occurrence).where(
+            ConferenceCase.case_id == started["id"])) == 1001

@@ -85,6 +85,24 @@ OPENAPI = {
                     "note": {"type": "string", "maxLength": 4000}}}}}},
             "responses": {"200": _response("Withdrawn"), "422": _response("Field errors"),
                           **_errors(400, 401, 403, 404, 409)}}},
+        "/api/v1/meetings": {
+            "get": {
+                "summary": "The bodies (Gremien) the caller may convene an extra meeting of",
+                "responses": {"200": _response("Bodies", {"type": "object", "properties": {"bodies": {
+                    "type": "array", "items": {"type": "object", "properties": {
+                        "body": {"type": "string", "description": "what to send as `body`: agreement:key"},
+                        "agreement": {"type": "string"}, "key": {"type": "string"}, "title": {"type": "string"},
+                        "reference": {"type": "string"}}}}}}), **_errors(401)}},
+            "post": {
+                "summary": "Convene an extra meeting of a body (Zusätzliche Sitzung): a case like the "
+                           "body's calendar meetings, numbered from 1001 in the year",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["body", "reason"], "properties": {
+                        "body": {"type": "string", "examples": ["landkreis-musterstadt:cooperation_conference"]},
+                        "reason": {"type": "string", "maxLength": 1000}}}}}},
+                "responses": {"201": _response("Meeting convened", {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "case_number": {"type": "string"}}}),
+                    "422": _response("Field errors"), **_errors(400, 401, 404, 409)}}},
         "/api/v1/tasks": {"get": {
             "summary": "My open tasks (my group inboxes and assigned to me), by due date",
             "parameters": [{"name": "after", "in": "query", "required": False, "schema": {"type": "string"},

@@ -8,6 +8,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from service.api.openapi import OPENAPI
 from service.runtime import koopflow
 from service.web.auth import csrf
+from workflows.bodies.extra_meetings import bodies_to_convene, convene_extra_meeting
 from workflows.cases.cancellation import cancel_case, cancellation_preview
 from workflows.cases.inbox import inbox_page
 from workflows.cases.starting import start_case, startable_processes
@@ -62,6 +63,32 @@ def create_case():
     started = start_case(app.db, app.clock, g.actor, body["process"], body["agreement"])
     payload = {"id": started.case_id, "case_number": started.case_number, "task_id": started.my_task_id}
     return jsonify(payload), 201, {"Location": url_for("api.get_case", case_id=started.case_id)}
+
+
+@bp.get("/meetings")
+@token_required
+def meeting_bodies():
+    return jsonify({"bodies": [
+        {"body": b.choice, "agreement": b.agreement_id, "key": b.key, "title": b.title, "reference": b.reference}
+        for b in bodies_to_convene(koopflow().db, g.actor)]})
+
+
+@bp.post("/meetings")
+@token_required
+def convene_meeting():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(isinstance(body.get(k, ""), str) for k in ("body", "reason")):
+        return jsonify({"error": "Erwartet: {\"body\": \"Vereinbarung:Gremium\", \"reason\": \"…\"}"}), 400
+    app = koopflow()
+    try:
+        case_id, number = convene_extra_meeting(app.db, app.clock, g.actor, body.get("body", ""),
+                                                body.get("reason", ""))
+    except ValidationFailed as exc:
+        return jsonify({"error": exc.message, "errors": exc.errors}), 422
+    except Conflict as exc:
+        return jsonify({"error": exc.message}), 409
+    return (jsonify({"id": case_id, "case_number": number}), 201,
+            {"Location": url_for("api.get_case", case_id=case_id)})
 
 
 @bp.get("/cases/<int:case_id>")

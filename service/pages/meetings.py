@@ -31,7 +31,7 @@ def create():
     app = koopflow()
     values = {"body": request.form.get("body", ""), "reason": request.form.get("reason", "")}
     try:
-        case_id = convene_extra_meeting(app.db, app.clock, current_actor(), values["body"], values["reason"])
+        case_id, _number = convene_extra_meeting(app.db, app.clock, current_actor(), values["body"], values["reason"])
     except ValidationFailed as exc:
         return _page(exc.errors, values, 422)
     except Conflict as exc:

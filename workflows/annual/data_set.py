@@ -4,18 +4,21 @@ The state-wide working group (§ 7 HAG/SGB IX) fixes the data set; an agreement 
 what it expects under ``data_sets``: per annual request, the file field of its form, the CSV's
 columns (name, type, whether a cell may be empty, allowed values, a minimum) and the figures
 the data set names (a column summed, optionally over the rows with given values). An uploaded
-CSV is checked when the task is completed: every problem is named by row and column at the
-field, and nothing is kept. A data set that passes gives its figures to Kennzahlen, beside the
-§ 8 c/d counts. An XLSX workbook is taken as it is (KoopFlow reads no workbooks): unchecked,
-and without figures.
+CSV or XLSX workbook (its first sheet, read by openpyxl) is checked when the task is completed:
+every problem is named by row and column at the field, and nothing is kept. A data set that
+passes gives its figures to Kennzahlen, beside the § 8 c/d counts.
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+
+import openpyxl
 
 from workflows.store.annual import annual_case_of, keep_figure
 from workflows.store.organisation import Agreement
@@ -67,9 +70,14 @@ def check_uploads(session, case, uploads: dict) -> DataSetCheck:
     annual = annual_case_of(session, case.id) if uploads else None
     spec = data_set_of(session.get(Agreement, case.agreement_id).data, annual.request_key) if annual else None
     upload = uploads.get(spec["field"]) if spec else None
-    if upload is None or not upload.media_type.startswith("text/csv"):
+    if upload is None:
         return DataSetCheck()
-    problems, rows = read_csv(spec, Path(upload.path).read_bytes())
+    if upload.media_type.startswith("text/csv"):
+        problems, rows = read_csv(spec, Path(upload.path).read_bytes())
+    elif upload.media_type == XLSX:
+        problems, rows = read_xlsx(spec, Path(upload.path).read_bytes())
+    else:
+        return DataSetCheck()
     if problems:
         return DataSetCheck(errors={spec["field"]: joined(problems)})
     return DataSetCheck(figures=figures_of(spec, rows))
@@ -88,12 +96,49 @@ def joined(problems: list[str]) -> str:
     return f"Der Datensatz passt nicht zur Vereinbarung: {text}" + (f" Dazu {more} weitere Fehler." if more else "")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def read_csv(spec: dict, content: bytes) -> tuple[list[str], list[dict[str, object]]]:
     """(German problems, rows as {column: typed value}) of a CSV against the data set's columns.
     The header is line 1; row numbers are the file's line numbers, as a spreadsheet shows them."""
-    text = _decoded(content)
-    reader = csv.reader(io.StringIO(text), delimiter=spec.get("delimiter", ";"))
-    lines = [(number, cells) for number, cells in enumerate(reader, start=1) if any(c.strip() for c in cells)]
+    reader = csv.reader(io.StringIO(_decoded(content)), delimiter=spec.get("delimiter", ";"))
+    return read_lines(spec, [(number, cells) for number, cells in enumerate(reader, start=1)])
+
+
+def read_xlsx(spec: dict, content: bytes) -> tuple[list[str], list[dict[str, object]]]:
+    """The same check of a workbook's first sheet; row numbers are the sheet's, as Excel shows them."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        return [f"Die Arbeitsmappe lässt sich nicht lesen ({type(error).__name__})"], []
+    try:
+        sheet = book.worksheets[0]
+        lines = [(number, [_cell_text(value) for value in values])
+                 for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    finally:
+        book.close()
+    width = max((len(cells) - next((i for i, c in enumerate(reversed(cells)) if c), len(cells))
+                 for _, cells in lines), default=0)
+    return read_lines(spec, [(number, cells[:width] + [""] * (width - len(cells))) for number, cells in lines])
+
+
+def _cell_text(value: object) -> str:
+    """A cell as its text: whole numbers without ".0", dates as TT.MM.JJJJ, empty as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def read_lines(spec: dict, numbered: list[tuple[int, list[str]]]) -> tuple[list[str], list[dict[str, object]]]:
+    """Check the numbered rows of a file (header first) against the data set's columns."""
+    lines = [(number, cells) for number, cells in numbered if any(c.strip() for c in cells)]
     if not lines:
         return ["Die Datei enthält keine Kopfzeile"], []
     columns = spec["columns"]

@@ -69,8 +69,8 @@ def bodies_to_convene(db, actor: Actor) -> list[Body]:
             if convening_units(data, c) & actor.org_unit_ids]
 
 
-def convene_extra_meeting(db, clock, actor: Actor, choice: str, reason: str) -> int:
-    """Open an extra meeting of the chosen body (one transaction); returns the case id.
+def convene_extra_meeting(db, clock, actor: Actor, choice: str, reason: str) -> tuple[int, str]:
+    """Open an extra meeting of the chosen body (one transaction); returns its case id and number.
     Raises ValidationFailed (German, by field), NotFound for a body the actor may not convene."""
     reason = (reason or "").strip()
     errors = {}
@@ -107,6 +107,6 @@ def convene_extra_meeting(db, clock, actor: Actor, choice: str, reason: str) -> 
             record(session, now, "case.extra_meeting", case_id=case.id, actor_id=actor.user_id,
                    conference=body.key, reason=reason)
             session.flush()
-            return case.id
+            return case.id, case.case_number
     except IntegrityError as exc:
         raise Conflict(RACED) from exc
