@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.agreements.partner_roles import units_for_role
@@ -78,9 +78,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
         units = units_for_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
         notice_raised(session, now, case, notice.kind, notice.name, units)
-    created = sync_human_tasks(session, case, definition, workflow, now)
-    for task in created:
-        task_created(session, task, actor_id, now)
+    created = sync_human_tasks(session, case, definition, workflow, now, actor_id)
     if runtime.is_completed(workflow) and case.status == RUNNING:
         end_case(session, case, definition, workflow, now, actor_id)
     track_school_end(session, case, workflow)
@@ -121,7 +119,8 @@ def reason_label(definition: ProcessDefinition, field_name: str, code: str | Non
 
 
 def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition, workflow,
-                     now: datetime) -> list[HumanTask]:
+                     now: datetime, actor_id: int | None) -> list[HumanTask]:
+    """Cancel the rows of tasks no longer ready, create those of new ones (mailed at commit)."""
     ready = {t.spiff_id: t for t in runtime.ready_human_tasks(workflow)}
     rows = {row.spiff_task_id: row for row in open_tasks_of_case(session, case.id)}
     for spiff_id, row in rows.items():
@@ -132,32 +131,41 @@ def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition
     created = []
     for spiff_id, task in ready.items():
         if spiff_id not in rows:
-            created.append(_create_task(session, case, definition, task, now, runtime.task_data(workflow, spiff_id)))
+            created.append(_create_task(session, case, definition, task, now, runtime.task_data(workflow, spiff_id),
+                                        actor_id))
     return created
 
 
-def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict) -> HumanTask:
+def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict,
+                 actor_id: int | None) -> HumanTask:
+    """The task row, its group rows, its history entry, its approval requests or its new-task
+    mail (at commit). The row is complete (assignee, reminder days) before its INSERT, so it
+    is written once."""
     info = definition.user_tasks.get(task.bpmn_id, {})
     role = definition.lanes.get(task.bpmn_id, "")
     org_units = units_for_role(session, case, role)
     due_on = _due_date(session, case, info.get("properties", {}), now, data)
-    agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
+    # all the groups in one read (the new-task mail names them)
+    units = {unit.id: unit for unit in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(org_units)))}
+    agency_id = units[org_units[0]].agency_id if org_units else None
     row = HumanTask(
         case_id=case.id, spiff_task_id=task.spiff_id, bpmn_id=task.bpmn_id, name=task.name,
         lane_role=role, agency_id=agency_id, form_name=info.get("form"), state=OPEN,
         due_on=due_on, due_sort=due_on or NO_DUE_DATE, created_at=now,
     )
+    if not is_approval(info.get("properties", {})):
+        row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
+    plan(session, case, row, info.get("properties", {}), definition, now)
     session.add(row)
     session.flush()
     for unit in org_units:
         session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort,
                                    created_at=now, case_number=case.case_number))
-    if not is_approval(info.get("properties", {})):
-        row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
-    plan(session, case, row, info.get("properties", {}), definition, now)
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
-    if is_approval(info.get("properties", {})):
+    approval = is_approval(info.get("properties", {}))
+    if approval:
         open_requests(session, case, row, info["properties"], now, data)
+    task_created(session, row, actor_id, now, [units[unit] for unit in sorted(org_units)], approval)
     return row
 
 
