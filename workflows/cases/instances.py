@@ -34,10 +34,9 @@ from workflows.store.tasks import (
     OPEN,
     HumanTask,
     HumanTaskGroup,
-    last_worker,
+    last_worker_if_member,
     open_tasks_of_case,
 )
-from workflows.store.users import is_active_member
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -172,8 +171,8 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
 def _continuing_worker(session: Session, case: Case, org_units: list[str], day) -> int | None:
     """The group member who last worked on the case (or their deputy while they are away): the
     new task is theirs, still visible in the group inbox. None: nobody of the group has yet."""
-    user_id = last_worker(session, case.id, org_units)
-    if user_id is None or not is_active_member(session, user_id, org_units):
+    user_id = last_worker_if_member(session, case.id, org_units)
+    if user_id is None:
         return None
     return stand_in(session, user_id, day)
 
