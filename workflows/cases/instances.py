@@ -27,7 +27,7 @@ from workflows.processes.properties import DEADLINE, DUE_DATE
 from workflows.store.cases import COMPLETED, DECLINED, RUNNING, WITHDRAWN, Case
 from workflows.store.definitions import ProcessDefinition, keep_spec, stored_spec
 from workflows.store.history import record
-from workflows.store.organisation import Agreement, OrgUnit
+from workflows.store.organisation import Agency, Agreement, OrgUnit
 from workflows.store.tasks import (
     CANCELLED,
     NO_DUE_DATE,
@@ -144,8 +144,10 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     role = definition.lanes.get(task.bpmn_id, "")
     org_units = units_for_role(session, case, role)
     due_on = _due_date(session, case, info.get("properties", {}), now, data)
-    # all the groups in one read (the new-task mail names them)
-    units = {unit.id: unit for unit in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(org_units)))}
+    # all the groups and their agencies in one read (the new-task mail names the groups and the task's agency)
+    found = session.execute(select(OrgUnit, Agency).outerjoin(Agency, Agency.id == OrgUnit.agency_id)
+                            .where(OrgUnit.id.in_(org_units))).all()
+    units, agencies = {unit.id: unit for unit, _ in found}, {unit.id: agency for unit, agency in found}
     agency_id = units[org_units[0]].agency_id if org_units else None
     row = HumanTask(
         case_id=case.id, spiff_task_id=task.spiff_id, bpmn_id=task.bpmn_id, name=task.name,
@@ -164,7 +166,8 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     approval = is_approval(info.get("properties", {}))
     if approval:
         open_requests(session, case, row, info["properties"], now, data)
-    task_created(session, row, actor_id, now, [units[unit] for unit in sorted(org_units)], approval)
+    agency = agencies[org_units[0]] if org_units else None
+    task_created(session, row, actor_id, now, [units[unit] for unit in sorted(org_units)], agency, approval)
     return row
 
 

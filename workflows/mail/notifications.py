@@ -24,17 +24,17 @@ _NEW_TASKS = "koopflow.new_tasks"
 
 
 def task_created(session: Session, task: HumanTask, actor_id: int | None, now, groups: list[OrgUnit],
-                 approval: bool) -> None:
+                 agency: Agency | None, approval: bool) -> None:
     """Mail the new task at commit (if it is still open then). ``groups``: its group inboxes,
     by id (as ``org_units_of_task`` reads them; held here, so the mail finds them in the
-    session); ``approval``: whether it is an approval task, which may have requests (only an
+    session); ``agency``: the task's (likewise); ``approval``: whether it is an approval task, which may have requests (only an
     approval task gets them, when it is created)."""
-    session.info.setdefault(_NEW_TASKS, []).append((task, actor_id, now, groups, approval))
+    session.info.setdefault(_NEW_TASKS, []).append((task, actor_id, now, groups, agency, approval))
 
 
 @event.listens_for(Session, "before_commit")
 def _mail_new_tasks(session: Session) -> None:
-    for task, actor_id, now, units, approval in session.info.pop(_NEW_TASKS, []):
+    for task, actor_id, now, units, _agency, approval in session.info.pop(_NEW_TASKS, []):
         groups = [unit.id for unit in units]
         if task.state != OPEN or (approval and requests_of_task(session, task.id)):
             continue  # done already, or an approval: its approvers got their own mail
