@@ -62,7 +62,8 @@ HANDOVER = [
     ("lk.sozialamt", "close_local", CLOSE_LOCAL_JSON),
 ]
 PERSON = {"last_name": "Beispiel", "first_name": "Bea", "birth_date": "2012-04-02", "habitual_residence": "Lich",
-          "school": "Förderschule am Rosenhang", "expected_school_end": "2029-07-31", "placement": "Internat Lich"}
+          "school": "Förderschule am Rosenhang", "education": "school", "expected_school_end": "2029-07-31",
+          "placement": "Internat Lich"}
 ANSWERS = {  # invented
     "deliver_named_list": {"persons": [PERSON]},
     "report_count_retirement_age": {"method": "compute", "birth_dates": ["1958-12-31", "1959-11-02", "1964-01-01"]},
