@@ -62,7 +62,8 @@ HANDOVER = [
     ("lk.sozialamt", "close_local", CLOSE_LOCAL_JSON),
 ]
 PERSON = {"last_name": "Beispiel", "first_name": "Bea", "birth_date": "2012-04-02", "habitual_residence": "Lich",
-          "school": "Förderschule am Rosenhang", "expected_school_end": "2029-07-31", "placement": "Internat Lich"}
+          "school": "Förderschule am Rosenhang", "education": "school", "expected_school_end": "2029-07-31",
+          "placement": "Internat Lich"}
 ANSWERS = {  # invented
     "deliver_named_list": {"persons": [PERSON]},
     "report_count_retirement_age": {"method": "compute", "birth_dates": ["1958-12-31", "1959-11-02", "1964-01-01"]},
@@ -74,7 +75,7 @@ ACKNOWLEDGE = {"complete": True}
 # the worker's rounds each year (MM-DD): openings (02.01., 01.04., 01.07.) and days after escalations
 ROUNDS = ("01-02", "04-01", "04-10", "07-01", "07-10", "10-10", "12-15")
 WAIT_PAST_DUE = 7  # days; every escalation fires within this after the (moved) due date
-CSV = b"region;count\nGiessen;155\n"
+CSV = "Kreis;Leistung;Anzahl\nGießen;Wohnen;120\nGießen;Arbeit;35\n".encode()  # the columns the agreement names
 
 
 def state_size(kf, case_id: int) -> int:
@@ -113,7 +114,12 @@ def complete_open_annual_tasks(kf, keep_waiting: set[int]) -> int:
         uploads = None
         if bpmn_id == "provide_regional_data":
             uploads = {"document_id": store_upload(kf.settings.documents_dir, io.BytesIO(CSV), "daten.csv", {"csv"})}
-        complete_task(kf.db, kf.clock, actor(kf, username), task_id, ANSWERS.get(bpmn_id, ACKNOWLEDGE), uploads)
+        data = ANSWERS.get(bpmn_id, ACKNOWLEDGE)
+        if bpmn_id == "deliver_named_list":  # § 8 b: the list names those leaving school two years on, aged 17
+            year = kf.clock.today().year
+            data = {"persons": [{**person, "birth_date": f"{year - 15}-04-02", "expected_school_end": f"{year + 2}-07-31"}
+                                for person in data["persons"]]}
+        complete_task(kf.db, kf.clock, actor(kf, username), task_id, data, uploads)
         done += 1
     return done
 

@@ -139,6 +139,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
     raises ValidationFailed; its data are not validated again."""
     try:
         with recording_step_failures(db, clock), db.transaction() as session:
+            _held = read_with_case(session, task_id)  # the look-ups below find these rows in the session
             task = task_for(session, actor, task_id)
             _require_open(task)
             if task.assignee_id not in (None, actor.user_id):
@@ -169,6 +170,14 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
             return case
     except StaleDataError as exc:
         raise Conflict(ALREADY_DONE) from exc
+
+
+def read_with_case(session, task_id: int):
+    """The task, its case and the case's process version in one statement (a command reads
+    all three; the session's ``get`` finds them afterwards while the result is held)."""
+    return session.execute(
+        select(HumanTask, Case, ProcessDefinition).join(Case, Case.id == HumanTask.case_id)
+        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(HumanTask.id == task_id)).first()
 
 
 class EngineStepFailed(Exception):

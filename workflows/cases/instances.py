@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.agreements.partner_roles import units_for_role
@@ -27,17 +27,16 @@ from workflows.processes.properties import DEADLINE, DUE_DATE
 from workflows.store.cases import COMPLETED, DECLINED, RUNNING, WITHDRAWN, Case
 from workflows.store.definitions import ProcessDefinition, keep_spec, stored_spec
 from workflows.store.history import record
-from workflows.store.organisation import Agreement, OrgUnit
+from workflows.store.organisation import Agency, Agreement, OrgUnit
 from workflows.store.tasks import (
     CANCELLED,
     NO_DUE_DATE,
     OPEN,
     HumanTask,
     HumanTaskGroup,
-    last_worker,
+    last_worker_if_member,
     open_tasks_of_case,
 )
-from workflows.store.users import is_active_member
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -78,9 +77,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
         units = units_for_role(session, case, notice.role) if notice.role else []
         record(session, now, f"case.{notice.kind}", case_id=case.id, task_name=notice.name, org_units=units)
         notice_raised(session, now, case, notice.kind, notice.name, units)
-    created = sync_human_tasks(session, case, definition, workflow, now)
-    for task in created:
-        task_created(session, task, actor_id, now)
+    created = sync_human_tasks(session, case, definition, workflow, now, actor_id)
     if runtime.is_completed(workflow) and case.status == RUNNING:
         end_case(session, case, definition, workflow, now, actor_id)
     track_school_end(session, case, workflow)
@@ -121,7 +118,8 @@ def reason_label(definition: ProcessDefinition, field_name: str, code: str | Non
 
 
 def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition, workflow,
-                     now: datetime) -> list[HumanTask]:
+                     now: datetime, actor_id: int | None) -> list[HumanTask]:
+    """Cancel the rows of tasks no longer ready, create those of new ones (mailed at commit)."""
     ready = {t.spiff_id: t for t in runtime.ready_human_tasks(workflow)}
     rows = {row.spiff_task_id: row for row in open_tasks_of_case(session, case.id)}
     for spiff_id, row in rows.items():
@@ -132,40 +130,52 @@ def sync_human_tasks(session: Session, case: Case, definition: ProcessDefinition
     created = []
     for spiff_id, task in ready.items():
         if spiff_id not in rows:
-            created.append(_create_task(session, case, definition, task, now, runtime.task_data(workflow, spiff_id)))
+            created.append(_create_task(session, case, definition, task, now, runtime.task_data(workflow, spiff_id),
+                                        actor_id))
     return created
 
 
-def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict) -> HumanTask:
+def _create_task(session: Session, case: Case, definition: ProcessDefinition, task, now, data: dict,
+                 actor_id: int | None) -> HumanTask:
+    """The task row, its group rows, its history entry, its approval requests or its new-task
+    mail (at commit). The row is complete (assignee, reminder days) before its INSERT, so it
+    is written once."""
     info = definition.user_tasks.get(task.bpmn_id, {})
     role = definition.lanes.get(task.bpmn_id, "")
     org_units = units_for_role(session, case, role)
     due_on = _due_date(session, case, info.get("properties", {}), now, data)
-    agency_id = session.get(OrgUnit, org_units[0]).agency_id if org_units else None
+    # all the groups and their agencies in one read (the new-task mail names the groups and the task's agency)
+    found = session.execute(select(OrgUnit, Agency).outerjoin(Agency, Agency.id == OrgUnit.agency_id)
+                            .where(OrgUnit.id.in_(org_units))).all()
+    units, agencies = {unit.id: unit for unit, _ in found}, {unit.id: agency for unit, agency in found}
+    agency_id = units[org_units[0]].agency_id if org_units else None
     row = HumanTask(
         case_id=case.id, spiff_task_id=task.spiff_id, bpmn_id=task.bpmn_id, name=task.name,
         lane_role=role, agency_id=agency_id, form_name=info.get("form"), state=OPEN,
         due_on=due_on, due_sort=due_on or NO_DUE_DATE, created_at=now,
     )
+    if not is_approval(info.get("properties", {})):
+        row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
+    plan(session, case, row, info.get("properties", {}), definition, now)
     session.add(row)
     session.flush()
     for unit in org_units:
         session.add(HumanTaskGroup(task_id=row.id, org_unit_id=unit, is_open=True, due_sort=row.due_sort,
                                    created_at=now, case_number=case.case_number))
-    if not is_approval(info.get("properties", {})):
-        row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
-    plan(session, case, row, info.get("properties", {}), definition, now)
     record(session, now, "task.created", case_id=case.id, task_name=row.name, org_units=org_units)
-    if is_approval(info.get("properties", {})):
+    approval = is_approval(info.get("properties", {}))
+    if approval:
         open_requests(session, case, row, info["properties"], now, data)
+    agency = agencies[org_units[0]] if org_units else None
+    task_created(session, row, actor_id, now, [units[unit] for unit in sorted(org_units)], agency, approval)
     return row
 
 
 def _continuing_worker(session: Session, case: Case, org_units: list[str], day) -> int | None:
     """The group member who last worked on the case (or their deputy while they are away): the
     new task is theirs, still visible in the group inbox. None: nobody of the group has yet."""
-    user_id = last_worker(session, case.id, org_units)
-    if user_id is None or not is_active_member(session, user_id, org_units):
+    user_id = last_worker_if_member(session, case.id, org_units)
+    if user_id is None:
         return None
     return stand_in(session, user_id, day)
 

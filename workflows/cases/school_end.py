@@ -54,7 +54,7 @@ def date_cohort_takeover(session: Session, case: Case, workflow) -> None:
     """The day the takeover of a § 8 b cohort person was confirmed (workflows/annual/cohort.py)."""
     waiting = select(CohortEntry.id).where(CohortEntry.handover_case_id == case.id,
                                            CohortEntry.takeover_confirmed_on.is_(None))
-    if session.scalar(waiting.limit(1)) is None or not runtime.message_passed(workflow, TAKEOVER_MESSAGE):
+    if not runtime.message_passed(workflow, TAKEOVER_MESSAGE) or session.scalar(waiting.limit(1)) is None:
         return
     session.execute(update(CohortEntry).where(CohortEntry.id.in_(waiting))
                     .values(takeover_confirmed_on=berlin_date(case.updated_at))

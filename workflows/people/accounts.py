@@ -10,6 +10,7 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from workflows.errors import NotFound
 from workflows.people.access import Actor
@@ -76,10 +77,14 @@ def actor_for_token(db, clock, token: str) -> Actor | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     with db.transaction() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+        # token, user and memberships in one statement: every API request starts here
+        found = session.execute(
+            select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _token_hash(token)).options(joinedload(User.memberships))
+        ).unique().first()
+        row, user = found if found is not None else (None, None)
         if not token_usable(session, row, clock.now()):
             return None
-        user = session.get(User, row.user_id)
         return Actor.of(user) if user and user.active else None
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.util import identity_key
 
 from workflows.people.access import Actor, require_admin
 from workflows.store.audit_log import PAGE, AuditLogEntry, LogFilter, append, search
@@ -48,12 +49,20 @@ def append_access(session, clock, access: Access) -> None:
             row = session.get(model, row_id)
             case_id = case_id or (row.case_id if row else None)
             parts.append(f"{label} {row_id}")
-    # the number only: the case row's state column can be large
-    case_number = session.scalar(select(Case.case_number).where(Case.id == case_id)) if case_id else None
+    case_number = _case_number(session, case_id) if case_id else None
     target = ", ".join(part for part in parts if part) or None
     append(session, clock.now(), access.kind, actor_id=access.actor_id, case_id=case_id,
            case_number=case_number, target=target, method=access.method, status=access.status,
            client_address=access.client_address)
+
+
+def _case_number(session, case_id: int) -> str | None:
+    """The case's number: from the case the command has in hand, else read alone (the case
+    row's state column can be large)."""
+    known = session.identity_map.get(identity_key(Case, case_id))
+    if known is not None and "case_number" not in inspect(known).unloaded:
+        return known.case_number
+    return session.scalar(select(Case.case_number).where(Case.id == case_id))
 
 
 def log_page(db, actor: Actor, where: LogFilter, before: int | None = None) -> list[tuple[AuditLogEntry, str | None]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from workflows.errors import NotFound
 from workflows.people.access import Actor
@@ -59,7 +59,8 @@ def actor_for_session(db, key: str) -> Actor | None:
     if not user_id.isdigit() or not generation.isdigit():
         return None  # also a cookie from before generations existed
     with db.transaction(read_only=True) as session:  # every request: never waits for a write lock
-        user = session.get(User, int(user_id)) if int(user_id) < 2**31 else None
+        # the user with their memberships in one statement
+        user = session.get(User, int(user_id), options=[joinedload(User.memberships)]) if int(user_id) < 2**31 else None
         if user is None or not user.active or (user.session_generation or 0) != int(generation):
             return None
         return Actor.of(user)

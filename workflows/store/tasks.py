@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
+from workflows.store.users import Membership, User
 
 OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
 NO_DUE_DATE = date(9999, 12, 31)
@@ -123,3 +124,21 @@ def last_worker(session: Session, case_id: int, org_unit_ids: list[str]) -> int 
         .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
         .limit(1)
     )
+
+
+def last_worker_if_member(session: Session, case_id: int, org_unit_ids: list[str]) -> int | None:
+    """Who of these groups last completed a task of the case (``last_worker``), if they are
+    still active and in one of the groups (``users.is_active_member``); else None. One statement."""
+    if not org_unit_ids:
+        return None
+    still_member = select(Membership.user_id).join(User).where(
+        Membership.user_id == HumanTask.completed_by_id, Membership.org_unit_id.in_(org_unit_ids),
+        User.active.is_(True)).exists()
+    found = session.execute(
+        select(HumanTask.completed_by_id, still_member)
+        .join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
+        .where(HumanTask.case_id == case_id, HumanTask.state == COMPLETED, HumanTask.completed_by_id.is_not(None),
+               HumanTaskGroup.org_unit_id.in_(org_unit_ids))
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)).first()
+    return found[0] if found is not None and found[1] else None
