@@ -70,7 +70,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     """Write the instance back (without the spec of its version, ``definition``, unless a step
     of it is not in that spec), sync the task rows, record notices; returns new ready tasks."""
     spec = version_spec(session, definition)
-    case.state = runtime.dump_instance(workflow) if runtime.fits_spec(workflow, spec) else runtime.dump(workflow)
+    case.state = runtime.to_store(workflow, spec)
     case.updated_at = now
     case.next_timer_due = None if case.suspended_at is not None else runtime.next_due(workflow)
     update_subject(session, case, definition, runtime.current_data(workflow))
