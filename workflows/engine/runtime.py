@@ -31,7 +31,7 @@ NOTIFY_ROLE_PROPERTY = "notifyRole"
 CASE_OUTCOME_PROPERTY = "caseOutcome"  # on an end event: how the case ended if it ends there
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "dump_instance", "definition_spec", "fits_spec",
-           "to_store", "readable", "joined_state", "complete", "fire_timers",
+           "to_store", "readable", "with_functions", "joined_state", "complete", "fire_timers",
            "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget",
            "Outcome", "outcome", "message_passed", "last_value", "waiting_for_message", "deliver_message", "cancel", "open_work"]
 
@@ -72,6 +72,11 @@ def load(state: bytes, functions: dict, spec: str | None = None) -> BpmnWorkflow
         dct = spec_cache.joined(dct, json.loads(spec))  # an older format: SpiffWorkflow migrates it whole
     _SERIALIZER.migrate(dct)
     workflow = _SERIALIZER.registry.restore(dct, spec_text=spec)
+    return with_functions(workflow, functions)
+
+
+def with_functions(workflow: BpmnWorkflow, functions: dict) -> BpmnWorkflow:
+    """The instance, its scripts calling these diagram functions (they read the command's clock)."""
     workflow.script_engine = script_engine(functions)
     return workflow
 
