@@ -74,7 +74,8 @@ def main() -> None:
                 sizes.append(len(session.get(Case, case_id).state))
             complete_task(kf.db, kf.clock, landkreis, open_task(kf, case_id, "answer_question"), ANSWER)
         with kf.db.transaction() as session:
-            state_size = len(session.get(Case, case_id).state)
+            stored = session.get(Case, case_id).state
+            state_size, json_size = len(stored), len(runtime.readable(stored))
             completed = session.scalar(select(func.count()).select_from(HumanTask).where(
                 HumanTask.case_id == case_id, HumanTask.completed_by_id.is_not(None)))
         unsent = mail_bytes(kf, case_id)
@@ -93,11 +94,11 @@ def main() -> None:
     print(f"| complete_task (command) | {ms(median(first))} | {ms(median(last))} | {growth:.2f} |")
     print(f"| engine floor | {ms(median(first_floor))} | {ms(median(last_floor))} "
           f"| {median(last_floor) / median(first_floor):.2f} |")
-    print(f"| state before the completion | {kib(sizes[1])} | {kib(sizes[-1])} | {sizes[-1] / sizes[1]:.2f} |")
+    print(f"| state before the completion (stored) | {kib(sizes[1])} | {kib(sizes[-1])} | {sizes[-1] / sizes[1]:.2f} |")
     print(f"| command / floor | {median(first) / median(first_floor):.2f} | {median(last) / median(last_floor):.2f} "
           "| |")
     print(f"\nGrowth of the completion: {growth:.2f} (goal ≤ {GROWTH_GOAL}).\n")
-    print(f"Stored state after {completed} tasks: {kib(state_size)}. The case's mails: {unsent[0]} rows, "
+    print(f"Stored state after {completed} tasks: {kib(state_size)} ({kib(json_size)} as JSON). The case's mails: {unsent[0]} rows, "
           f"{kib(unsent[1])} before sending, {kib(sent[1])} once sent; mails/state once sent "
           f"{sent[1] / state_size:.2f} (goal ≤ {MAIL_GOAL}), before sending {unsent[1] / state_size:.2f}.\n")
     print(f"Whole run {time.perf_counter() - began:.1f} s.")

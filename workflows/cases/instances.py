@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflows.agreements.partner_roles import units_for_role
 from workflows.agreements.versions import data_of_case
+from workflows.cases import instance_cache
 from workflows.cases.approvals import is_approval, open_requests
 from workflows.cases.reminders import DEFAULT_KIND, plan
 from workflows.cases.school_end import track_school_end
@@ -47,7 +48,11 @@ def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
 
 
 def load_workflow(session: Session, case: Case, clock):
-    """The case's instance, joined with the spec of the version it runs on."""
+    """The case's instance, joined with the spec of the version it runs on (the one this process
+    saved last, if the row still holds what it stored: ``instance_cache``)."""
+    kept = instance_cache.take(session, case.id, case.state)
+    if kept is not None:
+        return runtime.with_functions(kept, diagram_functions(session, case, clock))
     spec = stored_spec(session, case.definition_id)
     if spec is None:  # no case of the version stored since migration 0025 (e.g. rows copied from elsewhere)
         definition = session.get(ProcessDefinition, case.definition_id)
@@ -69,7 +74,9 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     """Write the instance back (without the spec of its version, ``definition``, unless a step
     of it is not in that spec), sync the task rows, record notices; returns new ready tasks."""
     spec = version_spec(session, definition)
-    case.state = runtime.dump_instance(workflow) if runtime.fits_spec(workflow, spec) else runtime.dump(workflow)
+    case.state = runtime.to_store(workflow, spec)
+    if case.id is not None:
+        instance_cache.keep_after_commit(session, case.id, case.state, workflow)
     case.updated_at = now
     case.next_timer_due = None if case.suspended_at is not None else runtime.next_due(workflow)
     update_subject(session, case, definition, runtime.current_data(workflow))

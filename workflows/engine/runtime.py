@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.engine import spec_cache
+from workflows.engine import spec_cache, stored_state
 from workflows.engine.parsing import build_spec
 from workflows.engine.scripting import script_engine
 from workflows.engine.spec_cache import SharedSpecWorkflowConverter
@@ -31,7 +31,7 @@ NOTIFY_ROLE_PROPERTY = "notifyRole"
 CASE_OUTCOME_PROPERTY = "caseOutcome"  # on an end event: how the case ended if it ends there
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "dump_instance", "definition_spec", "fits_spec",
-           "joined_state", "complete", "fire_timers",
+           "to_store", "readable", "with_functions", "joined_state", "complete", "fire_timers",
            "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget",
            "Outcome", "outcome", "message_passed", "last_value", "waiting_for_message", "deliver_message", "cancel", "open_work"]
 
@@ -64,13 +64,19 @@ def start(xml: bytes, filename: str, process_key: str, functions: dict, clock,
 
 
 def load(state: bytes, functions: dict, spec: str | None = None) -> BpmnWorkflow:
-    """The instance ``state`` (``dump_instance``), joined with its definition version's ``spec``
-    (``definition_spec``); a state stored with its spec (``dump``) is read as it is."""
-    dct = json.loads(state, cls=_SERIALIZER.json_decoder_cls)
+    """The instance in a stored ``state`` (``to_store``; plain ``dump_instance`` too), joined with
+    its definition version's ``spec`` (``definition_spec``); a state stored with its spec
+    (``dump``) is read as it is."""
+    dct = json.loads(stored_state.unpack(state), cls=_SERIALIZER.json_decoder_cls)
     if "spec" not in dct and dct.get(_SERIALIZER.VERSION_KEY) != _SERIALIZER.VERSION:
         dct = spec_cache.joined(dct, json.loads(spec))  # an older format: SpiffWorkflow migrates it whole
     _SERIALIZER.migrate(dct)
     workflow = _SERIALIZER.registry.restore(dct, spec_text=spec)
+    return with_functions(workflow, functions)
+
+
+def with_functions(workflow: BpmnWorkflow, functions: dict) -> BpmnWorkflow:
+    """The instance, its scripts calling these diagram functions (they read the command's clock)."""
     workflow.script_engine = script_engine(functions)
     return workflow
 
@@ -81,7 +87,8 @@ def dump(workflow: BpmnWorkflow) -> bytes:
 
 
 def dump_instance(workflow: BpmnWorkflow) -> bytes:
-    """The instance without its spec: what a case stores (``load`` joins the spec again)."""
+    """The instance without its spec, as JSON (``to_store`` packs it for the case row; ``load``
+    joins the spec again)."""
     registry = _SERIALIZER.registry
     registry._encoder_mode = True  # as BpmnWorkflowSerializer.serialize_json does
     try:
@@ -103,8 +110,20 @@ def fits_spec(workflow: BpmnWorkflow, spec: str) -> bool:
     return spec_cache.fits(workflow, spec, _converter())
 
 
+def to_store(workflow: BpmnWorkflow, spec: str) -> bytes:
+    """What a case row stores: the instance without its spec if it fits its version's ``spec``
+    (else with its own), packed (``stored_state``)."""
+    return stored_state.pack(dump_instance(workflow) if fits_spec(workflow, spec) else dump(workflow))
+
+
+def readable(state: bytes) -> bytes:
+    """A stored state as the JSON SpiffWorkflow wrote (without the version's spec): for people and tools."""
+    return stored_state.unpack(state)
+
+
 def joined_state(state: bytes, spec: str | None) -> bytes:
-    """A stored state as SpiffWorkflow's own serializer writes it: with its spec."""
+    """A stored state as SpiffWorkflow's own serializer writes it: JSON, with its spec."""
+    state = stored_state.unpack(state)
     dct = json.loads(state)
     if "spec" in dct:
         return state

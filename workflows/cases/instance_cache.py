@@ -1,0 +1,70 @@
+"""The last committed instance of recently written cases, kept deserialized in this process.
+
+A command loads its case's instance from ``cases.state`` and writes it back; the next command
+on the same case (the next task of a sequence, the worker's next wake) would parse the very
+bytes just written. Here the instance a command saved is kept after its transaction commits,
+together with the exact bytes it stored, and handed to the next command on that case only if
+the row it read in its own transaction holds those very bytes: a state another process or
+transaction wrote since (or a repair by hand, a migration) differs and is parsed afresh.
+
+An entry is taken out when it is used (a command mutates its instance), and a saved instance
+enters only when its transaction commits; on rollback it is dropped. So an instance changed by
+a command that failed is never seen again. Read-only loads take the entry too (they are not
+known not to touch it); the next command then parses once more.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+CAPACITY = 32  # cases per process; a 200-task instance is a few MB in memory
+_PENDING = "koopflow_saved_instances"
+_entries: OrderedDict = OrderedDict()  # (engine id, case id) -> (engine, stored bytes, instance)
+_lock = threading.Lock()
+
+
+def take(session: Session, case_id: int, state: bytes):
+    """The instance stored as ``state`` for this case, if this process saved it last; else None."""
+    engine = session.get_bind()
+    with _lock:
+        entry = _entries.pop((id(engine), case_id), None)
+    if entry is None or entry[0] is not engine or entry[1] != state:
+        return None
+    return entry[2]
+
+
+def keep_after_commit(session: Session, case_id: int, state: bytes, workflow) -> None:
+    """Keep ``workflow`` (just stored as ``state``) for the next command, once the transaction commits."""
+    session.info.setdefault(_PENDING, {})[case_id] = (state, workflow)
+
+
+def forget_all() -> None:
+    with _lock:
+        _entries.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    engine = session.get_bind()
+    with _lock:
+        for case_id, (state, workflow) in pending.items():
+            _entries[(id(engine), case_id)] = (engine, state, workflow)
+            _entries.move_to_end((id(engine), case_id))
+        while len(_entries) > CAPACITY:
+            _entries.popitem(last=False)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _soft_rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
