@@ -66,6 +66,8 @@ def test_a_first_start_in_december_opens_nothing_overdue_and_the_next_year_runs(
     assert {key for key, _, _ in meetings} == {"planning_conference_207", "planning_conference_206",
                                               "planning_conference_204"}
     assert {opened for _, _, opened in meetings} == {date(2026, 12, 1)}
+    # of a body meeting twice a year, only the turn that still runs opens: the second
+    assert sorted(n for key, n, _ in meetings if key == "planning_conference_207") == [2]
 
     # the new year runs normally, and 2026's requests are not opened late after New Year
     _round(kf, date(2027, 1, 4))

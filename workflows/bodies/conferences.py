@@ -62,6 +62,13 @@ def meetings_to_open(conference: dict, today: date) -> list[Meeting]:
             for n, day in enumerate(opening_dates(conference, year), start=1) if day <= today]
 
 
+def slot_end(conference: dict, meeting: Meeting) -> date:
+    """The last day of a meeting's turn: the day before the next meeting of its year opens, or the
+    year's end. A turn over before the start of operation is not opened (its successor is)."""
+    days = opening_dates(conference, meeting.year)
+    return days[meeting.occurrence] - timedelta(days=1) if meeting.occurrence < len(days) else date(meeting.year, 12, 31)
+
+
 def managing_partner(conference: dict, agreement: dict, year: int) -> str | None:
     """The partner whose turn it is to manage the body in ``year``.
 
@@ -132,8 +139,9 @@ def open_conference_cases(db, clock) -> list[tuple[str, str, int, int, int]]:
                         (m, False) for m in meetings_to_open(conference, today)]:
                     if ends_on is not None and meeting.opens_on > ends_on:
                         continue  # gekündigt: no meeting after the agreement's end
-                    if due_before_operation(data, date_due(conference, meeting.year, data)):
-                        continue  # its date was due before the agreement's operation here began
+                    if (due_before_operation(data, date_due(conference, meeting.year, data))
+                            or due_before_operation(data, slot_end(conference, meeting))):
+                        continue  # due, or its turn over, before the agreement's operation here began
                     case_id = _open_one(db, clock, agreement_id, conference, meeting, late)
                     if case_id is not None:
                         if late:
