@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.api import api_client
-from tests.support.documents import CSV, FILENAME, regional_data_case, upload
+from tests.support.documents import CSV, FILENAME, regional_data_case, upload, workbook
 from tests.support.flows import actor, open_task
 from tests.support.pages import text_of
 from workflows.cases.documents import store_upload
@@ -136,7 +136,7 @@ def test_no_file_gets_the_forms_required_message(kf, case_id, fachdienst):
 
 
 def test_an_xlsx_workbook_is_accepted(kf, case_id, fachdienst):
-    content = xlsx("[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml")
+    content = workbook([["Kreis", "Leistung", "Anzahl"], ["Gießen", "Wohnen", 12]])
     response = upload(fachdienst, open_task(kf, case_id, "provide_regional_data"), content, "Daten.xlsx")
     assert response.status_code == 302, text_of(response.text)[:500]
     [document] = documents(kf)

@@ -3,13 +3,11 @@ or XLSX workbook is checked against them with German row/column messages at the 
 agreement names appear in Kennzahlen beside the § 8 c/d counts."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from tests.support.documents import CSV, regional_data_case, upload
+from tests.support.documents import CSV, regional_data_case, upload, workbook
 from tests.support.flows import open_task
 from tests.support.pages import text_of
 from workflows.agreements.files import load_agreement, read_agreement_file
@@ -88,22 +86,11 @@ def test_a_figure_naming_an_unknown_column_is_refused_when_the_agreement_is_read
         read_agreement_file(broken)
 
 
-def _workbook(rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.active.title = "Datensatz"
-    for row in rows:
-        book.active.append(row)
-    book.create_sheet("Notizen").append(["nicht geprüft", "x", "y", "z"])  # only the first sheet counts
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_an_xlsx_workbook_that_does_not_fit_is_refused_with_row_and_column_at_the_field(kf, task):
     fachdienst, task_id = task
-    workbook = _workbook([["Kreis", "Leistung", "Anzahl"], ["Gießen", "Wohnen", 7], ["Gießen", "Wohen", 12],
+    content = workbook([["Kreis", "Leistung", "Anzahl"], ["Gießen", "Wohnen", 7], ["Gießen", "Wohen", 12],
                           [None, "Arbeit", "zwölf"], ["Lich", "Arbeit", -3.5]])
-    response = upload(fachdienst, task_id, workbook, "Datensatz 2027.xlsx")
+    response = upload(fachdienst, task_id, content, "Datensatz 2027.xlsx")
     assert response.status_code == 422
     message = text_of(response.get_data(as_text=True))
     for problem in ("Zeile 3, Spalte „Leistung“: „Wohen“ ist kein vorgesehener Wert",
@@ -115,9 +102,9 @@ def test_an_xlsx_workbook_that_does_not_fit_is_refused_with_row_and_column_at_th
 
 def test_the_figures_of_a_fitting_xlsx_workbook_reach_kennzahlen(kf, task):
     fachdienst, task_id = task
-    workbook = _workbook([["Kreis", "Leistung", "Anzahl"], ["Gießen", "Wohnen", 80], ["Lich", "Wohnen", 4.0],
+    content = workbook([["Kreis", "Leistung", "Anzahl"], ["Gießen", "Wohnen", 80], ["Lich", "Wohnen", 4.0],
                           [None, None, None], ["Gießen", "Arbeit", 21]])
-    assert upload(fachdienst, task_id, workbook, "Datensatz 2027.xlsx").status_code == 302
+    assert upload(fachdienst, task_id, content, "Datensatz 2027.xlsx").status_code == 302
     text = text_of(fachdienst.get("/figures").text)
     section = text[text.index("§ 9 Landesweit festgelegter Datensatz für die Region"):]
     assert section.index("Jahr Leistungsberechtigte laut Datensatz davon Wohnen davon Arbeit 2027 105 84 21") < 200
@@ -127,5 +114,5 @@ def test_a_workbook_that_cannot_be_read_is_named_not_a_crash():
     giessen = data_set_of(load_agreement("landkreis-giessen").data, "regional_data_report")
     problems, rows = read_xlsx(giessen, b"PK\x03\x04 not really a workbook")
     assert rows == [] and problems[0].startswith("Die Arbeitsmappe lässt sich nicht lesen")
-    problems, _ = read_xlsx(giessen, _workbook([["Kreis", "Anzahl"], ["Gießen", 3]]))
+    problems, _ = read_xlsx(giessen, workbook([["Kreis", "Anzahl"], ["Gießen", 3]]))
     assert problems == ["Die Spalte „Leistung“ fehlt in der Kopfzeile (erwartet: Kreis; Leistung; Anzahl)"]

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from tests.support.faults import WorkerThread, wait_for
 from tests.support.flows import offered_handover, open_task
 from tests.support.smtp import SilentServer, SlowInbox, SmtpServer, transport_to
+from workflows.clock import SystemClock
+from workflows.mail.clock_skew import redate_pending_mails
 from workflows.mail.compose import enqueue_external
 from workflows.mail.sending import LEASE, claim, send_due
 from workflows.store.outbox import PENDING, SENDING, SENT, OutboxMail
@@ -118,6 +120,9 @@ def test_the_outbox_drains_in_one_round_and_the_worker_wakes_for_the_next_mail(a
 def test_sigterm_stops_the_worker_within_seconds_while_it_waits_for_a_silent_server(app, kf, settings, tmp_path):
     silent = SilentServer().start()
     offered_handover(kf)
+    # the worker below runs on the real clock, which may lie before the tests' clock: its
+    # mails are made due now, as `koopflow mail redate` does after a clock was ahead
+    redate_pending_mails(kf.db, SystemClock(), timedelta(0))
     env = {**os.environ, "KOOPFLOW_DATABASE_URL": settings.database_url, "KOOPFLOW_SECRET_KEY": settings.secret_key,
            "KOOPFLOW_DOCUMENTS_DIR": str(tmp_path / "documents"), "KOOPFLOW_SMTP_HOST": "127.0.0.1",
            "KOOPFLOW_SMTP_PORT": str(silent.port), "KOOPFLOW_SMTP_TIMEOUT": "120"}

@@ -14,6 +14,7 @@ from workflows.store.annual import AnnualCase
 from workflows.store.cases import Case
 from workflows.store.conferences import ConferenceCase
 from workflows.store.history import HistoryEvent
+from workflows.store.organisation import Agreement
 from workflows.worker import run_once
 
 AGREEMENT = "landkreis-giessen"
@@ -68,6 +69,9 @@ def test_a_year_that_ended_while_the_worker_was_stopped_is_opened_late_not_skipp
 
 
 def test_a_meeting_of_the_year_just_ended_is_opened_late_and_never_one_of_two_years_ago(kf):
+    with kf.db.transaction() as session:  # in operation here since 2025 (the fixture loads it in 2027)
+        row = session.get(Agreement, AGREEMENT)
+        row.data = {**row.data, "operation_start": "2025-01-01"}
     kf.clock.set(datetime(2025, 3, 1, 8, 0, tzinfo=BERLIN))
     run_once(kf.db, kf.clock)  # the service runs in 2025 (its meeting of 15 January opens)
     assert ("cooperation_conference", 2025, 1) in meetings(kf)

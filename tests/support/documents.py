@@ -31,3 +31,17 @@ def upload(browser, task_id: int, content: bytes | None, filename: str = FILENAM
     if content is not None:
         data["document_id"] = (io.BytesIO(content), filename)
     return browser.client.post(f"/tasks/{task_id}", data=data, content_type="multipart/form-data")
+
+
+def workbook(rows: list[list[object]]) -> bytes:
+    """An XLSX workbook whose first sheet holds ``rows`` (a second sheet is there to be ignored)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Datensatz"
+    for row in rows:
+        book.active.append(row)
+    book.create_sheet("Notizen").append(["nicht geprüft", "x", "y", "z"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
