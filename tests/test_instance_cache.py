@@ -78,3 +78,20 @@ def test_a_command_rolled_back_leaves_no_changed_instance_behind(kf):
     with pytest.raises(RuntimeError):
         ask(kf, case_id, "Zweite Frage?", fail=True)
     assert runtime.open_work(loaded(kf, case_id)) == committed
+
+
+def test_a_case_put_on_another_diagram_version_is_never_served_the_instance_of_the_old_one(kf):
+    case_id = offered_handover(kf)
+    saved = ask(kf, case_id, "Liegt das Gutachten vor?")
+    with kf.db.transaction() as session:  # a repair by hand: same bytes, another version row
+        case = session.get(Case, case_id)
+        old = session.get(ProcessDefinition, case.definition_id)
+        copy = ProcessDefinition(**{c.key: getattr(old, c.key) for c in ProcessDefinition.__table__.columns
+                                    if c.key != "id"} | {"content_hash": "repaired", "is_current": False,
+                                                        "number": (old.number or 0) + 100})
+        session.add(copy)
+        session.flush()
+        case.definition_id = copy.id
+    again = loaded(kf, case_id)
+    assert again is not saved
+    assert runtime.open_work(again) == runtime.open_work(saved)

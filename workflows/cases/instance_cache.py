@@ -5,7 +5,9 @@ on the same case (the next task of a sequence, the worker's next wake) would par
 bytes just written. Here the instance a command saved is kept after its transaction commits,
 together with the exact bytes it stored, and handed to the next command on that case only if
 the row it read in its own transaction holds those very bytes: a state another process or
-transaction wrote since (or a repair by hand, a migration) differs and is parsed afresh.
+transaction wrote since (or a repair by hand, a migration) differs and is parsed afresh. The
+key is the case with the diagram version it runs on, so a case moved to another version never
+gets an instance joined with the old version's spec, even if its bytes stayed the same.
 
 An entry is taken out when it is used (a command mutates its instance), and a saved instance
 enters only when its transaction commits; on rollback it is dropped. So an instance changed by
@@ -22,23 +24,25 @@ from sqlalchemy.orm import Session
 
 CAPACITY = 32  # cases per process; a 200-task instance is a few MB in memory
 _PENDING = "koopflow_saved_instances"
-_entries: OrderedDict = OrderedDict()  # (engine id, case id) -> (engine, stored bytes, instance)
+_entries: OrderedDict = OrderedDict()  # (engine id, (case id, definition id)) -> (engine, stored bytes, instance)
 _lock = threading.Lock()
 
 
-def take(session: Session, case_id: int, state: bytes):
-    """The instance stored as ``state`` for this case, if this process saved it last; else None."""
+def take(session: Session, key: tuple[int, int], state: bytes):
+    """The instance stored as ``state`` for this case and version (``key``), if this process saved
+    it last; else None."""
     engine = session.get_bind()
     with _lock:
-        entry = _entries.pop((id(engine), case_id), None)
+        entry = _entries.pop((id(engine), key), None)
     if entry is None or entry[0] is not engine or entry[1] != state:
         return None
     return entry[2]
 
 
-def keep_after_commit(session: Session, case_id: int, state: bytes, workflow) -> None:
-    """Keep ``workflow`` (just stored as ``state``) for the next command, once the transaction commits."""
-    session.info.setdefault(_PENDING, {})[case_id] = (state, workflow)
+def keep_after_commit(session: Session, key: tuple[int, int], state: bytes, workflow) -> None:
+    """Keep ``workflow`` (just stored as ``state`` for the case and version ``key``) for the next
+    command, once the transaction commits."""
+    session.info.setdefault(_PENDING, {})[key] = (state, workflow)
 
 
 def forget_all() -> None:
@@ -53,9 +57,9 @@ def _committed(session: Session) -> None:
         return
     engine = session.get_bind()
     with _lock:
-        for case_id, (state, workflow) in pending.items():
-            _entries[(id(engine), case_id)] = (engine, state, workflow)
-            _entries.move_to_end((id(engine), case_id))
+        for key, (state, workflow) in pending.items():
+            _entries[(id(engine), key)] = (engine, state, workflow)
+            _entries.move_to_end((id(engine), key))
         while len(_entries) > CAPACITY:
             _entries.popitem(last=False)
 

@@ -50,7 +50,7 @@ def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
 def load_workflow(session: Session, case: Case, clock):
     """The case's instance, joined with the spec of the version it runs on (the one this process
     saved last, if the row still holds what it stored: ``instance_cache``)."""
-    kept = instance_cache.take(session, case.id, case.state)
+    kept = instance_cache.take(session, (case.id, case.definition_id), case.state)
     if kept is not None:
         return runtime.with_functions(kept, diagram_functions(session, case, clock))
     spec = stored_spec(session, case.definition_id)
@@ -76,7 +76,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     spec = version_spec(session, definition)
     case.state = runtime.to_store(workflow, spec)
     if case.id is not None:
-        instance_cache.keep_after_commit(session, case.id, case.state, workflow)
+        instance_cache.keep_after_commit(session, (case.id, definition.id), case.state, workflow)
     case.updated_at = now
     case.next_timer_due = None if case.suspended_at is not None else runtime.next_due(workflow)
     update_subject(session, case, definition, runtime.current_data(workflow))
