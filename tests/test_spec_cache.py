@@ -5,28 +5,18 @@ from __future__ import annotations
 import json
 
 from alembic import command
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from sqlalchemy import func, select, text
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PREPARE_JSON, question
+from tests.support.stored_states import SPIFFWORKFLOW, received_question, stored
 from workflows.cases.instances import load_workflow
 from workflows.cases.starting import start_case
 from workflows.engine import runtime
 from workflows.schema import alembic_config, upgrade
 from workflows.store.cases import Case
-from workflows.store.definitions import DefinitionSpec, stored_spec
-from workflows.store.tasks import HumanTask
+from workflows.store.definitions import DefinitionSpec
 from workflows.tasks import complete_task
-
-SPIFFWORKFLOW = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-
-
-def stored(kf, case_id: int) -> tuple[bytes, str | None]:
-    with kf.db.transaction() as session:
-        case = session.get(Case, case_id)
-        return case.state, stored_spec(session, case.definition_id)
 
 
 def assert_spiffworkflow_reads_what_we_store(kf, case_id: int) -> None:
@@ -107,11 +97,3 @@ def test_the_migration_puts_the_spec_back_into_every_state_on_downgrade_and_take
     complete_task(kf.db, kf.clock, actor(kf, "lwv.fachdienst"), open_task(kf, case_id, "review_handover"),
                   question("Welche Werkstatt?"))
     assert received_question(kf, case_id) == {"question": "Welche Werkstatt?"}
-
-
-def received_question(kf, case_id: int) -> dict:
-    """The question the answer task of this case carries."""
-    task_id = open_task(kf, case_id, "answer_question")
-    with kf.db.transaction() as session:
-        workflow = load_workflow(session, session.get(Case, case_id), kf.clock)
-        return runtime.task_data(workflow, session.get(HumanTask, task_id).spiff_task_id)["received_question"]

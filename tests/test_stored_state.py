@@ -5,34 +5,15 @@ from __future__ import annotations
 import json
 
 from alembic import command
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from sqlalchemy import text
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
-from workflows.cases.instances import load_workflow
+from tests.support.stored_states import SPIFFWORKFLOW, received_question, stored
 from workflows.engine import runtime
 from workflows.schema import alembic_config, upgrade
 from workflows.store.cases import Case
-from workflows.store.definitions import stored_spec
-from workflows.store.tasks import HumanTask
 from workflows.tasks import complete_task
-
-SPIFFWORKFLOW = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-
-
-def stored(kf, case_id: int) -> tuple[bytes, str | None]:
-    with kf.db.transaction() as session:
-        case = session.get(Case, case_id)
-        return case.state, stored_spec(session, case.definition_id)
-
-
-def received_question(kf, case_id: int) -> dict:
-    task_id = open_task(kf, case_id, "answer_question")
-    with kf.db.transaction() as session:
-        workflow = load_workflow(session, session.get(Case, case_id), kf.clock)
-        return runtime.task_data(workflow, session.get(HumanTask, task_id).spiff_task_id)["received_question"]
 
 
 def test_a_case_stores_its_instance_compressed_in_a_fraction_of_its_json(kf):
