@@ -17,6 +17,7 @@ known not to touch it); the next command then parses once more.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 
 from sqlalchemy import event
@@ -26,6 +27,17 @@ CAPACITY = 32  # cases per process; a 200-task instance is a few MB in memory
 _PENDING = "koopflow_saved_instances"
 _entries: OrderedDict = OrderedDict()  # (engine id, (case id, definition id)) -> (engine, stored bytes, instance)
 _lock = threading.Lock()
+# instance -> the version whose stored spec it was loaded with: only such an instance is kept, so
+# a kept one is always what parsing its bytes with that spec gives (a new case's instance, or one
+# moved to another version, carries a spec built from the diagram instead, and is parsed afresh)
+_loaded: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def loaded(workflow, definition_id: int):
+    """Note that ``workflow`` was read from the store with the spec of ``definition_id``."""
+    with _lock:
+        _loaded[workflow] = definition_id
+    return workflow
 
 
 def take(session: Session, key: tuple[int, int], state: bytes):
@@ -42,6 +54,9 @@ def take(session: Session, key: tuple[int, int], state: bytes):
 def keep_after_commit(session: Session, key: tuple[int, int], state: bytes, workflow) -> None:
     """Keep ``workflow`` (just stored as ``state`` for the case and version ``key``) for the next
     command, once the transaction commits."""
+    with _lock:
+        if _loaded.get(workflow) != key[1]:
+            return
     session.info.setdefault(_PENDING, {})[key] = (state, workflow)
 
 

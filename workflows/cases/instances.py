@@ -57,7 +57,8 @@ def load_workflow(session: Session, case: Case, clock):
     if spec is None:  # no case of the version stored since migration 0025 (e.g. rows copied from elsewhere)
         definition = session.get(ProcessDefinition, case.definition_id)
         spec = runtime.definition_spec(definition.bpmn_xml.encode(), definition.filename, definition.process_key)
-    return runtime.load(case.state, diagram_functions(session, case, clock), spec)
+    return instance_cache.loaded(runtime.load(case.state, diagram_functions(session, case, clock), spec),
+                                 case.definition_id)
 
 
 def version_spec(session: Session, definition: ProcessDefinition) -> str:
