@@ -75,6 +75,7 @@ def save_workflow(session: Session, case: Case, definition: ProcessDefinition, w
     """Write the instance back (without the spec of its version, ``definition``, unless a step
     of it is not in that spec), sync the task rows, record notices; returns new ready tasks."""
     spec = version_spec(session, definition)
+    runtime.compact(workflow)
     case.state = runtime.to_store(workflow, spec)
     if case.id is not None:
         instance_cache.keep_after_commit(session, (case.id, definition.id), case.state, workflow)

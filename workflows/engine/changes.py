@@ -8,7 +8,6 @@ return the notices raised on the way, as every other call that moves an instance
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -17,7 +16,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.engine.parsing import build_spec
-from workflows.engine.runtime import _SERIALIZER, Notice, _settle
+from workflows.engine.runtime import _SERIALIZER, Notice, _settle, find_task
 
 NOTHING = TaskState.ERROR << 4  # a reset mask no task state matches
 
@@ -31,7 +30,7 @@ class CannotChange(Exception):
 
 
 def completed_step(workflow: BpmnWorkflow, spiff_id: str):
-    task = workflow.get_task_from_id(UUID(spiff_id))
+    task = find_task(workflow, spiff_id)
     if task is None or task.state != TaskState.COMPLETED:
         raise CannotChange("Auf diesen Schritt kann der Vorgang nicht zurückgesetzt werden: er ist nicht "
                            "(mehr) als erledigter Schritt im Ablauf des Vorgangs vorhanden.")
@@ -54,7 +53,7 @@ def reset_to(workflow: BpmnWorkflow, spiff_id: str, clock) -> list[Notice]:
             others.append(min(later, key=lambda t: t.last_state_change))
     workflow.reset_from_task_id(task.id)  # the top workflow finds and resets steps of subprocesses too
     for other in others:
-        if workflow.get_task_from_id(other.id) is not None:
+        if find_task(workflow, other.id) is not None:
             workflow.reset_from_task_id(other.id, remove_subprocess=False)
     _forget_dropped_waiters(workflow)
     return _settle(workflow, clock)
@@ -66,7 +65,7 @@ def _forget_dropped_waiters(workflow: BpmnWorkflow) -> None:
     then update a task that has no parent any more. Only tasks still in the instance stay."""
     manager = workflow.event_manager
     for task_id, task in list(manager.tasks.items()):
-        if task.parent is None or workflow.get_task_from_id(task_id) is None:
+        if task.parent is None or find_task(workflow, task_id) is None:
             manager.tasks.pop(task_id, None)
 
 

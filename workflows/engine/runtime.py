@@ -15,10 +15,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.engine import spec_cache, stored_state
+from workflows.engine import compaction, spec_cache, stored_state
 from workflows.engine.parsing import build_spec
 from workflows.engine.scripting import script_engine
 from workflows.engine.spec_cache import SharedSpecWorkflowConverter
@@ -31,7 +33,7 @@ NOTIFY_ROLE_PROPERTY = "notifyRole"
 CASE_OUTCOME_PROPERTY = "caseOutcome"  # on an end event: how the case ended if it ends there
 
 __all__ = ["ReadyTask", "Notice", "start", "load", "dump", "dump_instance", "definition_spec", "fits_spec",
-           "to_store", "readable", "with_functions", "joined_state", "complete", "fire_timers",
+           "compact", "find_task", "to_store", "readable", "with_functions", "joined_state", "complete", "fire_timers",
            "ready_human_tasks", "is_completed", "next_due", "task_data", "data_after", "forget",
            "Outcome", "outcome", "message_passed", "last_value", "waiting_for_message", "deliver_message", "cancel", "open_work"]
 
@@ -110,6 +112,12 @@ def fits_spec(workflow: BpmnWorkflow, spec: str) -> bool:
     return spec_cache.fits(workflow, spec, _converter())
 
 
+def compact(workflow: BpmnWorkflow) -> int:
+    """Cut a running instance's loop rounds older than the last few out of it (``compaction``);
+    how many tasks left it."""
+    return 0 if workflow.is_completed() else compaction.compact(workflow)
+
+
 def to_store(workflow: BpmnWorkflow, spec: str) -> bytes:
     """What a case row stores: the instance without its spec if it fits its version's ``spec``
     (else with its own), packed (``stored_state``)."""
@@ -136,8 +144,17 @@ def _converter() -> SharedSpecWorkflowConverter:
     return registered.args[1].__self__
 
 
+def find_task(workflow: BpmnWorkflow, spiff_id) -> Task | None:
+    """The instance's task ``spiff_id`` (str or UUID), or None: never was, reset away, or cut
+    out with its loop round (``compaction``)."""
+    try:
+        return workflow.get_task_from_id(spiff_id if isinstance(spiff_id, UUID) else UUID(spiff_id))
+    except TaskNotFoundException:
+        return None
+
+
 def complete(workflow: BpmnWorkflow, spiff_id: str, data: dict, clock) -> list[Notice]:
-    task = workflow.get_task_from_id(UUID(spiff_id))
+    task = find_task(workflow, spiff_id)
     if task is None or task.state != TaskState.READY:
         raise LookupError(spiff_id)
     task.data.update(data)
@@ -271,12 +288,13 @@ def open_work(workflow: BpmnWorkflow) -> list[str]:
 
 
 def message_passed(workflow: BpmnWorkflow, name: str) -> bool:
-    """Whether an element of the instance has thrown or caught message ``name``."""
+    """Whether an element of the instance has thrown or caught message ``name`` (in a round
+    cut out of it as well: ``compaction``)."""
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, MessageEventDefinition) and definition.name == name:
             return True
-    return False
+    return name in compaction.summary(workflow)["messages"]
 
 
 def last_value(workflow: BpmnWorkflow, key: str):

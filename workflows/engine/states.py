@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.engine.compaction import summary
+
 ACTIVE, WAITING, COMPLETED, CANCELLED = "active", "waiting", "completed", "cancelled"
 _RANK = {ACTIVE: 4, WAITING: 3, COMPLETED: 2, CANCELLED: 1}
 
@@ -23,8 +25,10 @@ class ElementState:
 
 
 def element_states(workflow) -> dict[str, ElementState]:
-    """{bpmn id: ElementState} of every diagram element the instance has reached."""
-    states: dict[str, ElementState] = {}
+    """{bpmn id: ElementState} of every diagram element the instance has reached (in a loop
+    round cut out of it as well: ``compaction``)."""
+    states: dict[str, ElementState] = {bpmn_id: ElementState(state)
+                                       for bpmn_id, state in summary(workflow)["elements"].items()}
     for task in workflow.get_tasks():
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         state = _state_of(task)
