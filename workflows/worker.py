@@ -31,6 +31,7 @@ from workflows.engine import runtime
 from workflows.errors import known_cause
 from workflows.mail.clock_skew import times_ahead
 from workflows.mail.digest import send_digests
+from workflows.mail.expiry import expire_sent_mails
 from workflows.mail.sending import send_due
 from workflows.processes.proposals import activate_due_process_versions
 from workflows.store import incidents
@@ -195,6 +196,7 @@ def run_once(db, clock, transport=None, documents_dir=None, stop=None, worker_na
     step("digests", lambda: send_digests(db, clock))
     if transport is not None:
         step("outbox", outbox)
+    step("sent mails", lambda: expire_sent_mails(db, clock))
     if documents_dir is not None:
         step("retention", retention)
     result.duration = time.monotonic() - started

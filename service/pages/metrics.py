@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from service.runtime import koopflow
 from workflows.store import incidents
-from workflows.store.outbox import PENDING, SENT, OutboxMail
+from workflows.store.outbox import PENDING, SENT, OutboxMail, mails_expired
 from workflows.store.tasks import COMPLETED, HumanTask
 from workflows.store.worker_rounds import WorkerRound, latest_round
 
@@ -90,7 +90,7 @@ def read_figures(session) -> dict:
     return {
         "rounds": int(totals[0]), "timers_fired": int(totals[1]), "mail_failures": int(totals[2]),
         "task_completions": session.scalar(select(func.count(HumanTask.id)).where(HumanTask.state == COMPLETED)),
-        "mails_sent": mails.get(SENT, 0), "outbox_backlog": mails.get(PENDING, 0),
+        "mails_sent": mails.get(SENT, 0) + mails_expired(session), "outbox_backlog": mails.get(PENDING, 0),
         "incidents_open": by_kind, "last_round": latest_round(session),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from workflows.store.approvals import ApprovalRequest
@@ -20,7 +20,8 @@ WAITING = (PENDING, SENDING)
 
 class OutboxMail(Base):
     __tablename__ = "outbox_mails"
-    __table_args__ = (Index("ix_outbox_mails_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_mails_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_mails_sent", "status", "sent_at"))  # expiry finds only what is past
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -56,3 +57,25 @@ def next_mail_due(session: Session) -> datetime | None:
     """When the next waiting mail (or lease) is due; None when the outbox holds none."""
     return session.scalar(select(OutboxMail.next_attempt_at).where(OutboxMail.status.in_(WAITING))
                           .order_by(OutboxMail.next_attempt_at).limit(1))
+
+
+class ExpiredMails(Base):
+    """How many sent mails one worker round deleted (``workflows.mail.expiry``): the count of
+    mails sent stays a count of mails ever sent."""
+
+    __tablename__ = "expired_mails"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+def delete_sent_before(session: Session, moment: datetime, case_ids=None) -> int:
+    """Delete the mails sent before ``moment`` (of the cases ``case_ids`` selects; None: of no
+    case); returns how many."""
+    where = [OutboxMail.status == SENT, OutboxMail.sent_at < moment,
+             OutboxMail.case_id.is_(None) if case_ids is None else OutboxMail.case_id.in_(case_ids)]
+    return session.execute(delete(OutboxMail).where(*where)).rowcount or 0
+
+
+def mails_expired(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.sum(ExpiredMails.count), 0))) or 0
