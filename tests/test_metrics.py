@@ -6,32 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from service.app import create_app
 from tests.support.flows import offered_handover
+from tests.support.metrics import TOKEN, scrape, value
 from tests.support.smtp import transport_to
 from workflows.clock import BERLIN
 from workflows.store.cases import Case
 from workflows.worker import run_once
-
-TOKEN = "s3cret-scrape-token"
-
-
-def scrape(app, token: str | None = TOKEN) -> tuple[int, dict]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = app.test_client().get("/metrics", headers=headers)
-    if response.status_code != 200:
-        return response.status_code, {}
-    samples = {}
-    for family in text_string_to_metric_families(response.get_data(as_text=True)):
-        for sample in family.samples:
-            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return 200, samples
-
-
-def value(samples: dict, name: str, **labels) -> float:
-    return samples[(name, tuple(sorted(labels.items())))]
 
 
 def test_metrics_show_what_the_worker_and_the_users_did_read_from_the_database(app, kf, smtp, settings, clock):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
-from tests.test_metrics import TOKEN, scrape, value
+from tests.support.metrics import TOKEN, scrape, value
 from workflows.mail.sending import send_due
 from workflows.store.organisation import Agreement
 from workflows.store.outbox import PENDING, SENT, OutboxMail
