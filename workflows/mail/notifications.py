@@ -70,7 +70,7 @@ def notice_raised(session: Session, now, case: Case, kind: str, step: str, org_u
     due_on = session.query(HumanTask.due_on).filter(
         HumanTask.case_id == case.id, HumanTask.state == OPEN, HumanTask.due_on.is_not(None)
     ).order_by(HumanTask.due_on).limit(1).scalar()
-    for user in members_of(session, org_units):
+    for user in members_of(session, org_units, memberships=False):
         enqueue(session, now, kind=f"case.{kind}", recipient=user, case_id=case.id,
                 subject=f"KoopFlow: {word} – {case.case_number}", template="notice",
                 context={"kind": kind, "case_number": case.case_number, "process_name": process,
