@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import defer
 
 from workflows.agreements.termination import end_terminated_agreements
@@ -116,17 +116,24 @@ def wake_case(db, clock, case_id: int) -> bool:
     return False  # failed: recorded in ``outcome``'s incident
 
 
+def _claim_statement():
+    incident = incidents.Incident
+    open_incident = (select(incident.id).where(incident.subject == bindparam("subject"),
+                                               incident.status == incidents.OPEN)
+                     .order_by(incident.id.desc()).limit(1).scalar_subquery())
+    return select(Case, open_incident).where(Case.id == bindparam("case_id"))
+
+
+# built once (building it costs about as much as running it): SQLite's, and the locking one
+_CLAIM = _claim_statement()
+_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Case)  # as db.claim: only the case row
+
+
 def _claim_with_incident(db, session, case_id: int, subject: str) -> tuple[Case | None, int | None]:
     """The case, locked as ``db.claim`` locks it, and the id of its open timer incident (the
     newest, as ``incidents.open_incident`` finds it), read in one statement: almost every wake
     has none, and a second query per case is a good part of what a wake costs beyond the engine."""
-    incident = incidents.Incident
-    open_incident = (select(incident.id).where(incident.subject == subject, incident.status == incidents.OPEN)
-                     .order_by(incident.id.desc()).limit(1).scalar_subquery())
-    query = select(Case, open_incident).where(Case.id == case_id)
-    if not db.is_sqlite:
-        query = query.with_for_update(skip_locked=True, of=Case)  # as db.claim: only the case row
-    row = session.execute(query).first()
+    row = session.execute(_CLAIM if db.is_sqlite else _CLAIM_LOCKED, {"case_id": case_id, "subject": subject}).first()
     return (None, None) if row is None else (row[0], row[1])
 
 
