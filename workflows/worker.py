@@ -106,7 +106,12 @@ def wake_case(db, clock, case_id: int) -> bool:
             definition = session.get(ProcessDefinition, case.definition_id, options=[defer(ProcessDefinition.forms)])
             workflow = load_workflow(session, case, clock)
             notices = runtime.fire_timers(workflow, clock)
-            save_workflow(session, case, definition, workflow, now, None, notices)
+            # What saving reads (role units, members, open task rows, agreement, cohort) is not what it
+            # writes (case, history, mails, closed rows): one flush at its end instead of one before
+            # each read; a new task's row is still flushed when it is created, the case's version
+            # checked in the final flush.
+            with session.no_autoflush:
+                save_workflow(session, case, definition, workflow, now, None, notices)
             if case.next_timer_due is not None and case.next_timer_due < now:
                 log.warning("case %s: timer due at %s did not fire; retrying later", case.id, case.next_timer_due)
                 case.next_timer_due = now + STUCK_RETRY
