@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import defer
 
 from workflows.agreements.termination import end_terminated_agreements
 from workflows.agreements.versions import activate_due_versions
@@ -91,21 +92,27 @@ def wake_case(db, clock, case_id: int) -> bool:
     with incidents.boundary(db, clock, incidents.TIMER, subject, case_id=case_id,
                             on_failure=_hold_back(case_id)):
         with db.transaction() as session:
-            case = db.claim(session, Case, case_id)
+            case, incident_id = _claim_with_incident(db, session, case_id, subject)
             now = clock.now()
             if case is None or case.status != RUNNING or case.next_timer_due is None or case.next_timer_due >= now:
                 return False
             if case.suspended_at is not None:
                 case.next_timer_due = None  # suspended: no timers until it is resumed
                 return False
-            waiting = incidents.open_incident(session, subject)
+            waiting = session.get(incidents.Incident, incident_id) if incident_id is not None else None
             if waiting is not None and (waiting.gave_up or (waiting.next_attempt_at and waiting.next_attempt_at > now)):
                 case.next_timer_due = None if waiting.gave_up else waiting.next_attempt_at
                 return False  # changed by a command since it failed: still not before its next attempt
-            definition = session.get(ProcessDefinition, case.definition_id)
+            # its forms only for a declined or withdrawn end's reason (read then): not parsed on every wake
+            definition = session.get(ProcessDefinition, case.definition_id, options=[defer(ProcessDefinition.forms)])
             workflow = load_workflow(session, case, clock)
             notices = runtime.fire_timers(workflow, clock)
-            save_workflow(session, case, definition, workflow, now, None, notices)
+            # What saving reads (role units, members, open task rows, agreement, cohort) is not what it
+            # writes (case, history, mails, closed rows): one flush at its end instead of one before
+            # each read; a new task's row is still flushed when it is created, the case's version
+            # checked in the final flush.
+            with session.no_autoflush:
+                save_workflow(session, case, definition, workflow, now, None, notices)
             if case.next_timer_due is not None and case.next_timer_due < now:
                 log.warning("case %s: timer due at %s did not fire; retrying later", case.id, case.next_timer_due)
                 case.next_timer_due = now + STUCK_RETRY
@@ -113,6 +120,27 @@ def wake_case(db, clock, case_id: int) -> bool:
                 incidents.resolve_open(session, subject, now)
             return True
     return False  # failed: recorded in ``outcome``'s incident
+
+
+def _claim_statement():
+    incident = incidents.Incident
+    open_incident = (select(incident.id).where(incident.subject == bindparam("subject"),
+                                               incident.status == incidents.OPEN)
+                     .order_by(incident.id.desc()).limit(1).scalar_subquery())
+    return select(Case, open_incident).where(Case.id == bindparam("case_id"))
+
+
+# built once (building it costs about as much as running it): SQLite's, and the locking one
+_CLAIM = _claim_statement()
+_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Case)  # as db.claim: only the case row
+
+
+def _claim_with_incident(db, session, case_id: int, subject: str) -> tuple[Case | None, int | None]:
+    """The case, locked as ``db.claim`` locks it, and the id of its open timer incident (the
+    newest, as ``incidents.open_incident`` finds it), read in one statement: almost every wake
+    has none, and a second query per case is a good part of what a wake costs beyond the engine."""
+    row = session.execute(_CLAIM if db.is_sqlite else _CLAIM_LOCKED, {"case_id": case_id, "subject": subject}).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 def timer_subject(case_id: int) -> str:

@@ -32,9 +32,10 @@ LEAD_ROLES = ("local_lead", "supra_local_lead")  # both sides' leads
 
 def track_school_end(session: Session, case: Case, workflow) -> None:
     """Keep the case's school end (and warning day) while its takeover is still open."""
-    date_cohort_takeover(session, case, workflow)
+    passed = runtime.message_passed(workflow, TAKEOVER_MESSAGE)  # one walk over the tasks for both
+    date_cohort_takeover(session, case, passed)
     value = runtime.last_value(workflow, SCHOOL_END_KEY) if case.status == RUNNING else None
-    open_takeover = value and not runtime.message_passed(workflow, TAKEOVER_MESSAGE)
+    open_takeover = value and not passed
     try:
         school_end = date.fromisoformat(value) if open_takeover else None
     except (TypeError, ValueError):
@@ -50,11 +51,12 @@ def track_school_end(session: Session, case: Case, workflow) -> None:
     case.school_end_warn_on = warn_on
 
 
-def date_cohort_takeover(session: Session, case: Case, workflow) -> None:
-    """The day the takeover of a § 8 b cohort person was confirmed (workflows/annual/cohort.py)."""
+def date_cohort_takeover(session: Session, case: Case, passed: bool) -> None:
+    """The day the takeover of a § 8 b cohort person was confirmed (workflows/annual/cohort.py);
+    ``passed``: whether the takeover message has passed in the case's instance."""
     waiting = select(CohortEntry.id).where(CohortEntry.handover_case_id == case.id,
                                            CohortEntry.takeover_confirmed_on.is_(None))
-    if not runtime.message_passed(workflow, TAKEOVER_MESSAGE) or session.scalar(waiting.limit(1)) is None:
+    if not passed or session.scalar(waiting.limit(1)) is None:
         return
     session.execute(update(CohortEntry).where(CohortEntry.id.in_(waiting))
                     .values(takeover_confirmed_on=berlin_date(case.updated_at))

@@ -8,7 +8,7 @@ assignments are final.
 """
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, lazyload
 
 from workflows.mail.compose import enqueue
@@ -64,13 +64,18 @@ def mail_task(session: Session, now, task: HumanTask, users: list[User], assigne
                 subject=f"KoopFlow: {task.name} – {case.case_number}", template="task_new", context=context)
 
 
+# the earliest due date of the case's open tasks; built once (the worker's timer wakes read it)
+_EARLIEST_DUE = (select(HumanTask.due_on)
+                 .where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == OPEN,
+                        HumanTask.due_on.is_not(None))
+                 .order_by(HumanTask.due_on).limit(1))
+
+
 def notice_raised(session: Session, now, case: Case, kind: str, step: str, org_units: list[str]) -> None:
     process = session.get(ProcessDefinition, case.definition_id).name
     word = "Eskalation" if kind == "escalation" else "Erinnerung"
-    due_on = session.query(HumanTask.due_on).filter(
-        HumanTask.case_id == case.id, HumanTask.state == OPEN, HumanTask.due_on.is_not(None)
-    ).order_by(HumanTask.due_on).limit(1).scalar()
-    for user in members_of(session, org_units):
+    due_on = session.scalar(_EARLIEST_DUE, {"case_id": case.id})
+    for user in members_of(session, org_units, memberships=False):
         enqueue(session, now, kind=f"case.{kind}", recipient=user, case_id=case.id,
                 subject=f"KoopFlow: {word} – {case.case_number}", template="notice",
                 context={"kind": kind, "case_number": case.case_number, "process_name": process,

@@ -6,7 +6,7 @@ the other. Those rows live here and win over the agreement's map for that case.
 """
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base
@@ -27,8 +27,12 @@ def set_case_roles(session: Session, case_id: int, roles: dict[str, list[str]]) 
             session.add(CaseRole(case_id=case_id, role=role, org_unit_id=unit_id))
 
 
+# built once: building a statement costs about as much as SQLite running this one (each command reads it)
+_UNITS_OF_ROLE = (select(CaseRole.org_unit_id)
+                  .where(CaseRole.case_id == bindparam("case_id"), CaseRole.role == bindparam("role"))
+                  .order_by(CaseRole.org_unit_id))
+
+
 def case_role_units(session: Session, case_id: int, role: str) -> list[str]:
     """The case's own units for ``role``; [] when the case uses its agreement's map."""
-    return list(session.scalars(select(CaseRole.org_unit_id)
-                                .where(CaseRole.case_id == case_id, CaseRole.role == role)
-                                .order_by(CaseRole.org_unit_id)))
+    return list(session.scalars(_UNITS_OF_ROLE, {"case_id": case_id, "role": role}))

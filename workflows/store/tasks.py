@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, select
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workflows.store.db import Base, UtcDateTime
@@ -80,14 +80,13 @@ def org_units_of_task(session: Session, task_id: int) -> list[str]:
     )
 
 
+# built once: every command and timer wake reads them, and building it cost about as much as running it
+_OPEN_OF_CASE = (select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == OPEN)
+                 .order_by(HumanTask.id))
+
+
 def open_tasks_of_case(session: Session, case_id: int) -> list[HumanTask]:
-    return list(
-        session.scalars(
-            select(HumanTask)
-            .where(HumanTask.case_id == case_id, HumanTask.state == OPEN)
-            .order_by(HumanTask.id)
-        )
-    )
+    return list(session.scalars(_OPEN_OF_CASE, {"case_id": case_id}))
 
 
 def case_ids_seen_by_org_units(session: Session, org_unit_ids: list[str]):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, bindparam, select
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 
 from workflows.store.db import Base, UtcDateTime
 
@@ -82,16 +82,17 @@ def is_active_member(session: Session, user_id: int, org_unit_ids: list[str]) ->
         .limit(1)) is not None
 
 
-def members_of(session: Session, org_unit_ids: list[str]) -> list[User]:
-    """Active users in any of these org units, by name."""
+# built once (the worker's reminders and every new task's mail read them)
+_MEMBERS = (select(User).join(Membership)
+            .where(Membership.org_unit_id.in_(bindparam("units", expanding=True)), User.active.is_(True))
+            .distinct().order_by(User.display_name))
+_MEMBERS_ONLY = _MEMBERS.options(lazyload(User.memberships))
+
+
+def members_of(session: Session, org_unit_ids: list[str], memberships: bool = True) -> list[User]:
+    """Active users in any of these org units, by name. ``memberships=False``: their memberships
+    are not read with them (a caller that only mails them saves that statement; they are read
+    when touched)."""
     if not org_unit_ids:
         return []
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership)
-            .where(Membership.org_unit_id.in_(org_unit_ids), User.active.is_(True))
-            .distinct()
-            .order_by(User.display_name)
-        )
-    )
+    return list(session.scalars(_MEMBERS if memberships else _MEMBERS_ONLY, {"units": list(org_unit_ids)}))
