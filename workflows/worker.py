@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from workflows.agreements.termination import end_terminated_agreements
@@ -237,10 +238,16 @@ def default_worker_name() -> str:
 
 
 def _note_round(db, clock, result: Round, worker_name: str) -> None:
-    with db.transaction() as session:
-        result.incidents_open = incidents.count_open(session)
-        note_round(session, worker_name, clock.now(), result.duration, timers_fired=result.timers_fired,
-                   mails_sent=result.mails_sent, mails_failed=result.mails_failed)
+    for attempt in (1, 2):
+        try:
+            with db.transaction() as session:
+                result.incidents_open = incidents.count_open(session)
+                note_round(session, worker_name, clock.now(), result.duration, timers_fired=result.timers_fired,
+                           mails_sent=result.mails_sent, mails_failed=result.mails_failed)
+            break
+        except IntegrityError:  # a round of the same name wrote the first row meanwhile: add to it
+            if attempt == 2:
+                raise
     fields = {"event": "worker_round", "duration_ms": round(result.duration * 1000, 1),
               "timers_fired": result.timers_fired, "annual_opened": len(result.annual_opened),
               "meetings_opened": len(result.conferences_opened), "tasks_chased": result.tasks_chased,

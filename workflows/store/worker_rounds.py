@@ -27,7 +27,8 @@ class WorkerRound(Base):
 
 def note_round(session: Session, worker: str, finished_at: datetime, duration: float, *, timers_fired: int,
                mails_sent: int, mails_failed: int) -> WorkerRound:
-    row = session.scalar(select(WorkerRound).where(WorkerRound.worker == worker))
+    # locked: two rounds of one name (threads of one process) add up, never overwrite each other
+    row = session.scalar(select(WorkerRound).where(WorkerRound.worker == worker).with_for_update())
     if row is None:
         row = WorkerRound(worker=worker, rounds=0, timers_fired=0, mails_sent=0, mails_failed=0)
         session.add(row)
