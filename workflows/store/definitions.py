@@ -7,9 +7,11 @@ on its date (``effective_from``); until then the version before stays current.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -70,15 +72,39 @@ class DefinitionSpec(Base):
     spec: Mapped[str] = mapped_column(Text)  # JSON: {"spec": …, "subprocess_specs": …}
 
 
-_SPECS = "koopflow.definition_specs"  # session.info: definition id -> spec text, read once per transaction
+_SPECS = "koopflow.definition_specs"  # session.info: definition id -> spec text, as this transaction saw it
+# A version's spec never changes once stored (``keep_spec`` inserts it once, a conflict keeps the
+# first); so what a committed transaction saw is kept per database for the life of the process.
+_committed_specs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {definition id: spec}
+_specs_lock = threading.Lock()
 
 
 def stored_spec(session: Session, definition_id: int) -> str | None:
     specs = session.info.setdefault(_SPECS, {})
     if specs.get(definition_id) is None:
-        row = session.get(DefinitionSpec, definition_id)
-        specs[definition_id] = row.spec if row is not None else None
+        with _specs_lock:
+            spec = _committed_specs.get(session.get_bind(), {}).get(definition_id)
+        if spec is None:
+            row = session.get(DefinitionSpec, definition_id)
+            spec = row.spec if row is not None else None
+        specs[definition_id] = spec
     return specs[definition_id]
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_specs(session: Session) -> None:
+    """Once the transaction that read or stored them committed, its specs are the database's."""
+    specs = session.info.pop(_SPECS, None)
+    if specs:
+        with _specs_lock:
+            _committed_specs.setdefault(session.get_bind(), {}).update(
+                (definition_id, spec) for definition_id, spec in specs.items() if spec is not None)
+
+
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_specs(session: Session, *_previous) -> None:
+    session.info.pop(_SPECS, None)  # a spec this transaction stored is not stored after all
 
 
 def keep_spec(session: Session, definition_id: int, spec: str) -> None:
