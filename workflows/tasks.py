@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,7 +24,7 @@ from workflows.bodies.invitations import send_invitations, sends_invitations
 from workflows.cases.administration import require_not_suspended
 from workflows.cases.approvals import Decision, decided_so_far, is_approval, pending_request, record_decision
 from workflows.cases.documents import StoredUpload, add_documents, file_fields
-from workflows.cases.instances import close_task, load_workflow, save_workflow
+from workflows.cases.instances import close_task, load_workflow, reading_workflow, save_workflow
 from workflows.cases.notes import NOTE_MAX
 from workflows.cases.plausible_dates import implausible_dates
 from workflows.clock import berlin_date
@@ -41,6 +41,7 @@ from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.drafts import TaskDraft, draft_of, forget_drafts_of_task
 from workflows.store.history import record
+from workflows.store.incidents import Incident
 from workflows.store.tasks import COMPLETED, OPEN, HumanTask, org_units_of_task
 from workflows.store.users import User, members_of
 
@@ -94,8 +95,8 @@ def task_view(db, actor: Actor, task_id: int) -> TaskView:
 
 def panel_data(session, case: Case, task: HumanTask) -> dict:
     """The case's data as the task sees it, for a panel beside the form (service/parts/panels.py)."""
-    workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
-    return runtime.task_data(workflow, task.spiff_task_id) if task.state == OPEN else dict(workflow.data)
+    with reading_workflow(session, case) as workflow:
+        return runtime.task_data(workflow, task.spiff_task_id) if task.state == OPEN else dict(workflow.data)
 
 
 def task_form(db, actor: Actor, task_id: int) -> tuple[HumanTask, dict | None, dict | None]:
@@ -113,8 +114,8 @@ def _prefill(session, case: Case, definition: ProcessDefinition, task: HumanTask
     properties = definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})
     if properties.get(PREFILL.name) != "true" or task.state != OPEN or not schema:
         return {}
-    workflow = load_workflow(session, case, clock=None)  # only read: nothing runs, no clock needed
-    data = runtime.task_data(workflow, task.spiff_task_id)
+    with reading_workflow(session, case) as workflow:
+        data = runtime.task_data(workflow, task.spiff_task_id)
     return {key: data[key] for key in schema.get("properties", {}) if key in data}
 
 
@@ -139,7 +140,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
     raises ValidationFailed; its data are not validated again."""
     try:
         with recording_step_failures(db, clock), db.transaction() as session:
-            _held = read_with_case(session, task_id)  # the look-ups below find these rows in the session
+            held = read_with_case(session, task_id)  # the look-ups below find these rows in the session
             task = task_for(session, actor, task_id)
             _require_open(task)
             if task.assignee_id not in (None, actor.user_id):
@@ -165,7 +166,8 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
                 raise ValidationFailed(errors)
             if is_approval(definition.user_tasks.get(task.bpmn_id, {}).get("properties", {})):
                 return _decide_in_form(session, clock, actor, case, definition, task, data, channel)
-            finish_task(session, clock, case, definition, task, data, actor.user_id, schema)
+            finish_task(session, clock, case, definition, task, data, actor.user_id, schema,
+                        open_incident=held.open_incident, drafts=held.drafts)
             keep_figures(session, case, data_set, now)  # § 9: the figures the checked data set names
             return case
     except StaleDataError as exc:
@@ -174,10 +176,19 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
 
 def read_with_case(session, task_id: int):
     """The task, its case and the case's process version in one statement (a command reads
-    all three; the session's ``get`` finds them afterwards while the result is held)."""
-    return session.execute(
-        select(HumanTask, Case, ProcessDefinition).join(Case, Case.id == HumanTask.case_id)
-        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(HumanTask.id == task_id)).first()
+    all three; the session's ``get`` finds them afterwards while the result is held), with
+    whether the task has an open incident (a failed completion) and drafts: (task, case,
+    definition, open_incident, drafts), or None."""
+    return session.execute(_WITH_CASE, {"task_id": task_id, "subject": task_completion_subject(task_id)}).first()
+
+
+_WITH_CASE = (  # built once: every completion runs it
+    select(HumanTask, Case, ProcessDefinition,
+           select(Incident.id).where(Incident.subject == bindparam("subject"),
+                                     Incident.status == incidents.OPEN).exists().label("open_incident"),
+           select(TaskDraft.task_id).where(TaskDraft.task_id == HumanTask.id).exists().label("drafts"))
+    .join(Case, Case.id == HumanTask.case_id).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+    .where(HumanTask.id == bindparam("task_id")))
 
 
 class EngineStepFailed(Exception):
@@ -211,23 +222,26 @@ def task_completion_subject(task_id: int) -> str:
 
 
 def finish_task(session, clock, case: Case, definition: ProcessDefinition, task: HumanTask, data: dict,
-                actor_id: int | None, schema: dict | None) -> None:
+                actor_id: int | None, schema: dict | None, open_incident: bool = True, drafts: bool = True) -> None:
     """Complete the instance's task with ``data`` and write everything back (inside a command).
+    ``open_incident``, ``drafts``: False when the command read that the task has none to close
+    (``read_with_case``).
 
     An error of the engine steps (not a German one, not the database's) leaves as
     EngineStepFailed; ``recording_step_failures`` around the transaction turns it into an
     incident once the transaction is rolled back."""
     try:
-        _finish_task(session, clock, case, definition, task, data, actor_id, schema)
+        _finish_task(session, clock, case, definition, task, data, actor_id, schema, drafts)
     except (KoopflowError, SQLAlchemyError):
         raise
     except Exception as exc:
         raise EngineStepFailed(case.id, task.id, task.bpmn_id) from exc
-    incidents.resolve_open(session, task_completion_subject(task.id), clock.now())
+    if open_incident:
+        incidents.resolve_open(session, task_completion_subject(task.id), clock.now())
 
 
 def _finish_task(session, clock, case: Case, definition: ProcessDefinition, task: HumanTask, data: dict,
-                 actor_id: int | None, schema: dict | None) -> None:
+                 actor_id: int | None, schema: dict | None, drafts: bool) -> None:
     now = clock.now()
     workflow = load_workflow(session, case, clock)
     info = definition.user_tasks.get(task.bpmn_id, {})
@@ -243,7 +257,8 @@ def _finish_task(session, clock, case: Case, definition: ProcessDefinition, task
     if actor_id is not None:
         task.assignee_id = actor_id
     close_task(session, task, COMPLETED, now, actor_id)
-    forget_drafts_of_task(session, task.id)
+    if drafts:
+        forget_drafts_of_task(session, task.id)
     record(session, now, "task.completed", case_id=case.id, actor_id=actor_id,
            task_name=task.name, form_name=task.form_name,
            data={k: v for k, v in data.items() if k not in transient},

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.agreements.versions import data_of_case
-from workflows.cases.instances import load_workflow, save_workflow
+from workflows.cases.instances import load_workflow, reading_workflow, save_workflow
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows.people.access import CASE_NOT_FOUND, Actor, case_for
@@ -61,10 +61,11 @@ def cancellation_preview(db, actor: Actor, case_id: int) -> CancellationPreview:
         refusal = NOT_ALLOWED if not may_cancel(session, actor, case) else NOT_RUNNING if case.status != RUNNING else None
         if refusal:
             return CancellationPreview(case, [], [], refusal)
-        workflow = load_workflow(session, case, clock=None)  # only read
+        with reading_workflow(session, case) as workflow:
+            open_work = runtime.open_work(workflow)
         open_tasks = open_tasks_of_case(session, case.id)
         ready = {t.bpmn_id for t in open_tasks}
-        return CancellationPreview(case, open_tasks, [b for b in runtime.open_work(workflow) if b not in ready])
+        return CancellationPreview(case, open_tasks, [b for b in open_work if b not in ready])
 
 
 def cancel_case(db, clock, actor: Actor, case_id: int, reason: str) -> Case:

@@ -11,8 +11,9 @@ gets an instance joined with the old version's spec, even if its bytes stayed th
 
 An entry is taken out when it is used (a command mutates its instance), and a saved instance
 enters only when its transaction commits; on rollback it is dropped. So an instance changed by
-a command that failed is never seen again. Read-only loads take the entry too (they are not
-known not to touch it); the next command then parses once more.
+a command that failed is never seen again. A read that runs nothing on the instance (a task
+page, a preview: ``instances.reading_workflow``) puts it back when it is done, so the POST after
+a task page finds the instance its GET read.
 """
 from __future__ import annotations
 
@@ -58,6 +59,21 @@ def keep_after_commit(session: Session, key: tuple[int, int], state: bytes, work
         if _loaded.get(workflow) != key[1]:
             return
     session.info.setdefault(_PENDING, {})[key] = (state, workflow)
+
+
+def put_back(session: Session, key: tuple[int, int], state: bytes, workflow) -> None:
+    """Offer again an instance that was only read, as stored in ``state`` in the transaction that
+    read it (nothing ran on it, so it is still what those bytes give); one another command kept
+    for the case meanwhile wins. ``take`` compares the bytes again, so a state that was not
+    committed after all is never handed out."""
+    with _lock:
+        if _loaded.get(workflow) != key[1]:
+            return
+        engine = session.get_bind()
+        if (id(engine), key) not in _entries:
+            _entries[(id(engine), key)] = (engine, state, workflow)
+            while len(_entries) > CAPACITY:
+                _entries.popitem(last=False)
 
 
 def forget_all() -> None:

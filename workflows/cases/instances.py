@@ -6,9 +6,11 @@ case's agreement; a row whose task is no longer ready is closed.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workflows.agreements.partner_roles import units_for_role
@@ -22,7 +24,7 @@ from workflows.clock import berlin_date
 from workflows.engine import runtime
 from workflows.legal_dates import add_working_days
 from workflows.mail.notifications import notice_raised, task_created
-from workflows.people.absences import stand_in
+from workflows.people.absences import active_deputy
 from workflows.processes.diagram_functions import functions_for
 from workflows.processes.properties import DEADLINE, DUE_DATE
 from workflows.store.cases import COMPLETED, DECLINED, RUNNING, WITHDRAWN, Case
@@ -35,9 +37,10 @@ from workflows.store.tasks import (
     OPEN,
     HumanTask,
     HumanTaskGroup,
-    last_worker_if_member,
+    continuing_worker,
     open_tasks_of_case,
 )
+from workflows.store.users import User
 
 
 def diagram_functions(session: Session, case_or_agreement_id, clock) -> dict:
@@ -59,6 +62,15 @@ def load_workflow(session: Session, case: Case, clock):
         spec = runtime.definition_spec(definition.bpmn_xml.encode(), definition.filename, definition.process_key)
     return instance_cache.loaded(runtime.load(case.state, diagram_functions(session, case, clock), spec),
                                  case.definition_id)
+
+
+@contextmanager
+def reading_workflow(session: Session, case: Case) -> Iterator:
+    """The case's instance for reading only (a task page, a preview): nothing may run on it or
+    change it. Once read it is kept for the next command on the case, as a saved one is."""
+    workflow = load_workflow(session, case, clock=None)  # nothing runs, no clock needed
+    yield workflow
+    instance_cache.put_back(session, (case.id, case.definition_id), case.state, workflow)
 
 
 def version_spec(session: Session, definition: ProcessDefinition) -> str:
@@ -163,8 +175,9 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
         lane_role=role, agency_id=agency_id, form_name=info.get("form"), state=OPEN,
         due_on=due_on, due_sort=due_on or NO_DUE_DATE, created_at=now,
     )
-    if not is_approval(info.get("properties", {})):
-        row.assignee_id = _continuing_worker(session, case, org_units, berlin_date(now))
+    assignee = None if is_approval(info.get("properties", {})) else \
+        _continuing_worker(session, case, org_units, berlin_date(now))
+    row.assignee_id = assignee.id if assignee is not None else None
     plan(session, case, row, info.get("properties", {}), definition, now)
     session.add(row)
     session.flush()
@@ -176,17 +189,20 @@ def _create_task(session: Session, case: Case, definition: ProcessDefinition, ta
     if approval:
         open_requests(session, case, row, info["properties"], now, data)
     agency = agencies[org_units[0]] if org_units else None
-    task_created(session, row, actor_id, now, [units[unit] for unit in sorted(org_units)], agency, approval)
+    task_created(session, row, actor_id, now, [units[unit] for unit in sorted(org_units)], agency, approval, assignee)
     return row
 
 
-def _continuing_worker(session: Session, case: Case, org_units: list[str], day) -> int | None:
+def _continuing_worker(session: Session, case: Case, org_units: list[str], day) -> User | None:
     """The group member who last worked on the case (or their deputy while they are away): the
-    new task is theirs, still visible in the group inbox. None: nobody of the group has yet."""
-    user_id = last_worker_if_member(session, case.id, org_units)
-    if user_id is None:
+    new task is theirs, still visible in the group inbox. None: nobody of the group has yet.
+    (The user row itself: the new-task mail is addressed to it.)"""
+    found = continuing_worker(session, case.id, org_units, day)
+    if found is None:
         return None
-    return stand_in(session, user_id, day)
+    user, deputy_id = found
+    deputy = active_deputy(session, deputy_id) if deputy_id is not None else None
+    return deputy or user
 
 
 def _variable(data: dict, name: str):
@@ -220,5 +236,11 @@ def close_task(session: Session, task: HumanTask, state: str, now: datetime, by:
     _close_groups(session, task)
 
 
+# built once: every completion runs it. Group rows held as objects (only those a command just
+# added) are not updated in memory: nothing reads them from there.
+_CLOSE_GROUPS = (update(HumanTaskGroup).where(HumanTaskGroup.task_id == bindparam("closed_task"))
+                 .values(is_open=False).execution_options(synchronize_session=False))
+
+
 def _close_groups(session: Session, task: HumanTask) -> None:
-    session.execute(update(HumanTaskGroup).where(HumanTaskGroup.task_id == task.id).values(is_open=False))
+    session.execute(_CLOSE_GROUPS, {"closed_task": task.id})

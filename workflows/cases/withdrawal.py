@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.agreements.partner_roles import units_for_role
-from workflows.cases.instances import load_workflow, save_workflow
+from workflows.cases.instances import load_workflow, reading_workflow, save_workflow
 from workflows.engine import runtime
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.people.access import Actor, case_for
@@ -38,8 +38,9 @@ def withdrawal_possible(session: Session, actor: Actor, case: Case) -> bool:
     """Whether ``actor`` may withdraw now (for the case page's button)."""
     if case.status != RUNNING:
         return False
-    workflow = load_workflow(session, case, clock=None)  # only read
-    return _may_withdraw(session, actor, case, runtime.waiting_for_message(workflow, MESSAGE))
+    with reading_workflow(session, case) as workflow:
+        waiting = runtime.waiting_for_message(workflow, MESSAGE)
+    return _may_withdraw(session, actor, case, waiting)
 
 
 def withdraw_handover(db, clock, actor: Actor, case_id: int, reason: str, note: str | None) -> Case:

@@ -299,7 +299,7 @@ def message_passed(workflow: BpmnWorkflow, name: str) -> bool:
 
 def last_value(workflow: BpmnWorkflow, key: str):
     """The value ``key`` has in the instance's data (the newest task that carries it), or None."""
-    for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change, reverse=True):
-        if key in task.data:
-            return task.data[key]
-    return workflow.data.get(key)
+    carrying = [task for task in workflow.get_tasks() if key in task.data]
+    if not carrying:
+        return workflow.data.get(key)
+    return max(carrying, key=lambda t: t.last_state_change).data[key]  # the first newest, as a stable sort

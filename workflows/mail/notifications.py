@@ -24,24 +24,26 @@ _NEW_TASKS = "koopflow.new_tasks"
 
 
 def task_created(session: Session, task: HumanTask, actor_id: int | None, now, groups: list[OrgUnit],
-                 agency: Agency | None, approval: bool) -> None:
+                 agency: Agency | None, approval: bool, assignee: User | None = None) -> None:
     """Mail the new task at commit (if it is still open then). ``groups``: its group inboxes,
     by id (as ``org_units_of_task`` reads them; held here, so the mail finds them in the
     session); ``agency``: the task's (likewise); ``approval``: whether it is an approval task, which may have requests (only an
-    approval task gets them, when it is created)."""
-    session.info.setdefault(_NEW_TASKS, []).append((task, actor_id, now, groups, agency, approval))
+    approval task gets them, when it is created); ``assignee``: the user it was given to, if
+    the caller read them."""
+    session.info.setdefault(_NEW_TASKS, []).append((task, actor_id, now, groups, agency, approval, assignee))
 
 
 @event.listens_for(Session, "before_commit")
 def _mail_new_tasks(session: Session) -> None:
-    for task, actor_id, now, units, _agency, approval in session.info.pop(_NEW_TASKS, []):
+    for task, actor_id, now, units, _agency, approval, assignee in session.info.pop(_NEW_TASKS, []):
         groups = [unit.id for unit in units]
         if task.state != OPEN or (approval and requests_of_task(session, task.id)):
             continue  # done already, or an approval: its approvers got their own mail
         if task.assignee_id is not None:
             # the mail needs name, address and preference, not the user's memberships
             recipients = [] if task.assignee_id == actor_id else [
-                session.get(User, task.assignee_id, options=[lazyload(User.memberships)])]
+                assignee if assignee is not None and assignee.id == task.assignee_id  # not assigned anew since
+                else session.get(User, task.assignee_id, options=[lazyload(User.memberships)])]
         else:
             recipients = [u for u in members_of(session, groups) if u.id != actor_id and u.mail_preference == IMMEDIATE]
         mail_task(session, now, task, recipients, assigned=task.assignee_id is not None, groups=groups)

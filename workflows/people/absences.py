@@ -78,10 +78,14 @@ def stand_in(session: Session, user_id: int, day: date) -> int:
     """Who gets a task meant for ``user_id`` on ``day``: their deputy while they are away (if
     the deputy is still active), else they themselves."""
     absence = absence_on(session, user_id, day)
-    if absence is None:
-        return user_id
-    deputy = session.get(User, absence.deputy_id)
-    return deputy.id if deputy is not None and deputy.active else user_id
+    deputy = active_deputy(session, absence.deputy_id) if absence is not None else None
+    return deputy.id if deputy is not None else user_id
+
+
+def active_deputy(session: Session, deputy_id: int) -> User | None:
+    """The deputy an absence names, while they are still active (else nobody stands in)."""
+    deputy = session.get(User, deputy_id)
+    return deputy if deputy is not None and deputy.active else None
 
 
 def is_deputy_of(session: Session, actor: Actor, user_id: int | None, day: date) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, bindparam, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column
 
+from workflows.store.absences import Absence
 from workflows.store.db import Base, UtcDateTime
 from workflows.store.users import Membership, User
 
@@ -128,16 +129,32 @@ def last_worker(session: Session, case_id: int, org_unit_ids: list[str]) -> int 
 def last_worker_if_member(session: Session, case_id: int, org_unit_ids: list[str]) -> int | None:
     """Who of these groups last completed a task of the case (``last_worker``), if they are
     still active and in one of the groups (``users.is_active_member``); else None. One statement."""
+    found = continuing_worker(session, case_id, org_unit_ids, None)
+    return found[0].id if found is not None else None
+
+
+def continuing_worker(session: Session, case_id: int, org_unit_ids: list[str], day: date | None):
+    """``last_worker_if_member`` as (user, deputy id): the user row itself (without its
+    memberships), and the deputy named by the first of their absences on ``day`` (None: not
+    away, or no ``day``); None when nobody qualifies. One statement."""
     if not org_unit_ids:
         return None
-    still_member = select(Membership.user_id).join(User).where(
-        Membership.user_id == HumanTask.completed_by_id, Membership.org_unit_id.in_(org_unit_ids),
-        User.active.is_(True)).exists()
-    found = session.execute(
-        select(HumanTask.completed_by_id, still_member)
-        .join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
-        .where(HumanTask.case_id == case_id, HumanTask.state == COMPLETED, HumanTask.completed_by_id.is_not(None),
-               HumanTaskGroup.org_unit_id.in_(org_unit_ids))
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-        .limit(1)).first()
-    return found[0] if found is not None and found[1] else None
+    found = session.execute(_CONTINUING, {"case_id": case_id, "units": list(org_unit_ids), "day": day}).first()
+    return (found[0], found[2]) if found is not None and found[1] and found[0].active else None
+
+
+_CONTINUING = (  # built once: every new task of a case someone worked on runs it
+    select(User,
+           select(Membership.user_id).where(
+               Membership.user_id == HumanTask.completed_by_id,
+               Membership.org_unit_id.in_(bindparam("units", expanding=True))).exists(),
+           select(Absence.deputy_id).where(Absence.user_id == HumanTask.completed_by_id,
+                                           Absence.starts_on <= bindparam("day", type_=Date),
+                                           Absence.ends_on >= bindparam("day", type_=Date))
+           .order_by(Absence.id).limit(1).scalar_subquery())
+    .select_from(HumanTask).join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
+    .join(User, User.id == HumanTask.completed_by_id)
+    .where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == COMPLETED,
+           HumanTaskGroup.org_unit_id.in_(bindparam("units", expanding=True)))
+    .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    .limit(1).options(lazyload(User.memberships)))
