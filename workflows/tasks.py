@@ -36,6 +36,7 @@ from workflows.people.absences import is_deputy_of, stand_in
 from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
 from workflows.store import incidents
+from workflows.store.agreement_versions import AgreementVersion, remember_version
 from workflows.store.case_notes import CaseNote
 from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
@@ -141,6 +142,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
     try:
         with recording_step_failures(db, clock), db.transaction() as session:
             held = read_with_case(session, task_id)  # the look-ups below find these rows in the session
+            remember_version(session, held.AgreementVersion if held is not None else None)
             task = task_for(session, actor, task_id)
             _require_open(task)
             if task.assignee_id not in (None, actor.user_id):
@@ -175,19 +177,21 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
 
 
 def read_with_case(session, task_id: int):
-    """The task, its case and the case's process version in one statement (a command reads
-    all three; the session's ``get`` finds them afterwards while the result is held), with
-    whether the task has an open incident (a failed completion) and drafts: (task, case,
-    definition, open_incident, drafts), or None."""
+    """The task, its case, the case's process version and the agreement version it is pinned
+    to in one statement (a command reads all four; the session's ``get`` and ``version_of``
+    find them afterwards), with whether the task has an open incident (a failed completion) and
+    drafts: (task, case, definition, agreement version or None, open_incident, drafts), or None."""
     return session.execute(_WITH_CASE, {"task_id": task_id, "subject": task_completion_subject(task_id)}).first()
 
 
 _WITH_CASE = (  # built once: every completion runs it
-    select(HumanTask, Case, ProcessDefinition,
+    select(HumanTask, Case, ProcessDefinition, AgreementVersion,
            select(Incident.id).where(Incident.subject == bindparam("subject"),
                                      Incident.status == incidents.OPEN).exists().label("open_incident"),
            select(TaskDraft.task_id).where(TaskDraft.task_id == HumanTask.id).exists().label("drafts"))
     .join(Case, Case.id == HumanTask.case_id).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+    .outerjoin(AgreementVersion, (AgreementVersion.agreement_id == Case.agreement_id)
+               & (AgreementVersion.number == Case.agreement_version))
     .where(HumanTask.id == bindparam("task_id")))
 
 

@@ -54,6 +54,12 @@ def version_of(session: Session, agreement_id: str, number: int | None) -> Agree
     return known[agreement_id, number]
 
 
+def remember_version(session: Session, version: AgreementVersion | None) -> None:
+    """A version read with other rows (a command's first statement): ``version_of`` finds it."""
+    if version is not None:
+        session.info.setdefault("agreement_versions", {})[version.agreement_id, version.number] = version
+
+
 def pending_version(session: Session, agreement_id: str) -> AgreementVersion | None:
     """An agreed version not yet in effect (at most one: a new proposal waits for it)."""
     return session.scalar(select(AgreementVersion).where(
