@@ -64,10 +64,12 @@ def test_while_away_new_tasks_go_to_the_deputy_who_also_sees_the_claimed_ones(kf
     today = berlin_date(kf.clock.now())
     record_absence(kf.db, kf.clock, lea, today, today + timedelta(days=4), "lwv.fachdienst2")
 
+    before = last_mail(kf)
     complete_task(kf.db, kf.clock, actor(kf, "lk.sozialamt"), open_task(kf, next_case, "answer_question"),
                   {"answer": "Kommt."})
 
     assert assignee_of(kf, open_task(kf, next_case, "review_handover")) == "lwv.fachdienst2"
+    assert mails_since(kf, before) == [("lwv.fachdienst2", "task.assigned")]  # the deputy is told, not Lea
     mine = inbox_page(kf.db, lars, filters=InboxFilter(scope="mine"), today=today).rows
     assert claimed in [r.task_id for r in mine]
     browser = as_user("lwv.fachdienst2")

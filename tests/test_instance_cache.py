@@ -4,10 +4,12 @@ nothing behind."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import question
-from workflows.cases.instances import load_workflow, save_workflow
+from workflows.cases import instance_cache
+from workflows.cases.instances import load_workflow, reading_workflow, save_workflow
 from workflows.engine import runtime
 from workflows.store.cases import Case
 from workflows.store.db import Database
@@ -47,6 +49,41 @@ def test_the_next_command_on_a_case_reuses_the_instance_the_last_one_saved(kf):
     saved = ask(kf, case_id, "Liegt das Gutachten vor?")
     assert loaded(kf, case_id) is saved
     assert runtime.open_work(saved) == runtime.open_work(parsed(kf, case_id))
+
+
+def test_an_instance_only_read_stays_kept_for_the_next_command(kf):
+    case_id = offered_handover(kf)
+    saved = ask(kf, case_id, "Liegt das Gutachten vor?")
+    with kf.db.transaction() as session:  # a task page, a preview
+        with reading_workflow(session, session.get(Case, case_id)) as read:
+            assert read is saved
+    assert loaded(kf, case_id) is saved  # the command after the page still finds it
+    instance_cache.forget_all()  # e.g. another process ran the last command
+    with kf.db.transaction() as session:
+        with reading_workflow(session, session.get(Case, case_id)) as read:
+            assert "answer_question" in runtime.open_work(read)
+    assert loaded(kf, case_id) is read  # parsed once for the page, not again for the POST
+
+
+def test_an_instance_read_before_another_process_wrote_the_case_is_not_served_after(kf):
+    case_id = offered_handover(kf)
+    ask(kf, case_id, "Liegt das Gutachten vor?")
+    with kf.db.transaction() as session:
+        with reading_workflow(session, session.get(Case, case_id)) as read:
+            pass
+    other = Database(kf.db.url)  # another process answers the question
+    with other.transaction() as session:
+        case = session.get(Case, case_id)
+        workflow = load_workflow(session, case, kf.clock)
+        answer = session.scalar(select(HumanTask).where(HumanTask.case_id == case_id,
+                                                        HumanTask.bpmn_id == "answer_question",
+                                                        HumanTask.state == "open"))
+        runtime.complete(workflow, answer.spiff_task_id, {"answer": "Ja."}, kf.clock)
+        case.state = runtime.to_store(workflow, stored_spec(session, case.definition_id))
+    other.dispose()
+    again = loaded(kf, case_id)
+    assert again is not read
+    assert "review_handover" in runtime.open_work(again) and "answer_question" not in runtime.open_work(again)
 
 
 def test_a_case_another_process_changed_since_is_read_from_its_row_not_from_the_kept_instance(kf):

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
 from tests.support.flows import actor, offered_handover, open_task
 from tests.support.handover import PREPARE_JSON, question
 from tests.support.stored_states import SPIFFWORKFLOW, received_question, stored
-from workflows.cases.instances import load_workflow
+from workflows.cases.instances import load_workflow, version_spec
 from workflows.cases.starting import start_case
 from workflows.engine import runtime
 from workflows.schema import alembic_config, upgrade
 from workflows.store.cases import Case
-from workflows.store.definitions import DefinitionSpec
+from workflows.store.definitions import DefinitionSpec, ProcessDefinition, stored_spec
 from workflows.tasks import complete_task
 
 
@@ -53,6 +54,27 @@ def test_the_spec_is_stored_once_per_version_however_many_cases_run_on_it(kf):
                               .where(DefinitionSpec.definition_id.in_(definitions))) == 1
         spec_size = len(session.get(DefinitionSpec, definitions.pop()).spec)
     assert all(len(stored(kf, case_id)[0]) < spec_size for case_id in cases)
+
+
+def test_a_spec_stored_by_a_command_that_rolled_back_is_stored_by_the_next_one(kf):
+    case_id = offered_handover(kf)
+    with kf.db.transaction() as session:  # a version no case has been stored on yet
+        old = session.get(ProcessDefinition, session.get(Case, case_id).definition_id)
+        copy = ProcessDefinition(**{c.key: getattr(old, c.key) for c in ProcessDefinition.__table__.columns
+                                    if c.key != "id"} | {"content_hash": "unstored", "is_current": False,
+                                                        "number": (old.number or 0) + 100})
+        session.add(copy)
+        session.flush()
+        version = copy.id
+    with pytest.raises(RuntimeError), kf.db.transaction() as session:
+        version_spec(session, session.get(ProcessDefinition, version))  # the first case of it …
+        raise RuntimeError("… fails after its spec was written")
+    with kf.db.transaction() as session:
+        assert stored_spec(session, version) is None  # not remembered as stored
+        spec = version_spec(session, session.get(ProcessDefinition, version))
+    with kf.db.transaction() as session:
+        assert session.get(DefinitionSpec, version).spec == spec
+        assert stored_spec(session, version) == spec
 
 
 def test_two_cases_of_one_diagram_share_the_spec_and_move_on_independently(kf):
