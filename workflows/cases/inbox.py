@@ -23,7 +23,7 @@ from workflows.store.db import MAX_ROW_ID
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.follow_ups import CaseFollowUp, TaskFollowUp
 from workflows.store.organisation import Agency
-from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
+from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup, open_by_key
 from workflows.store.users import User
 
 PAGE_SIZE = 25
@@ -219,7 +219,7 @@ def _follow_up_keys(session: Session, actor: Actor, after, limit: int, filters: 
     in_my_groups = exists(select(HumanTaskGroup.task_id).where(
         HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.org_unit_id.in_(sorted(actor.org_unit_ids))))
     query = (select(key, HumanTask.id).join(TaskFollowUp, TaskFollowUp.task_id == HumanTask.id)
-             .where(TaskFollowUp.user_id == actor.user_id, HumanTask.state == OPEN,
+             .where(TaskFollowUp.user_id == actor.user_id, open_by_key(),
                     (HumanTask.assignee_id == actor.user_id) | in_my_groups))
     if filters.sort == "case":
         query = query.join(Case, Case.id == HumanTask.case_id)

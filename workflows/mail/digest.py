@@ -16,7 +16,7 @@ from workflows.store.cases import Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.follow_ups import CaseFollowUp, TaskFollowUp
 from workflows.store.outbox import OutboxMail
-from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
+from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup, open_by_key
 from workflows.store.users import Membership, User
 
 DIGEST_HOUR = time(7, 0)
@@ -58,7 +58,7 @@ def _follow_ups_due(session, user: User, today) -> list[dict]:
     rows = session.execute(
         select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
         .join(TaskFollowUp, TaskFollowUp.task_id == HumanTask.id)
-        .where(TaskFollowUp.user_id == user.id, TaskFollowUp.due_on == today, HumanTask.state == OPEN)
+        .where(TaskFollowUp.user_id == user.id, TaskFollowUp.due_on == today, open_by_key())
         .order_by(HumanTask.due_sort, HumanTask.id).limit(200))
     return [{"task_id": t.id, "task_name": t.name, "case_number": number, "due_on": t.due_on} for t, number in rows]
 
