@@ -26,7 +26,7 @@ from workflows.store.case_search import cases_with_term, cases_with_term_prefix,
 from workflows.store.cases import STATUS_LABELS, Case
 from workflows.store.definitions import ProcessDefinition
 from workflows.store.organisation import Agency
-from workflows.store.tasks import OPEN, HumanTask, HumanTaskGroup
+from workflows.store.tasks import HumanTask, HumanTaskGroup, open_by_key
 
 PAGE_SIZE = 25
 QUERY_LENGTH = 200
@@ -182,7 +182,7 @@ def _rows(session: Session, ids: list[int]) -> list[CaseRow]:
     due: dict[int, date] = {}
     tasks = session.execute(select(HumanTask.case_id, HumanTask.name, HumanTask.due_on, Agency.short_name)
                             .join(Agency, Agency.id == HumanTask.agency_id, isouter=True)
-                            .where(HumanTask.case_id.in_(ids), HumanTask.state == OPEN).order_by(HumanTask.id))
+                            .where(HumanTask.case_id.in_(ids), open_by_key()).order_by(HumanTask.id))
     for case_id, name, due_on, agency in tasks:
         stands[case_id].append(f"{name} ({agency})" if agency else name)
         if due_on and (case_id not in due or due_on < due[case_id]):

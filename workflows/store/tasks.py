@@ -73,7 +73,7 @@ class HumanTaskGroup(Base):
 
 def open_by_key():
     """``HumanTask.state == OPEN`` for a query that starts from a few rows elsewhere (a person's
-    Wiedervorlagen) and reads each task by its key: behind coalesce(x, x) the state is no index
+    Wiedervorlagen, the cases of a list page) and reads their tasks by key: behind coalesce(x, x) the state is no index
     to start from, which SQLite without statistics would otherwise take and read every open task."""
     return func.coalesce(HumanTask.state, HumanTask.state) == OPEN
 
