@@ -36,6 +36,7 @@ from service.pages import (
     users,
 )
 from service.parts import uploads
+from service.process_heap import settle
 from service.runtime import boot
 from service.web import audit_hook, auth, errors, input_guard, oidc, security_headers, templating
 from workflows.clock import SystemClock
@@ -67,4 +68,6 @@ def create_app(config: Settings | None = None, clock=None) -> Flask:
         extension.init_app(app)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    if config is None:  # the app a process serves (gunicorn's ``service:create_app()``, ``koopflow serve``)
+        settle()
     return app

@@ -188,6 +188,7 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
 
     from service.app import create_app
     from service.mail.smtp_out import smtp_transport
+    from service.process_heap import settle
     from service.web import log_privacy
     from workflows.worker import run_forever, run_once
 
@@ -208,6 +209,8 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
     clock = SystemClock() if first is None else FixedClock(first)
     flask_app = _or_exit(lambda: create_app(_settings(), clock))
     app, transport = flask_app.extensions["koopflow"], smtp_transport(flask_app)
+    if not (once or steps):
+        settle()  # a long-running worker, like a web worker
     if transport is None:
         click.echo("Kein SMTP-Server eingestellt (KOOPFLOW_SMTP_HOST): Mails bleiben im Postausgang.")
     if once or steps:
