@@ -1,4 +1,5 @@
-"""A KoopFlow on a fresh SQLite database: migrated, the demo agreement and users loaded."""
+"""A KoopFlow on a fresh SQLite database: migrated, the demo agreement and users loaded, its
+process's garbage collector settled as in a served process (service/process_heap.py)."""
 from __future__ import annotations
 
 import sys
@@ -10,6 +11,7 @@ if str(ROOT) not in sys.path:
 
 from service.app import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
+from service.process_heap import settle  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
 from workflows.people.accounts import load_all_demo_users  # noqa: E402
 from workflows.schema import upgrade  # noqa: E402
@@ -25,4 +27,5 @@ def koopflow_app(directory: Path, clock):
     application = create_app(settings, clock)
     kf = application.extensions["koopflow"]
     load_all_demo_users(kf.db, clock, AGREEMENTS_DIR)
+    settle()  # as a served process runs (gunicorn's ``service:create_app()``, the worker): service/process_heap.py
     return application, kf
