@@ -33,7 +33,7 @@ from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, Val
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
 from workflows.people.absences import is_deputy_of, stand_in
-from workflows.people.access import Actor, require_lead_or_assignee, task_for
+from workflows.people.access import Actor, held_task_for, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
 from workflows.store import incidents
 from workflows.store.agreement_versions import AgreementVersion, remember_version
@@ -43,7 +43,7 @@ from workflows.store.definitions import ProcessDefinition
 from workflows.store.drafts import TaskDraft, draft_of, forget_drafts_of_task
 from workflows.store.history import record
 from workflows.store.incidents import Incident
-from workflows.store.tasks import COMPLETED, OPEN, HumanTask, org_units_of_task
+from workflows.store.tasks import COMPLETED, OPEN, HumanTask, in_groups_of, org_units_of_task
 from workflows.store.users import User, members_of
 
 STEP_FAILED = ("Der nächste Schritt dieses Vorgangs ist fehlgeschlagen. Ihre Eingaben wurden nicht gespeichert. "
@@ -141,9 +141,9 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
     raises ValidationFailed; its data are not validated again."""
     try:
         with recording_step_failures(db, clock), db.transaction() as session:
-            held = read_with_case(session, task_id)  # the look-ups below find these rows in the session
+            held = read_with_case(session, task_id, actor)  # the look-ups below find these rows in the session
             remember_version(session, held.AgreementVersion if held is not None else None)
-            task = task_for(session, actor, task_id)
+            task = held_task_for(actor, held.HumanTask if held is not None else None, held is not None and held.in_groups)
             _require_open(task)
             if task.assignee_id not in (None, actor.user_id):
                 raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))
@@ -176,19 +176,22 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
         raise Conflict(ALREADY_DONE) from exc
 
 
-def read_with_case(session, task_id: int):
+def read_with_case(session, task_id: int, actor: Actor):
     """The task, its case, the case's process version and the agreement version it is pinned
     to in one statement (a command reads all four; the session's ``get`` and ``version_of``
-    find them afterwards), with whether the task has an open incident (a failed completion) and
-    drafts: (task, case, definition, agreement version or None, open_incident, drafts), or None."""
-    return session.execute(_WITH_CASE, {"task_id": task_id, "subject": task_completion_subject(task_id)}).first()
+    find them afterwards), with whether the task has an open incident (a failed completion),
+    drafts, and sits in one of the actor's groups: (task, case, definition, agreement version or
+    None, open_incident, drafts, in_groups), or None."""
+    return session.execute(_WITH_CASE, {"task_id": task_id, "subject": task_completion_subject(task_id),
+                                        "actor_units": sorted(actor.org_unit_ids)}).first()
 
 
 _WITH_CASE = (  # built once: every completion runs it
     select(HumanTask, Case, ProcessDefinition, AgreementVersion,
            select(Incident.id).where(Incident.subject == bindparam("subject"),
                                      Incident.status == incidents.OPEN).exists().label("open_incident"),
-           select(TaskDraft.task_id).where(TaskDraft.task_id == HumanTask.id).exists().label("drafts"))
+           select(TaskDraft.task_id).where(TaskDraft.task_id == HumanTask.id).exists().label("drafts"),
+           in_groups_of(HumanTask.id, bindparam("actor_units", expanding=True)).label("in_groups"))
     .join(Case, Case.id == HumanTask.case_id).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
     .outerjoin(AgreementVersion, (AgreementVersion.agreement_id == Case.agreement_id)
                & (AgreementVersion.number == Case.agreement_version))

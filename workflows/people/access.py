@@ -38,6 +38,20 @@ class Actor:
             is_admin=bool(user.is_admin),
         )
 
+    @classmethod
+    def of_rows(cls, rows) -> "Actor":
+        """From rows of a user's ``user_id, username, display_name, is_admin`` and, one per
+        membership, ``org_unit_id, is_lead`` (None where they have none)."""
+        first = rows[0]
+        return cls(
+            user_id=first.user_id,
+            username=first.username,
+            display_name=first.display_name,
+            org_unit_ids=frozenset(r.org_unit_id for r in rows if r.org_unit_id is not None),
+            lead_org_unit_ids=frozenset(r.org_unit_id for r in rows if r.org_unit_id is not None and r.is_lead),
+            is_admin=bool(first.is_admin),
+        )
+
 
 CASE_NOT_FOUND = "Diesen Vorgang gibt es nicht, oder Sie haben keinen Zugriff darauf."
 TASK_NOT_FOUND = "Diese Aufgabe gibt es nicht, oder Sie haben keinen Zugriff darauf."
@@ -65,6 +79,14 @@ def task_for(session: Session, actor: Actor, task_id: int) -> HumanTask:
     """The task, if it sits in one of the actor's groups or is theirs; else NotFound."""
     task = session.get(HumanTask, task_id)
     if task is None or not may_work_on(session, actor, task):
+        raise NotFound(TASK_NOT_FOUND)
+    return task
+
+
+def held_task_for(actor: Actor, task: HumanTask | None, in_groups: bool) -> HumanTask:
+    """``task_for`` for a task already read, with whether it sits in one of the actor's groups
+    (``store.tasks.in_groups_of``): the task, if that or it is theirs; else NotFound."""
+    if task is None or not (task.assignee_id == actor.user_id or in_groups):
         raise NotFound(TASK_NOT_FOUND)
     return task
 

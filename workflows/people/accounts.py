@@ -10,13 +10,12 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from workflows.errors import NotFound
 from workflows.people.access import Actor
 from workflows.people.sessions import TOKEN_LIFETIME, token_usable
 from workflows.store.organisation import Agency, OrgUnit
-from workflows.store.users import ApiToken, Membership, User, user_by_username
+from workflows.store.users import ApiToken, Membership, User, token_holder, user_by_username
 
 _HASHER = PasswordHasher()
 # Verifying against this keeps a login for an unknown name as slow as for a known one.
@@ -77,15 +76,10 @@ def actor_for_token(db, clock, token: str) -> Actor | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     with db.transaction() as session:
-        # token, user and memberships in one statement: every API request starts here
-        found = session.execute(
-            select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == _token_hash(token)).options(joinedload(User.memberships))
-        ).unique().first()
-        row, user = found if found is not None else (None, None)
-        if not token_usable(session, row, clock.now()):
+        rows = token_holder(session, _token_hash(token))  # token, user and memberships in one statement
+        if not token_usable(session, rows[0] if rows else None, clock.now()):
             return None
-        return Actor.of(user) if user and user.active else None
+        return Actor.of_rows(rows) if rows[0].user_id is not None and rows[0].active else None
 
 
 def _token_hash(token: str) -> str:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from workflows.errors import NotFound
 from workflows.people.access import Actor
-from workflows.store.users import ApiToken, User, user_by_username
+from workflows.store.users import ApiToken, User, note_token_use, user_by_username, user_with_memberships
 
 TOKEN_LIFETIME = timedelta(days=365)
 # Last use is written at most this often per token (not one write per API call).
@@ -60,10 +60,10 @@ def actor_for_session(db, key: str) -> Actor | None:
         return None  # also a cookie from before generations existed
     with db.transaction(read_only=True) as session:  # every request: never waits for a write lock
         # the user with their memberships in one statement
-        user = session.get(User, int(user_id), options=[joinedload(User.memberships)]) if int(user_id) < 2**31 else None
-        if user is None or not user.active or (user.session_generation or 0) != int(generation):
+        rows = user_with_memberships(session, int(user_id)) if int(user_id) < 2**31 else []
+        if not rows or not rows[0].active or (rows[0].session_generation or 0) != int(generation):
             return None
-        return Actor.of(user)
+        return Actor.of_rows(rows)
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -86,12 +86,13 @@ def expiry_of(row: ApiToken) -> datetime:
     return row.expires_at or row.created_at + TOKEN_LIFETIME
 
 
-def token_usable(session: Session, row: ApiToken | None, now: datetime) -> bool:
-    """Whether a token found by its hash may be used now; notes its use."""
+def token_usable(session: Session, row, now: datetime) -> bool:
+    """Whether a token found by its hash (a row of ``store.users.token_holder``, or None) may be
+    used now; notes its use (at most once per LAST_USE_STEP)."""
     if row is None or row.revoked or expiry_of(row) <= now:
         return False
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_STEP:
-        row.last_used_at = now
+        note_token_use(session, row.id, now)
     return True
 
 

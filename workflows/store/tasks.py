@@ -88,6 +88,13 @@ def org_units_of_task(session: Session, task_id: int) -> list[str]:
     )
 
 
+def in_groups_of(task_id, org_unit_ids):
+    """Whether the task sits in one of these groups, as a column a statement can carry (the
+    command's first read brings it with the task)."""
+    return (select(HumanTaskGroup.task_id)
+            .where(HumanTaskGroup.task_id == task_id, HumanTaskGroup.org_unit_id.in_(org_unit_ids)).exists())
+
+
 # built once: every command and timer wake reads them, and building it cost about as much as running it
 _OPEN_OF_CASE = (select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == OPEN)
                  .order_by(HumanTask.id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, bindparam, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 
 from workflows.store.db import Base, UtcDateTime
@@ -96,3 +96,43 @@ def members_of(session: Session, org_unit_ids: list[str], memberships: bool = Tr
     if not org_unit_ids:
         return []
     return list(session.scalars(_MEMBERS if memberships else _MEMBERS_ONLY, {"units": list(org_unit_ids)}))
+
+
+# built once: every API request starts here. Plain rows, not objects: a request only needs the
+# token's state and who holds it, and building the objects with their memberships' joined load
+# cost more than the statement.
+_TOKEN_HOLDER = (
+    select(ApiToken.id, ApiToken.revoked, ApiToken.created_at, ApiToken.expires_at, ApiToken.last_used_at,
+           User.id.label("user_id"), User.username, User.display_name, User.is_admin, User.active,
+           Membership.org_unit_id, Membership.is_lead)
+    .outerjoin(User, User.id == ApiToken.user_id).outerjoin(Membership, Membership.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+def token_holder(session: Session, token_hash: str) -> list:
+    """The token with this hash and its user, one row per membership of the user (one row
+    with no org unit if they have none); empty if no token has this hash. Each row: the
+    token's ``id, revoked, created_at, expires_at, last_used_at``, the user's ``user_id,
+    username, display_name, is_admin, active``, the membership's ``org_unit_id, is_lead``."""
+    return session.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).all()
+
+
+_NOTE_USE = update(ApiToken).where(ApiToken.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
+
+
+def note_token_use(session: Session, token_id: int, at: datetime) -> None:
+    session.execute(_NOTE_USE.execution_options(synchronize_session=False), {"token_id": token_id, "used_at": at})
+
+
+# built once: every request of a logged-in person starts here (plain rows, as above)
+_SESSION_HOLDER = (
+    select(User.id.label("user_id"), User.username, User.display_name, User.is_admin, User.active,
+           User.session_generation, Membership.org_unit_id, Membership.is_lead)
+    .outerjoin(Membership, Membership.user_id == User.id).where(User.id == bindparam("user_id")))
+
+
+def user_with_memberships(session: Session, user_id: int) -> list:
+    """The user's ``user_id, username, display_name, is_admin, active, session_generation``, one
+    row per membership with its ``org_unit_id, is_lead`` (one row with None if they have none);
+    empty if there is no such user."""
+    return session.execute(_SESSION_HOLDER, {"user_id": user_id}).all()
