@@ -47,7 +47,7 @@ run: install
 	$(BIN)/koopflow db upgrade
 	$(BIN)/koopflow demo load
 	@echo "KoopFlow: http://localhost:$(PORT)/  (Demo-Benutzer: README.md, Passwort: demo)"
-	trap 'kill 0' EXIT INT TERM; \
+	trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	$(BIN)/koopflow worker & \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --logger-class service.web.access_log.MaskingLogger 'service:create_app()'
 
