@@ -36,8 +36,7 @@ from service.pages import (
     users,
 )
 from service.parts import uploads
-from service.process_heap import settle
-from service.runtime import boot
+from service.runtime import boot, settle
 from service.web import audit_hook, auth, errors, input_guard, oidc, security_headers, templating
 from workflows.clock import SystemClock
 

@@ -30,7 +30,7 @@ WORKFLOWS_FLOORS = (
 # service/, bottom to top.
 SERVICE_FLOORS = (
     ("config",),
-    ("runtime", "process_heap"),  # the running KoopFlow and its one accessor; the serving process's collector
+    ("runtime",),  # the running KoopFlow and its one accessor
     ("web", "mail"),  # what every request passes; SMTP out and in
     ("parts",),  # what several pages share
     ("pages", "api"),  # one module per blueprint; JSON v1

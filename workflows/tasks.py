@@ -33,7 +33,7 @@ from workflows.errors import Conflict, Forbidden, KoopflowError, StepFailed, Val
 from workflows.forms import validate_form
 from workflows.mail.notifications import mail_task
 from workflows.people.absences import is_deputy_of, stand_in
-from workflows.people.access import Actor, held_task_for, require_lead_or_assignee, task_for
+from workflows.people.access import Actor, require_lead_or_assignee, task_for
 from workflows.processes.properties import PANEL, PREFILL
 from workflows.store import incidents
 from workflows.store.agreement_versions import AgreementVersion, remember_version
@@ -143,7 +143,7 @@ def complete_task(db, clock, actor: Actor, task_id: int, data: dict | None = Non
         with recording_step_failures(db, clock), db.transaction() as session:
             held = read_with_case(session, task_id, actor)  # the look-ups below find these rows in the session
             remember_version(session, held.AgreementVersion if held is not None else None)
-            task = held_task_for(actor, held.HumanTask if held is not None else None, held is not None and held.in_groups)
+            task = task_for(session, actor, task_id, in_groups=held.in_groups if held is not None else None)
             _require_open(task)
             if task.assignee_id not in (None, actor.user_id):
                 raise Conflict(TAKEN.format(name=session.get(User, task.assignee_id).display_name))

@@ -1,5 +1,5 @@
 """A KoopFlow on a fresh SQLite database: migrated, the demo agreement and users loaded, its
-process's garbage collector settled as in a served process (service/process_heap.py)."""
+process's garbage collector settled as in a served process (``service.runtime.settle``)."""
 from __future__ import annotations
 
 import sys
@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:
 
 from service.app import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
-from service.process_heap import settle  # noqa: E402
+from service.runtime import settle  # noqa: E402
 from workflows.paths import AGREEMENTS_DIR  # noqa: E402
 from workflows.people.accounts import load_all_demo_users  # noqa: E402
 from workflows.schema import upgrade  # noqa: E402
@@ -27,5 +27,5 @@ def koopflow_app(directory: Path, clock):
     application = create_app(settings, clock)
     kf = application.extensions["koopflow"]
     load_all_demo_users(kf.db, clock, AGREEMENTS_DIR)
-    settle()  # as a served process runs (gunicorn's ``service:create_app()``, the worker): service/process_heap.py
+    settle()  # as a served process runs (gunicorn's ``service:create_app()``, the worker): service.runtime.settle
     return application, kf

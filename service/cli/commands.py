@@ -188,7 +188,7 @@ def worker(once: bool, max_sleep: float, at, steps: bool) -> None:
 
     from service.app import create_app
     from service.mail.smtp_out import smtp_transport
-    from service.process_heap import settle
+    from service.runtime import settle
     from service.web import log_privacy
     from workflows.worker import run_forever, run_once
 

@@ -75,25 +75,21 @@ def may_see_case(session: Session, actor: Actor, case: Case) -> bool:
     )
 
 
-def task_for(session: Session, actor: Actor, task_id: int) -> HumanTask:
-    """The task, if it sits in one of the actor's groups or is theirs; else NotFound."""
+def task_for(session: Session, actor: Actor, task_id: int, in_groups: bool | None = None) -> HumanTask:
+    """The task, if it sits in one of the actor's groups or is theirs; else NotFound.
+    ``in_groups``: whether it sits in one of them, when the command read that with the task
+    (``store.tasks.in_groups_of``); None: read here."""
     task = session.get(HumanTask, task_id)
-    if task is None or not may_work_on(session, actor, task):
+    if task is None or not may_work_on(session, actor, task, in_groups):
         raise NotFound(TASK_NOT_FOUND)
     return task
 
 
-def held_task_for(actor: Actor, task: HumanTask | None, in_groups: bool) -> HumanTask:
-    """``task_for`` for a task already read, with whether it sits in one of the actor's groups
-    (``store.tasks.in_groups_of``): the task, if that or it is theirs; else NotFound."""
-    if task is None or not (task.assignee_id == actor.user_id or in_groups):
-        raise NotFound(TASK_NOT_FOUND)
-    return task
-
-
-def may_work_on(session: Session, actor: Actor, task: HumanTask) -> bool:
+def may_work_on(session: Session, actor: Actor, task: HumanTask, in_groups: bool | None = None) -> bool:
     if task.assignee_id == actor.user_id:
         return True
+    if in_groups is not None:
+        return in_groups
     return bool(actor.org_unit_ids.intersection(org_units_of_task(session, task.id)))
 
 

@@ -98,13 +98,15 @@ def members_of(session: Session, org_unit_ids: list[str], memberships: bool = Tr
     return list(session.scalars(_MEMBERS if memberships else _MEMBERS_ONLY, {"units": list(org_unit_ids)}))
 
 
-# built once: every API request starts here. Plain rows, not objects: a request only needs the
-# token's state and who holds it, and building the objects with their memberships' joined load
-# cost more than the statement.
-_TOKEN_HOLDER = (
-    select(ApiToken.id, ApiToken.revoked, ApiToken.created_at, ApiToken.expires_at, ApiToken.last_used_at,
-           User.id.label("user_id"), User.username, User.display_name, User.is_admin, User.active,
+# Who a request acts as, one row per membership (``people.access.Actor.of_rows``). Read as plain
+# rows, not objects: building a user with their memberships' joined load cost more than the
+# statement, and every request starts with one of the two reads below.
+_HOLDER = (User.id.label("user_id"), User.username, User.display_name, User.is_admin, User.active,
            Membership.org_unit_id, Membership.is_lead)
+
+# built once: every API request starts here
+_TOKEN_HOLDER = (
+    select(ApiToken.id, ApiToken.revoked, ApiToken.created_at, ApiToken.expires_at, ApiToken.last_used_at, *_HOLDER)
     .outerjoin(User, User.id == ApiToken.user_id).outerjoin(Membership, Membership.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash")))
 
@@ -117,18 +119,17 @@ def token_holder(session: Session, token_hash: str) -> list:
     return session.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).all()
 
 
-_NOTE_USE = update(ApiToken).where(ApiToken.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
+_NOTE_USE = (update(ApiToken).where(ApiToken.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
+             .execution_options(synchronize_session=False))
 
 
 def note_token_use(session: Session, token_id: int, at: datetime) -> None:
-    session.execute(_NOTE_USE.execution_options(synchronize_session=False), {"token_id": token_id, "used_at": at})
+    session.execute(_NOTE_USE, {"token_id": token_id, "used_at": at})
 
 
-# built once: every request of a logged-in person starts here (plain rows, as above)
-_SESSION_HOLDER = (
-    select(User.id.label("user_id"), User.username, User.display_name, User.is_admin, User.active,
-           User.session_generation, Membership.org_unit_id, Membership.is_lead)
-    .outerjoin(Membership, Membership.user_id == User.id).where(User.id == bindparam("user_id")))
+# built once: every request of a logged-in person starts here
+_SESSION_HOLDER = (select(User.session_generation, *_HOLDER).outerjoin(Membership, Membership.user_id == User.id)
+                   .where(User.id == bindparam("user_id")))
 
 
 def user_with_memberships(session: Session, user_id: int) -> list:

@@ -1,5 +1,5 @@
 """A served app (gunicorn's ``service:create_app()``) runs its garbage collector as
-``service/process_heap.py`` says: what start-up built is frozen out of the collections, and
+``service.runtime.settle`` says: what start-up built is frozen out of the collections, and
 collections come less often. Without it a web worker spent about 0.9 ms of a 10 ms API
 completion walking its own modules (bench/throughput.py). Run in a process of its own: the
 collector's settings are the whole process's."""
@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from service.process_heap import THRESHOLDS
+from service.runtime import GC_THRESHOLDS
 from tests.support.app import SECRET_KEY
 
 SERVED = """
@@ -40,7 +40,7 @@ def _run(script: str, database_url: str, tmp_path) -> dict:
 
 def test_the_served_app_freezes_what_start_up_built_and_collects_less_often(database_url, tmp_path):
     facts = _run(SERVED, database_url, tmp_path)
-    assert tuple(facts["threshold"]) == THRESHOLDS
+    assert tuple(facts["threshold"]) == GC_THRESHOLDS
     assert facts["frozen"] > 10_000  # the modules, the app, the agreements
     assert facts["serves"] == 200
 
@@ -48,5 +48,5 @@ def test_the_served_app_freezes_what_start_up_built_and_collects_less_often(data
 def test_an_app_built_with_given_settings_leaves_the_collector_alone(database_url, tmp_path):
     """Tests and scripts build many apps in one process: none of them freezes its heap."""
     facts = _run(BUILT_WITH_SETTINGS, database_url, tmp_path)
-    assert tuple(facts["threshold"]) != THRESHOLDS
+    assert tuple(facts["threshold"]) != GC_THRESHOLDS
     assert facts["frozen"] == 0
